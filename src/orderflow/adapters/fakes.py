@@ -1,0 +1,148 @@
+"""Deterministic fakes of the outside world: clock, ids, payment gateway, notifier, publisher.
+
+They are first-class tools for a host's tests, with scripted failures to rehearse what goes
+wrong in production (a declined card, a gateway that times out before or after charging).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import datetime, timedelta, timezone
+from itertools import count
+from typing import Literal
+
+import attrs
+
+from orderflow.domain.payments import GatewayResult
+from orderflow.ports.messaging import Message, PublishedEvent
+from orderflow.ports.payments import PaymentRequest
+
+Failure = Literal["decline", "before", "after"]
+
+
+class FakeClock:
+    """A clock that moves only when told: ``clock.advance(hours=2)``."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+        if self.current.utcoffset() is None:
+            raise ValueError("FakeClock needs a time-zone aware start")
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, delta: timedelta | None = None, **parts: float) -> datetime:
+        self.current += delta or timedelta(**parts)
+        return self.current
+
+
+class SequentialIds:
+    """Readable, repeatable ids: ``id-1``, ``id-2``..."""
+
+    def __init__(self, prefix: str = "id") -> None:
+        self.prefix = prefix
+        self._counter = count(1)
+
+    def new_id(self) -> str:
+        return f"{self.prefix}-{next(self._counter)}"
+
+
+class GatewayUnavailable(ConnectionError):
+    """Raised by :class:`FakeGateway` to rehearse a network failure."""
+
+
+@attrs.frozen
+class GatewayCall:
+    operation: str
+    request: PaymentRequest
+
+
+class FakeGateway:
+    """A payment gateway that honours idempotency keys as real ones do.
+
+    ``calls`` lists every request received; ``effects`` lists the money movements that
+    really happened, at most one per key. Script failures with :meth:`fail_next`:
+    ``"decline"`` answers a final decline, ``"before"`` raises before acting (nothing
+    happened), ``"after"`` acts then raises (the answer was lost on the way back).
+    """
+
+    def __init__(self, *, reusable: bool = True) -> None:
+        self.reusable = reusable
+        self.calls: list[GatewayCall] = []
+        self.effects: list[GatewayCall] = []
+        self._results: dict[str, GatewayResult] = {}
+        self._script: deque[Failure] = deque()
+        self._references = count(1)
+
+    def fail_next(self, times: int = 1, how: Failure = "before") -> None:
+        self._script.extend([how] * times)
+
+    def capture(self, request: PaymentRequest) -> GatewayResult:
+        return self._handle("capture", request)
+
+    def refund(self, request: PaymentRequest) -> GatewayResult:
+        return self._handle("refund", request)
+
+    def void(self, request: PaymentRequest) -> GatewayResult:
+        return self._handle("void", request)
+
+    def charge(self, request: PaymentRequest) -> GatewayResult:
+        return self._handle("charge", request)
+
+    def _handle(self, operation: str, request: PaymentRequest) -> GatewayResult:
+        call = GatewayCall(operation, request)
+        self.calls.append(call)
+        if request.idempotency_key in self._results:
+            return self._results[request.idempotency_key]
+        how = self._script.popleft() if self._script else None
+        if how == "before":
+            raise GatewayUnavailable(f"gateway unreachable ({operation} {request.idempotency_key})")
+        if how == "decline":
+            result = GatewayResult(succeeded=False, error="card declined")
+        else:
+            self.effects.append(call)
+            result = GatewayResult(
+                succeeded=True,
+                reference=f"gw_{operation}_{next(self._references)}",
+                reusable=self.reusable,
+            )
+        self._results[request.idempotency_key] = result
+        if how == "after":
+            raise GatewayUnavailable(
+                f"connection reset after {operation} {request.idempotency_key}"
+            )
+        return result
+
+
+class RecordingPublisher:
+    """Keeps published events in order; ``fail_next(n)`` makes the next n publishes raise."""
+
+    def __init__(self) -> None:
+        self.events: list[PublishedEvent] = []
+        self._failures = 0
+
+    def fail_next(self, times: int = 1) -> None:
+        self._failures += times
+
+    def publish(self, event: PublishedEvent) -> None:
+        if self._failures:
+            self._failures -= 1
+            raise ConnectionError(f"publisher unavailable ({event.key})")
+        self.events.append(event)
+
+
+class RecordingNotifier:
+    """Keeps sent messages in order; ``fail_next(n)`` makes the next n sends raise."""
+
+    def __init__(self) -> None:
+        self.sent: list[Message] = []
+        self._failures = 0
+
+    def fail_next(self, times: int = 1) -> None:
+        self._failures += times
+
+    def send(self, message: Message) -> None:
+        if self._failures:
+            self._failures -= 1
+            raise ConnectionError(f"notifier unavailable ({message.key})")
+        self.sent.append(message)

@@ -1,0 +1,199 @@
+"""In-memory repository and outbox, for tests, demos and single-process tools.
+
+The order graph is immutable, so the repository keeps references without copying: what a
+caller holds can never change under it. One lock makes each save atomic.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from itertools import count
+
+import attrs
+
+from orderflow.domain.due import next_due_at
+from orderflow.domain.order import Order
+from orderflow.errors import ConcurrencyError, DuplicateOrder, OrderNotFound
+from orderflow.ports.outbox import Delivery, OutboxItem
+from orderflow.ports.repository import (
+    IdempotencyRecord,
+    OrderQuery,
+    Page,
+    comes_after,
+    cursor_of,
+    sort_key,
+)
+
+
+class InMemoryRepository:
+    """Implements both :class:`~orderflow.ports.OrderRepository` and :class:`~orderflow.ports.Outbox`."""
+
+    def __init__(self, *, first_number: int = 1001) -> None:
+        self._lock = threading.RLock()
+        self._orders: dict[str, Order] = {}
+        self._by_number: dict[int, str] = {}
+        self._by_checkout: dict[str, str] = {}
+        self._due: dict[str, datetime] = {}
+        self._idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
+        self._deliveries: dict[str, Delivery] = {}
+        self._numbers = count(first_number)
+
+    # -- repository ------------------------------------------------------------------------
+
+    def get(self, order_id: str) -> Order:
+        try:
+            return self._orders[order_id]
+        except KeyError:
+            raise OrderNotFound(f"no order with id {order_id!r}") from None
+
+    def add(
+        self,
+        order: Order,
+        *,
+        outbox: Sequence[OutboxItem] = (),
+        idempotency: IdempotencyRecord | None = None,
+    ) -> None:
+        with self._lock:
+            if order.id in self._orders:
+                raise DuplicateOrder(f"an order with id {order.id!r} already exists")
+            if order.number in self._by_number:
+                raise DuplicateOrder(f"order number #{order.number} is already taken")
+            checkout = order.external_checkout_id
+            if checkout is not None and checkout in self._by_checkout:
+                raise DuplicateOrder(
+                    f"checkout {checkout!r} already placed order {self._by_checkout[checkout]}"
+                )
+            self._check_keys(outbox)
+            self._by_number[order.number] = order.id
+            if checkout is not None:
+                self._by_checkout[checkout] = order.id
+            self._write(order, outbox, idempotency)
+
+    def save(
+        self,
+        order: Order,
+        *,
+        expected_version: int,
+        outbox: Sequence[OutboxItem] = (),
+        idempotency: IdempotencyRecord | None = None,
+    ) -> None:
+        with self._lock:
+            stored = self.get(order.id)
+            if stored.version != expected_version:
+                raise ConcurrencyError(
+                    f"{order} was changed by someone else (stored version {stored.version}, "
+                    f"expected {expected_version}): reload it and decide again"
+                )
+            self._check_keys(outbox)
+            self._write(order, outbox, idempotency)
+
+    def _check_keys(self, outbox: Sequence[OutboxItem]) -> None:
+        keys = [item.key for item in outbox]
+        taken = [key for key in keys if key in self._deliveries]
+        if taken or len(set(keys)) != len(keys):
+            raise DuplicateOrder(f"outbox keys already queued: {taken or keys}")
+
+    def _write(
+        self, order: Order, outbox: Sequence[OutboxItem], idempotency: IdempotencyRecord | None
+    ) -> None:
+        self._orders[order.id] = order
+        due = next_due_at(order)
+        if due is None:
+            self._due.pop(order.id, None)
+        else:
+            self._due[order.id] = due
+        for item in outbox:
+            self._deliveries[item.key] = Delivery(item=item, next_attempt_at=item.created_at)
+        if idempotency is not None:
+            self._idempotency[(idempotency.source, idempotency.key)] = idempotency
+
+    def next_number(self) -> int:
+        with self._lock:
+            number = next(self._numbers)
+            while number in self._by_number:
+                number = next(self._numbers)
+            return number
+
+    def by_number(self, number: int) -> Order | None:
+        order_id = self._by_number.get(number)
+        return None if order_id is None else self._orders[order_id]
+
+    def by_checkout_id(self, checkout_id: str) -> Order | None:
+        order_id = self._by_checkout.get(checkout_id)
+        return None if order_id is None else self._orders[order_id]
+
+    def idempotency_record(self, source: str, key: str) -> IdempotencyRecord | None:
+        return self._idempotency.get((source, key))
+
+    def purge_idempotency(self, now: datetime) -> int:
+        with self._lock:
+            expired = [k for k, r in self._idempotency.items() if r.expires_at <= now]
+            for k in expired:
+                del self._idempotency[k]
+            return len(expired)
+
+    def query(self, query: OrderQuery) -> Page:
+        matching = sorted(
+            (o for o in self._orders.values() if query.matches(o)), key=sort_key, reverse=True
+        )
+        if query.after is not None:
+            matching = [o for o in matching if comes_after(o, query.after)]
+        page = tuple(matching[: query.limit])
+        more = len(matching) > query.limit
+        return Page(orders=page, next_cursor=cursor_of(page[-1]) if more else None)
+
+    def due_before(self, now: datetime, *, limit: int = 100) -> Sequence[str]:
+        due = sorted((at, order_id) for order_id, at in self._due.items() if at <= now)
+        return [order_id for _, order_id in due[:limit]]
+
+    # -- outbox ------------------------------------------------------------------------------
+
+    def claim(self, now: datetime, *, limit: int, lease: timedelta) -> Sequence[Delivery]:
+        with self._lock:
+            due = [d for d in self._deliveries.values() if _claimable(d, now)]
+            due.sort(key=lambda d: (d.next_attempt_at, d.item.created_at, d.item.key))
+            return [self._lease(d, now, lease) for d in due[:limit]]
+
+    def claim_key(self, key: str, now: datetime, *, lease: timedelta) -> Delivery | None:
+        with self._lock:
+            delivery = self._deliveries.get(key)
+            if delivery is None or delivery.state != "pending":
+                return None
+            if delivery.lease_until is not None and delivery.lease_until > now:
+                return None
+            return self._lease(delivery, now, lease)
+
+    def _lease(self, delivery: Delivery, now: datetime, lease: timedelta) -> Delivery:
+        leased = attrs.evolve(delivery, attempts=delivery.attempts + 1, lease_until=now + lease)
+        self._deliveries[delivery.item.key] = leased
+        return leased
+
+    def mark_delivered(self, key: str, now: datetime) -> None:
+        with self._lock:
+            delivery = self._deliveries[key]
+            self._deliveries[key] = attrs.evolve(
+                delivery, state="delivered", lease_until=None, delivered_at=now
+            )
+
+    def mark_failed(self, key: str, *, error: str, retry_at: datetime | None) -> None:
+        with self._lock:
+            delivery = self._deliveries[key]
+            if retry_at is None:
+                self._deliveries[key] = attrs.evolve(
+                    delivery, state="dead", lease_until=None, last_error=error
+                )
+            else:
+                self._deliveries[key] = attrs.evolve(
+                    delivery, next_attempt_at=retry_at, lease_until=None, last_error=error
+                )
+
+    def deliveries(self, order_id: str) -> Sequence[Delivery]:
+        return [d for d in self._deliveries.values() if d.item.order_id == order_id]
+
+
+def _claimable(delivery: Delivery, now: datetime) -> bool:
+    if delivery.state != "pending" or delivery.next_attempt_at > now:
+        return False
+    return delivery.lease_until is None or delivery.lease_until <= now

@@ -1,0 +1,1 @@
+"""The domain: pure, immutable, no I/O, no clock. Operations return ``Change(order, events)``."""

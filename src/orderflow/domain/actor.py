@@ -1,0 +1,43 @@
+"""Who asked for a change: every command names its actor, and the timeline shows it."""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+
+from orderflow.domain._fields import OPTIONAL_TEXT, TEXT
+
+
+class ActorKind(str, enum.Enum):
+    STAFF = "staff"
+    SYSTEM = "system"
+    CUSTOMER = "customer"
+    APP = "app"
+    """An integration: payment gateway webhook, fulfillment service, carrier feed."""
+
+
+@attrs.frozen
+class Actor:
+    kind: ActorKind = attrs.field(validator=attrs.validators.instance_of(ActorKind))
+    id: str = attrs.field(validator=TEXT)
+    name: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+
+    @classmethod
+    def staff(cls, id: str, name: str | None = None) -> Actor:
+        return cls(ActorKind.STAFF, id, name)
+
+    @classmethod
+    def app(cls, id: str, name: str | None = None) -> Actor:
+        return cls(ActorKind.APP, id, name)
+
+    @classmethod
+    def customer(cls, id: str, name: str | None = None) -> Actor:
+        return cls(ActorKind.CUSTOMER, id, name)
+
+    def __str__(self) -> str:
+        return f"{self.kind.value} {self.name or self.id}"
+
+
+SYSTEM = Actor(ActorKind.SYSTEM, "orderflow", "orderflow")
+"""The library itself: scheduled work (``run_due``) and job results."""

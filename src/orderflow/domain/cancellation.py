@@ -1,0 +1,49 @@
+"""Cancelling an order: final, with a reason; held funds are voided and money returned."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import cast
+
+import attrs
+
+from orderflow.domain.actor import Actor
+from orderflow.domain.events import OrderCancelled
+from orderflow.domain.financial import net_paid, open_authorizations
+from orderflow.domain.machines import ORDER_TABLE, OrderStatus
+from orderflow.domain.order import CancelReason, Change, Order
+from orderflow.domain.payments import NewId, request_refund, request_void
+
+
+def cancel(
+    order: Order,
+    reason: CancelReason,
+    *,
+    note: str | None = None,
+    refund: bool = True,
+    new_id: NewId,
+    now: datetime,
+    actor: Actor,
+) -> Change:
+    """Cancel ``order``: void every open authorization and, with ``refund``, return what was taken.
+
+    The void and refund are requests (pending transactions) the service sends through the
+    outbox, like any other. Without ``refund`` the money stays taken and the balance shows
+    it as a refund due.
+    """
+    if not isinstance(reason, CancelReason):
+        raise TypeError(f"'reason' must be a CancelReason, got {type(reason).__name__}")
+    status = cast(OrderStatus, ORDER_TABLE.step(order.status, "cancel", subject=str(order)))
+    cancelled = attrs.evolve(order, status=status, cancelled_at=now, cancel_reason=reason)
+    change = Change(
+        cancelled,
+        (OrderCancelled(order_id=order.id, at=now, actor=actor, reason=reason.value, note=note),),
+    )
+    if open_authorizations(cancelled):
+        change = change.then(request_void(change.order, new_id=new_id, now=now, actor=actor))
+    paid = net_paid(cancelled)
+    if refund and paid.is_positive():
+        change = change.then(
+            request_refund(change.order, paid, new_id=new_id, now=now, actor=actor)
+        )
+    return change

@@ -1,0 +1,90 @@
+"""Derived payment figures: pure functions of the transactions and the current total.
+
+They are never stored as truth; an adapter that keeps one in a query column writes it with
+the same function in the same UPDATE.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from orderflow.domain.money import Money
+from orderflow.domain.order import Order
+from orderflow.domain.transaction import Transaction, TransactionKind
+
+FinancialStatus = Literal[
+    "pending",
+    "authorized",
+    "partially_paid",
+    "paid",
+    "partially_refunded",
+    "refunded",
+    "voided",
+    "expired",
+]
+
+_TAKEN = (TransactionKind.CAPTURE, TransactionKind.SALE)
+
+
+def captured(order: Order) -> Money:
+    """Money taken: succeeded captures and sales."""
+    return Money.total(
+        (tx.amount for tx in order.transactions if tx.kind in _TAKEN and tx.succeeded),
+        order.currency,
+    )
+
+
+def refunded(order: Order) -> Money:
+    """Money returned: succeeded refunds."""
+    return Money.total(
+        (
+            tx.amount
+            for tx in order.transactions
+            if tx.kind is TransactionKind.REFUND and tx.succeeded
+        ),
+        order.currency,
+    )
+
+
+def net_paid(order: Order) -> Money:
+    return captured(order) - refunded(order)
+
+
+def balance(order: Order) -> Money:
+    """``current_total - (captured - refunded)``: positive is owed, negative is a refund due."""
+    return order.current_total - net_paid(order)
+
+
+def open_authorizations(order: Order) -> tuple[Transaction, ...]:
+    return tuple(
+        tx
+        for tx in order.transactions
+        if tx.kind is TransactionKind.AUTHORIZATION and tx.status == "authorized"
+    )
+
+
+def financial_status(order: Order) -> FinancialStatus:
+    """Shopify's financial status, computed from the facts (first rule that matches).
+
+    refunded / partially_refunded once a refund succeeded; paid when what was taken covers
+    the total; partially_paid when some was taken; authorized while funds are held;
+    voided or expired when every authorization ended so; pending otherwise.
+    """
+    taken = captured(order)
+    returned = refunded(order)
+    if returned.is_positive():
+        return "refunded" if returned >= taken else "partially_refunded"
+    if taken.is_positive():
+        return "paid" if taken >= order.total else "partially_paid"
+    if order.total.is_zero():
+        return "paid"
+    if open_authorizations(order):
+        return "authorized"
+    ended = {
+        tx.status
+        for tx in order.transactions
+        if tx.kind is TransactionKind.AUTHORIZATION and tx.status in ("voided", "expired")
+    }
+    if ended:
+        return "voided" if "voided" in ended else "expired"
+    return "pending"

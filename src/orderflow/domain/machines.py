@@ -1,0 +1,74 @@
+"""The event-driven lifecycles, declared once with python-statemachine.
+
+These classes are the source of truth: the domain consults their compiled tables
+(``*_TABLE``), the docs draw them (``f"{OrderLifecycle:mermaid}"``) and a test checks that
+table and machine agree on every state and event. No instance is built at run time.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from statemachine import State, StateMachine
+
+from orderflow.domain.transitions import compile_machine
+
+
+class PaymentLifecycle(StateMachine):
+    """A sale, capture, refund or void sent to the gateway."""
+
+    pending = State(initial=True)
+    succeeded = State(final=True)
+    failed = State(final=True)
+
+    succeed = pending.to(succeeded)
+    fail = pending.to(failed)
+
+
+class AuthorizationLifecycle(StateMachine):
+    """Funds held on the customer's payment method until captured, voided or expired."""
+
+    pending = State(initial=True)
+    authorized = State()
+    captured = State(final=True)
+    voided = State(final=True)
+    expired = State(final=True)
+    failed = State(final=True)
+
+    authorize = pending.to(authorized)
+    fail = pending.to(failed)
+    capture = authorized.to(captured)
+    void = authorized.to(voided)
+    expire = authorized.to(expired)
+
+
+class OrderLifecycle(StateMachine):
+    """An order is open until it is cancelled; cancellation is final."""
+
+    open = State(initial=True)
+    cancelled = State(final=True)
+
+    cancel = open.to(cancelled)
+
+
+class ArchiveLifecycle(StateMachine):
+    """Archiving hides an order from the working lists; it can always be undone."""
+
+    active = State(initial=True)
+    archived = State()
+
+    archive = active.to(archived)
+    unarchive = archived.to(active)
+
+
+PaymentStatus = Literal["pending", "succeeded", "failed"]
+AuthorizationStatus = Literal["pending", "authorized", "captured", "voided", "expired", "failed"]
+OrderStatus = Literal["open", "cancelled"]
+ArchiveStatus = Literal["active", "archived"]
+
+PAYMENT_TABLE = compile_machine(PaymentLifecycle)
+AUTHORIZATION_TABLE = compile_machine(AuthorizationLifecycle)
+ORDER_TABLE = compile_machine(OrderLifecycle)
+ARCHIVE_TABLE = compile_machine(ArchiveLifecycle)
+
+MACHINES = (PaymentLifecycle, AuthorizationLifecycle, OrderLifecycle, ArchiveLifecycle)

@@ -1,0 +1,221 @@
+"""The Order aggregate: everything about one order after checkout, frozen.
+
+Every field is immutable (frozen attrs, tuples, frozensets); a domain operation returns a
+:class:`Change` holding the new order and the events it caused, so a failed operation
+cannot leave anything half-changed and a reader never sees a change in progress.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import attrs
+from attrs import validators as v
+
+from orderflow.domain._fields import (
+    AWARE,
+    BOOL,
+    OPTIONAL_AWARE,
+    OPTIONAL_TEXT,
+    TEXT,
+    frozenset_of,
+    tuple_of,
+)
+from orderflow.domain.customer import Address, Customer
+from orderflow.domain.events import OrderEvent
+from orderflow.domain.lines import Discount, LineItem, ShippingLine, TaxLine
+from orderflow.domain.machines import ARCHIVE_TABLE, ORDER_TABLE, ArchiveStatus, OrderStatus
+from orderflow.domain.money import Money, minor_unit
+from orderflow.domain.timeline import TimelineEntry, entry_for
+from orderflow.domain.transaction import Transaction
+from orderflow.errors import (
+    CurrencyMismatch,
+    DuplicateOrder,
+    InvalidAmount,
+    InvalidQuantity,
+    TransactionNotFound,
+)
+
+SCHEMA_VERSION = 1
+"""Shape of the stored order document; bump it with an upgrade step in serialization."""
+
+
+class CancelReason(str, enum.Enum):
+    CUSTOMER = "customer"
+    DECLINED = "declined"
+    """Payment declined."""
+    FRAUD = "fraud"
+    INVENTORY = "inventory"
+    STAFF = "staff"
+    OTHER = "other"
+
+
+def _lifecycle(order: Order, _: object, value: str) -> None:
+    ORDER_TABLE.parse(value, subject=f"order {order.id}")
+
+
+def _archive(order: Order, _: object, value: str) -> None:
+    ARCHIVE_TABLE.parse(value, subject=f"order {order.id}")
+
+
+def _number(_: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"'number' must be an int, got {type(value).__name__}")
+    if value <= 0:
+        raise InvalidQuantity(f"order number must be positive, got {value}")
+
+
+@attrs.frozen(kw_only=True)
+class Order:
+    """The aggregate root. Derived figures (totals, statuses) are computed, never stored."""
+
+    id: str = attrs.field(validator=TEXT)
+    number: int = attrs.field(validator=_number)
+    currency: str = attrs.field(validator=v.instance_of(str))
+    customer: Customer = attrs.field(validator=attrs.validators.instance_of(Customer))
+    line_items: tuple[LineItem, ...] = attrs.field(default=(), validator=tuple_of(LineItem))
+    placed_at: datetime = attrs.field(validator=AWARE)
+    external_checkout_id: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+    shipping_address: Address | None = attrs.field(
+        default=None, validator=v.optional(v.instance_of(Address))
+    )
+    billing_address: Address | None = attrs.field(
+        default=None, validator=v.optional(v.instance_of(Address))
+    )
+    shipping_lines: tuple[ShippingLine, ...] = attrs.field(
+        default=(), validator=tuple_of(ShippingLine)
+    )
+    discounts: tuple[Discount, ...] = attrs.field(default=(), validator=tuple_of(Discount))
+    tax_lines: tuple[TaxLine, ...] = attrs.field(default=(), validator=tuple_of(TaxLine))
+    taxes_included: bool = attrs.field(default=False, validator=BOOL)
+    note: str = attrs.field(default="", validator=TEXT)
+    tags: frozenset[str] = attrs.field(default=frozenset(), validator=frozenset_of(str))
+    transactions: tuple[Transaction, ...] = attrs.field(default=(), validator=tuple_of(Transaction))
+    timeline: tuple[TimelineEntry, ...] = attrs.field(default=(), validator=tuple_of(TimelineEntry))
+    status: OrderStatus = attrs.field(default="open", validator=_lifecycle)
+    archive_status: ArchiveStatus = attrs.field(default="active", validator=_archive)
+    cancelled_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
+    cancel_reason: CancelReason | None = attrs.field(
+        default=None, validator=v.optional(v.instance_of(CancelReason))
+    )
+    archived_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
+    version: int = attrs.field(default=0, validator=v.instance_of(int))
+    schema_version: int = attrs.field(default=SCHEMA_VERSION, validator=v.instance_of(int))
+
+    @property
+    def name(self) -> str:
+        """The number as merchants say it: ``#1001``."""
+        return f"#{self.number}"
+
+    def __str__(self) -> str:
+        return f"order {self.name} ({self.id})"
+
+    # -- totals -----------------------------------------------------------------------
+
+    @property
+    def subtotal(self) -> Money:
+        return Money.total((line.subtotal for line in self.line_items), self.currency)
+
+    @property
+    def shipping_total(self) -> Money:
+        return Money.total((s.price for s in self.shipping_lines), self.currency)
+
+    @property
+    def discount_total(self) -> Money:
+        return Money.total((d.amount for d in self.discounts), self.currency)
+
+    @property
+    def tax_total(self) -> Money:
+        return Money.total((t.amount for t in self.tax_lines), self.currency)
+
+    @property
+    def total(self) -> Money:
+        """What the customer agreed to pay at checkout."""
+        total = self.subtotal + self.shipping_total - self.discount_total
+        return total if self.taxes_included else total + self.tax_total
+
+    @property
+    def current_total(self) -> Money:
+        """What the order is worth now: the total less refund adjustments (0 once cancelled)."""
+        if self.status == "cancelled":
+            return Money.zero(self.currency)
+        adjusted = (tx.adjustment for tx in self.transactions if tx.adjustment and tx.succeeded)
+        return self.total - Money.total(adjusted, self.currency)
+
+    def line_discounts(self) -> tuple[Money, ...]:
+        """The order's discounts allocated to its lines in proportion to their subtotals."""
+        weights = [line.subtotal.minor_units for line in self.line_items]
+        if not any(weights):
+            return tuple(Money.zero(self.currency) for _ in self.line_items)
+        return self.discount_total.allocate(weights)
+
+    # -- lookups ----------------------------------------------------------------------
+
+    def transaction(self, transaction_id: str) -> Transaction:
+        for tx in self.transactions:
+            if tx.id == transaction_id:
+                return tx
+        raise TransactionNotFound(f"{self} has no transaction {transaction_id!r}")
+
+    def with_transaction(self, tx: Transaction) -> Order:
+        """The order with ``tx`` added, or replacing the transaction with the same id."""
+        others = tuple(t for t in self.transactions if t.id != tx.id)
+        if len(others) == len(self.transactions):
+            return attrs.evolve(self, transactions=(*self.transactions, tx))
+        return attrs.evolve(
+            self, transactions=tuple(tx if t.id == tx.id else t for t in self.transactions)
+        )
+
+
+@attrs.frozen
+class Change:
+    """The result of a domain operation: the new order and the events that explain it."""
+
+    order: Order
+    events: tuple[OrderEvent, ...] = ()
+
+    def then(self, other: Change) -> Change:
+        """This change followed by ``other`` (made from ``self.order``)."""
+        return Change(other.order, self.events + other.events)
+
+    def recorded(self) -> Change:
+        """This change with one timeline entry per event appended to the order."""
+        if not self.events:
+            return self
+        entries = tuple(entry_for(event) for event in self.events)
+        return Change(attrs.evolve(self.order, timeline=self.order.timeline + entries), self.events)
+
+
+def check_consistency(order: Order) -> Order:
+    """Refuse an order whose parts disagree: currencies, duplicate ids, negative total.
+
+    Run when an order is placed and when a stored document is loaded; operations keep
+    these properties by construction.
+    """
+    minor_unit(order.currency)
+    amounts = [
+        *(line.unit_price for line in order.line_items),
+        *(s.price for s in order.shipping_lines),
+        *(d.amount for d in order.discounts),
+        *(t.amount for t in order.tax_lines),
+        *(tx.amount for tx in order.transactions),
+    ]
+    for amount in amounts:
+        if amount.currency != order.currency:
+            raise CurrencyMismatch(
+                f"{order}: amount {amount} is not in the order's currency {order.currency}"
+            )
+    if not order.line_items:
+        raise InvalidQuantity(f"{order}: an order needs at least one line item")
+    for kind, ids in (
+        ("line item", [line.id for line in order.line_items]),
+        ("transaction", [tx.id for tx in order.transactions]),
+    ):
+        if len(set(ids)) != len(ids):
+            raise DuplicateOrder(f"{order}: two {kind}s share an id ({sorted(ids)})")
+    if order.total.is_negative():
+        raise InvalidAmount(
+            f"{order}: discounts ({order.discount_total}) exceed the goods and shipping"
+        )
+    return order

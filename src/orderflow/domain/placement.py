@@ -1,0 +1,77 @@
+"""Placing an order: a checkout's draft becomes an Order and an ``OrderPlaced`` event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+from attrs import validators as v
+
+from orderflow.domain._fields import (
+    BOOL,
+    OPTIONAL_AWARE,
+    OPTIONAL_TEXT,
+    TEXT,
+    frozenset_of,
+    tuple_of,
+)
+from orderflow.domain.actor import Actor
+from orderflow.domain.customer import Address, Customer
+from orderflow.domain.events import OrderPlaced
+from orderflow.domain.lines import Discount, LineItem, ShippingLine, TaxLine
+from orderflow.domain.order import Change, Order, check_consistency
+
+
+@attrs.frozen(kw_only=True)
+class OrderDraft:
+    """What a checkout hands over: the order as the customer confirmed it.
+
+    ``number`` is for hosts that keep their own numbering; by default the repository's
+    per-store sequence assigns one. ``placed_at`` defaults to the time of placing.
+    """
+
+    customer: Customer = attrs.field(validator=attrs.validators.instance_of(Customer))
+    line_items: tuple[LineItem, ...] = attrs.field(default=(), validator=tuple_of(LineItem))
+    currency: str = attrs.field(validator=TEXT)
+    external_checkout_id: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+    shipping_address: Address | None = attrs.field(
+        default=None, validator=v.optional(v.instance_of(Address))
+    )
+    billing_address: Address | None = attrs.field(
+        default=None, validator=v.optional(v.instance_of(Address))
+    )
+    shipping_lines: tuple[ShippingLine, ...] = attrs.field(
+        default=(), validator=tuple_of(ShippingLine)
+    )
+    discounts: tuple[Discount, ...] = attrs.field(default=(), validator=tuple_of(Discount))
+    tax_lines: tuple[TaxLine, ...] = attrs.field(default=(), validator=tuple_of(TaxLine))
+    taxes_included: bool = attrs.field(default=False, validator=BOOL)
+    note: str = attrs.field(default="", validator=TEXT)
+    tags: frozenset[str] = attrs.field(default=frozenset(), validator=frozenset_of(str))
+    number: int | None = attrs.field(default=None, validator=v.optional(v.instance_of(int)))
+    placed_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
+
+
+def place(draft: OrderDraft, *, order_id: str, number: int, now: datetime, actor: Actor) -> Change:
+    """A new open, active order from ``draft``; inconsistent drafts are refused whole."""
+    order = check_consistency(
+        Order(
+            id=order_id,
+            number=number,
+            currency=draft.currency,
+            customer=draft.customer,
+            line_items=draft.line_items,
+            placed_at=draft.placed_at or now,
+            external_checkout_id=draft.external_checkout_id,
+            shipping_address=draft.shipping_address,
+            billing_address=draft.billing_address,
+            shipping_lines=draft.shipping_lines,
+            discounts=draft.discounts,
+            tax_lines=draft.tax_lines,
+            taxes_included=draft.taxes_included,
+            note=draft.note,
+            tags=draft.tags,
+        )
+    )
+    event = OrderPlaced(order_id=order.id, at=now, actor=actor, number=number, total=order.total)
+    return Change(order, (event,))

@@ -1,0 +1,75 @@
+"""One exception hierarchy: every refusal orderflow makes is an ``OrderflowError``.
+
+Each message names the order, the thing refused and the state that refused it, so a
+developer can act on it without a debugger. A refused command leaves the order as it was.
+"""
+
+from __future__ import annotations
+
+
+class OrderflowError(Exception):
+    """Base class of every error orderflow raises on purpose."""
+
+
+class InvalidTransition(OrderflowError):
+    """A lifecycle event is not allowed from the current state."""
+
+
+class InvalidStateValue(OrderflowError):
+    """A stored state value names no state of its machine (corrupt or hand-edited data)."""
+
+
+class InvalidAmount(OrderflowError, ValueError):
+    """An amount is not a finite decimal, is negative where it must not be, or exceeds a limit."""
+
+
+class InvalidQuantity(OrderflowError, ValueError):
+    """A quantity is not a positive whole number, or exceeds what is available."""
+
+
+class CurrencyMismatch(OrderflowError, ValueError):
+    """Two amounts in different currencies were combined."""
+
+
+class UnknownCurrency(OrderflowError, ValueError):
+    """A currency code is not an ISO 4217 code orderflow knows."""
+
+
+class InvalidTimestamp(OrderflowError, ValueError):
+    """A datetime without a time zone: orderflow only stores aware datetimes."""
+
+
+class NotFound(OrderflowError, LookupError):
+    """Something looked up by id does not exist."""
+
+
+class OrderNotFound(NotFound):
+    """No order with that id (or number, or checkout id)."""
+
+
+class TransactionNotFound(NotFound):
+    """No transaction with that id on the order."""
+
+
+class DuplicateOrder(OrderflowError):
+    """An order with the same id, number or external checkout id is already stored."""
+
+
+class ConcurrencyError(OrderflowError):
+    """The order changed since it was loaded: reload it and decide again."""
+
+
+class IdempotencyConflict(OrderflowError):
+    """An idempotency key was reused for a different request."""
+
+
+class NotPermitted(OrderflowError, PermissionError):
+    """The actor may not run this command on this order."""
+
+
+class PaymentError(OrderflowError):
+    """A payment request cannot be made: nothing to capture, refund more than paid, ..."""
+
+
+class DocumentError(OrderflowError, ValueError):
+    """A stored order document cannot be read (corrupt, hand-edited or from a newer release)."""

@@ -1,0 +1,30 @@
+"""The interfaces orderflow needs from its host (typing Protocols), and the records they carry.
+
+Implement these, or take the shipped adapters (``orderflow.adapters``). Ports import only the
+domain, so a host's adapter depends on nothing but its own stack and these definitions.
+"""
+
+from orderflow.ports.messaging import EventPublisher, Message, Notifier, PublishedEvent
+from orderflow.ports.outbox import Delivery, Outbox, OutboxItem
+from orderflow.ports.payments import PaymentGateway, PaymentRequest
+from orderflow.ports.repository import IdempotencyRecord, OrderQuery, OrderRepository, Page
+from orderflow.ports.system import Authorizer, Clock, IdGenerator
+
+__all__ = [
+    "Authorizer",
+    "Clock",
+    "Delivery",
+    "EventPublisher",
+    "IdGenerator",
+    "IdempotencyRecord",
+    "Message",
+    "Notifier",
+    "OrderQuery",
+    "OrderRepository",
+    "Outbox",
+    "OutboxItem",
+    "Page",
+    "PaymentGateway",
+    "PaymentRequest",
+    "PublishedEvent",
+]

@@ -1,0 +1,62 @@
+"""The outbox: outside calls and messages saved with the order, delivered at least once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
+
+import attrs
+
+
+@attrs.frozen(kw_only=True)
+class OutboxItem:
+    """Work to do outside once the order is saved.
+
+    ``key`` is unique and is also the idempotency key the outside call carries, so a
+    redelivery is recognisable. ``topic`` says which runner handles it (``payment``,
+    ``event``); ``payload`` is JSON text.
+    """
+
+    key: str
+    order_id: str
+    topic: str
+    payload: str
+    created_at: datetime
+
+
+DeliveryState = Literal["pending", "delivered", "dead"]
+
+
+@attrs.frozen(kw_only=True)
+class Delivery:
+    """An item and how its delivery is going (kept in the outbox, not in the order)."""
+
+    item: OutboxItem
+    state: DeliveryState = "pending"
+    attempts: int = 0
+    next_attempt_at: datetime
+    lease_until: datetime | None = None
+    last_error: str | None = None
+    delivered_at: datetime | None = None
+
+
+class Outbox(Protocol):
+    def claim(self, now: datetime, *, limit: int, lease: timedelta) -> Sequence[Delivery]:
+        """Lease up to ``limit`` due pending items (their next attempt or lease has passed),
+        counting the attempt; another dispatcher does not get them until the lease ends."""
+        ...
+
+    def claim_key(self, key: str, now: datetime, *, lease: timedelta) -> Delivery | None:
+        """Lease one pending item by key, if it is not leased by someone else."""
+        ...
+
+    def mark_delivered(self, key: str, now: datetime) -> None: ...
+
+    def mark_failed(self, key: str, *, error: str, retry_at: datetime | None) -> None:
+        """Record a failed attempt; ``retry_at=None`` dead-letters the item."""
+        ...
+
+    def deliveries(self, order_id: str) -> Sequence[Delivery]:
+        """Every item of an order with its delivery state, oldest first."""
+        ...

@@ -1,0 +1,146 @@
+"""Where orders live: the repository saves an order, its outbox items and its idempotency
+record in one transaction, and refuses a writer whose version is stale."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+import attrs
+from attrs import validators as v
+
+from orderflow.domain.financial import FinancialStatus, financial_status
+from orderflow.domain.machines import OrderStatus
+from orderflow.domain.order import Order
+from orderflow.ports.outbox import OutboxItem
+
+
+@attrs.frozen(kw_only=True)
+class IdempotencyRecord:
+    """Proof that a request from outside was applied: a replay finds it and changes nothing.
+
+    ``source`` names the caller's key space (``"payment"``, ``"carrier"``...); the pair
+    (source, key) is unique. ``request_hash`` tells a replay from a reuse of the key.
+    """
+
+    source: str
+    key: str
+    request_hash: str
+    order_id: str
+    created_at: datetime
+    expires_at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class OrderQuery:
+    """Filters for listing orders, newest first; ``after`` is the cursor of the previous page.
+
+    ``archived=False`` (the default) lists the working orders, ``True`` the archive,
+    ``None`` both. ``text`` matches the number (``#1001``), the customer's name or email
+    and the note, case-insensitively.
+    """
+
+    archived: bool | None = False
+    status: OrderStatus | None = None
+    financial_status: FinancialStatus | None = None
+    customer_email: str | None = None
+    tag: str | None = None
+    text: str | None = None
+    placed_from: datetime | None = None
+    placed_before: datetime | None = None
+    limit: int = attrs.field(default=50, validator=[v.instance_of(int), v.gt(0)])
+    after: str | None = None
+
+    def matches(self, order: Order) -> bool:
+        """The reference semantics every adapter's query must reproduce."""
+        customer = order.customer
+        checks = (
+            self.archived is None or (order.archive_status == "archived") == self.archived,
+            self.status is None or order.status == self.status,
+            self.financial_status is None or financial_status(order) == self.financial_status,
+            self.customer_email is None
+            or (customer.email or "").lower() == self.customer_email.lower(),
+            self.tag is None or self.tag in order.tags,
+            self.placed_from is None or order.placed_at >= self.placed_from,
+            self.placed_before is None or order.placed_at < self.placed_before,
+            self.text is None or self.text.lower() in _searchable(order),
+        )
+        return all(checks)
+
+
+def _searchable(order: Order) -> str:
+    fields = (order.name, order.customer.name, order.customer.email or "", order.note)
+    return "\n".join(fields).lower()
+
+
+def cursor_of(order: Order) -> str:
+    """The position of ``order`` in a listing: newest first, ties broken by id."""
+    return f"{order.placed_at.isoformat()}|{order.id}"
+
+
+def sort_key(order: Order) -> tuple[datetime, str]:
+    return (order.placed_at, order.id)
+
+
+def comes_after(order: Order, cursor: str) -> bool:
+    """Does ``order`` come after ``cursor`` in a newest-first listing?"""
+    placed, _, order_id = cursor.partition("|")
+    return sort_key(order) < (datetime.fromisoformat(placed), order_id)
+
+
+@attrs.frozen(kw_only=True)
+class Page:
+    orders: tuple[Order, ...]
+    next_cursor: str | None
+    """Pass as ``OrderQuery(after=...)`` for the next page; ``None`` on the last page."""
+
+
+class OrderRepository(Protocol):
+    def get(self, order_id: str) -> Order:
+        """The order, or :class:`~orderflow.errors.OrderNotFound`."""
+        ...
+
+    def add(
+        self,
+        order: Order,
+        *,
+        outbox: Sequence[OutboxItem] = (),
+        idempotency: IdempotencyRecord | None = None,
+    ) -> None:
+        """Store a new order; :class:`~orderflow.errors.DuplicateOrder` when its id, number
+        or external checkout id is taken."""
+        ...
+
+    def save(
+        self,
+        order: Order,
+        *,
+        expected_version: int,
+        outbox: Sequence[OutboxItem] = (),
+        idempotency: IdempotencyRecord | None = None,
+    ) -> None:
+        """Replace the stored order if its version is still ``expected_version``, with the
+        outbox items and idempotency record, all or nothing; else
+        :class:`~orderflow.errors.ConcurrencyError` and nothing is written."""
+        ...
+
+    def next_number(self) -> int:
+        """The next order number of the store (never repeats; gaps allowed)."""
+        ...
+
+    def by_number(self, number: int) -> Order | None: ...
+
+    def by_checkout_id(self, checkout_id: str) -> Order | None: ...
+
+    def idempotency_record(self, source: str, key: str) -> IdempotencyRecord | None: ...
+
+    def purge_idempotency(self, now: datetime) -> int:
+        """Forget records expired at ``now``; returns how many."""
+        ...
+
+    def query(self, query: OrderQuery) -> Page: ...
+
+    def due_before(self, now: datetime, *, limit: int = 100) -> Sequence[str]:
+        """Ids of orders whose next due time is at or before ``now``, earliest first."""
+        ...

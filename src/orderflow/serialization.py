@@ -1,0 +1,141 @@
+"""Orders and events to JSON-ready documents and back, exactly (cattrs).
+
+Decimals travel as strings, datetimes as ISO 8601 with their offset, enums by value,
+tuples and frozensets as lists. Each order document carries ``schema_version``; on load it
+passes through :func:`upgrade`, so documents written by older releases keep loading.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, get_origin
+
+import cattrs
+
+from orderflow.domain.events import EVENT_TYPES, OrderEvent
+from orderflow.domain.money import Money
+from orderflow.domain.order import SCHEMA_VERSION, Order, check_consistency
+from orderflow.errors import DocumentError, OrderflowError
+
+Document = dict[str, Any]
+Upgrade = Callable[[Document], Document]
+
+UPGRADES: Mapping[int, Upgrade] = {}
+"""``UPGRADES[n]`` turns a version-``n`` document into version ``n + 1``."""
+
+
+def _make_converter() -> cattrs.Converter:
+    converter = cattrs.Converter(forbid_extra_keys=True)
+    converter.register_unstructure_hook(Decimal, str)
+    converter.register_structure_hook(Decimal, lambda value, _: _decimal(value))
+    converter.register_unstructure_hook(datetime, datetime.isoformat)
+    converter.register_structure_hook(datetime, lambda value, _: _aware(value))
+    converter.register_unstructure_hook(date, date.isoformat)
+    converter.register_structure_hook(date, lambda value, _: date.fromisoformat(value))
+    converter.register_unstructure_hook(
+        Money, lambda m: {"amount": str(m.amount), "currency": m.currency}
+    )
+    converter.register_structure_hook(Money, lambda value, _: _money(value))
+    converter.register_unstructure_hook_func(_is(frozenset), sorted)
+    converter.register_unstructure_hook_func(
+        _is(tuple), lambda items: [converter.unstructure(item) for item in items]
+    )
+    return converter
+
+
+def _is(collection: type) -> Callable[[Any], bool]:
+    return lambda t: bool(t is collection or get_origin(t) is collection)
+
+
+def _decimal(value: object) -> Decimal:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a decimal string, got {value!r}")
+    return Decimal(value)
+
+
+def _aware(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise TypeError(f"expected an ISO 8601 string, got {value!r}")
+    return datetime.fromisoformat(value)
+
+
+def _money(value: Any) -> Money:
+    money = Money(_decimal(value["amount"]), value["currency"])
+    if money.amount != Decimal(value["amount"]):
+        raise ValueError(f"{value['amount']} has more decimals than {value['currency']} allows")
+    return money
+
+
+converter = _make_converter()
+
+
+def to_document(order: Order) -> Document:
+    """The order as a JSON-ready dict (see :func:`dumps` for text)."""
+    document: Document = converter.unstructure(order)
+    return document
+
+
+def upgrade(document: Document, steps: Mapping[int, Upgrade] = UPGRADES) -> Document:
+    """Bring ``document`` to the current schema version, one step at a time."""
+    version = document.get("schema_version")
+    if not isinstance(version, int) or version < 1:
+        raise DocumentError(
+            f"order document {document.get('id')!r} has no valid schema_version ({version!r})"
+        )
+    if version > SCHEMA_VERSION:
+        raise DocumentError(
+            f"order document {document.get('id')!r} has schema version {version}, newer than "
+            f"this orderflow understands ({SCHEMA_VERSION}): upgrade orderflow"
+        )
+    while version < SCHEMA_VERSION:
+        if version not in steps:
+            raise DocumentError(f"no upgrade from order schema version {version}")
+        document = {**steps[version](document), "schema_version": version + 1}
+        version += 1
+    return document
+
+
+def from_document(document: Document) -> Order:
+    """Rebuild an order; a corrupt or hand-edited document raises a DocumentError naming it."""
+    order_id = document.get("id") if isinstance(document, Mapping) else None
+    try:
+        order = converter.structure(upgrade(document), Order)
+        return check_consistency(order)
+    except DocumentError:
+        raise
+    except (cattrs.BaseValidationError, OrderflowError, TypeError, ValueError, KeyError) as exc:
+        problems = (
+            "; ".join(cattrs.transform_error(exc))
+            if isinstance(exc, cattrs.BaseValidationError)
+            else f"{type(exc).__name__}: {exc}"
+        )
+        raise DocumentError(f"order document {order_id!r} cannot be read: {problems}") from exc
+
+
+def dumps(order: Order) -> str:
+    return json.dumps(to_document(order), separators=(",", ":"), sort_keys=True)
+
+
+def loads(text: str) -> Order:
+    return from_document(json.loads(text))
+
+
+_EVENTS_BY_NAME = {cls.__name__: cls for cls in EVENT_TYPES}
+
+
+def event_to_dict(event: OrderEvent) -> Document:
+    """An event with its type name and schema version, as published to hosts."""
+    return {
+        "type": type(event).__name__,
+        "schema_version": event.SCHEMA_VERSION,
+        "event": converter.unstructure(event),
+    }
+
+
+def event_from_dict(data: Document) -> OrderEvent:
+    cls = _EVENTS_BY_NAME[data["type"]]
+    event: OrderEvent = converter.structure(data["event"], cls)
+    return event

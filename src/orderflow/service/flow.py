@@ -1,0 +1,385 @@
+"""``OrderFlow``: one method per command. Load, authorize, decide, save, then run jobs.
+
+No outside call happens before the save: the domain records intents, the save stores them
+with their outbox items in one transaction, and :meth:`OrderFlow.dispatch` (or, with
+``Settings(run_jobs_inline=True)``, the command itself) carries them out afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+
+import attrs
+
+from orderflow.domain import archive as archiving
+from orderflow.domain import cancellation, due, notes, payments, placement
+from orderflow.domain.actor import SYSTEM, Actor
+from orderflow.domain.money import Money
+from orderflow.domain.order import CancelReason, Change, Order
+from orderflow.errors import ConcurrencyError, DuplicateOrder, IdempotencyConflict, NotPermitted
+from orderflow.ports import (
+    Authorizer,
+    Clock,
+    Delivery,
+    EventPublisher,
+    IdempotencyRecord,
+    IdGenerator,
+    OrderQuery,
+    OrderRepository,
+    Outbox,
+    OutboxItem,
+    Page,
+    PaymentGateway,
+)
+from orderflow.serialization import converter
+from orderflow.service import jobs
+from orderflow.service.settings import Settings, StaffAndSystem
+
+Decide = Callable[[Order, datetime], Change]
+Outcome = Literal["delivered", "failed", "dead"]
+T = TypeVar("T")
+
+
+@attrs.frozen
+class DispatchReport:
+    delivered: int = 0
+    failed: int = 0
+    dead: int = 0
+    errors: tuple[tuple[str, str], ...] = ()
+    """(outbox key, error) of each failed attempt, also kept in the outbox."""
+
+
+class OrderFlow:
+    """The application service a host calls. Every command names its ``actor``."""
+
+    def __init__(
+        self,
+        *,
+        repository: OrderRepository,
+        outbox: Outbox,
+        gateway: PaymentGateway,
+        clock: Clock,
+        ids: IdGenerator,
+        publisher: EventPublisher | None = None,
+        authorizer: Authorizer | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        self.repository = repository
+        self.outbox = outbox
+        self.gateway = gateway
+        self.clock = clock
+        self.ids = ids
+        self.publisher = publisher
+        self.authorizer = authorizer or StaffAndSystem()
+        self.settings = settings or Settings()
+
+    # -- reading ------------------------------------------------------------------------
+
+    def get(self, order_id: str) -> Order:
+        return self.repository.get(order_id)
+
+    def orders(self, query: OrderQuery | None = None) -> Page:
+        return self.repository.query(query or OrderQuery())
+
+    # -- commands -------------------------------------------------------------------------
+
+    def place(self, draft: placement.OrderDraft, *, actor: Actor) -> Order:
+        """Place an order; the same external checkout id again returns the first order."""
+        self._authorize(actor, "place", None)
+        checkout = draft.external_checkout_id
+        if checkout is not None and (existing := self.repository.by_checkout_id(checkout)):
+            return existing
+        now = self.clock.now()
+        number = draft.number if draft.number is not None else self.repository.next_number()
+        change = placement.place(
+            draft, order_id=self.ids.new_id(), number=number, now=now, actor=actor
+        )
+        order = attrs.evolve(change.recorded().order, version=1)
+        items = self._items(order, change, now)
+        try:
+            self.repository.add(order, outbox=items)
+        except DuplicateOrder:
+            if checkout is not None and (existing := self.repository.by_checkout_id(checkout)):
+                return existing  # a concurrent place with the same checkout won
+            raise
+        return self._after_save(order, items)
+
+    def record_payment(
+        self, order_id: str, report: payments.PaymentReport, *, idempotency_key: str, actor: Actor
+    ) -> Order:
+        """Record a payment outcome from outside (checkout, gateway webhook), once per key."""
+        tx_id = self.ids.new_id()
+        return self._execute(
+            order_id,
+            actor,
+            "record_payment",
+            lambda order, now: payments.record_payment(
+                order, report, transaction_id=tx_id, key=idempotency_key, now=now, actor=actor
+            ),
+            request=("payment", idempotency_key, report),
+        )
+
+    def settle_payment(
+        self, order_id: str, transaction_id: str, result: payments.GatewayResult, *, actor: Actor
+    ) -> Order:
+        """Record the gateway's answer to one of our requests (also for late async answers)."""
+        return self._execute(
+            order_id,
+            actor,
+            "settle_payment",
+            lambda order, now: payments.settle(order, transaction_id, result, now=now, actor=actor),
+        )
+
+    def capture(
+        self,
+        order_id: str,
+        *,
+        actor: Actor,
+        amount: Money | None = None,
+        authorization_id: str | None = None,
+    ) -> Order:
+        """Capture held funds (default: what is owed, up to the authorization)."""
+        return self._execute(
+            order_id,
+            actor,
+            "capture",
+            lambda order, now: payments.request_capture(
+                order,
+                amount=amount,
+                authorization_id=authorization_id,
+                new_id=self.ids.new_id,
+                now=now,
+                actor=actor,
+            ),
+        )
+
+    def refund(self, order_id: str, amount: Money, *, actor: Actor) -> Order:
+        return self._execute(
+            order_id,
+            actor,
+            "refund",
+            lambda order, now: payments.request_refund(
+                order, amount, new_id=self.ids.new_id, now=now, actor=actor
+            ),
+        )
+
+    def void(self, order_id: str, *, actor: Actor, authorization_id: str | None = None) -> Order:
+        return self._execute(
+            order_id,
+            actor,
+            "void",
+            lambda order, now: payments.request_void(
+                order,
+                authorization_id=authorization_id,
+                new_id=self.ids.new_id,
+                now=now,
+                actor=actor,
+            ),
+        )
+
+    def cancel(
+        self,
+        order_id: str,
+        reason: CancelReason,
+        *,
+        actor: Actor,
+        note: str | None = None,
+        refund: bool = True,
+    ) -> Order:
+        """Cancel; held funds are voided and, with ``refund``, what was taken is refunded."""
+        return self._execute(
+            order_id,
+            actor,
+            "cancel",
+            lambda order, now: cancellation.cancel(
+                order,
+                reason,
+                note=note,
+                refund=refund,
+                new_id=self.ids.new_id,
+                now=now,
+                actor=actor,
+            ),
+        )
+
+    def archive(self, order_id: str, *, actor: Actor) -> Order:
+        return self._execute(
+            order_id,
+            actor,
+            "archive",
+            lambda order, now: archiving.archive(order, now=now, actor=actor),
+        )
+
+    def unarchive(self, order_id: str, *, actor: Actor) -> Order:
+        return self._execute(
+            order_id,
+            actor,
+            "unarchive",
+            lambda order, now: archiving.unarchive(order, now=now, actor=actor),
+        )
+
+    def update_note(self, order_id: str, note: str, *, actor: Actor) -> Order:
+        return self._execute(
+            order_id,
+            actor,
+            "update_note",
+            lambda order, now: notes.update_note(order, note, now=now, actor=actor),
+        )
+
+    def retag(
+        self, order_id: str, *, actor: Actor, add: Iterable[str] = (), remove: Iterable[str] = ()
+    ) -> Order:
+        add, remove = tuple(add), tuple(remove)
+        return self._execute(
+            order_id,
+            actor,
+            "retag",
+            lambda order, now: notes.retag(order, add=add, remove=remove, now=now, actor=actor),
+        )
+
+    # -- background work ----------------------------------------------------------------
+
+    def run_due(self, now: datetime | None = None) -> int:
+        """Do what has come due by ``now`` (default: the clock): authorizations lapse, old
+        idempotency records are forgotten. Returns how many orders changed."""
+        now = now or self.clock.now()
+        self.repository.purge_idempotency(now)
+        changed = 0
+        for order_id in self.repository.due_before(now):
+            changed += self._run_due_on(order_id, now)
+        return changed
+
+    def _run_due_on(self, order_id: str, now: datetime) -> bool:
+        def decide(order: Order, _: datetime) -> Change:
+            return due.run_due(order, now=now, actor=SYSTEM)
+
+        before = self.repository.get(order_id).version
+        after = self._retrying(lambda: self._execute(order_id, SYSTEM, "run_due", decide, now=now))
+        return after.version != before
+
+    def dispatch(self, *, limit: int = 100) -> DispatchReport:
+        """Deliver due outbox items: gateway calls and published events. At least once."""
+        now = self.clock.now()
+        outcomes = [
+            (d.item.key, self._deliver(d, now))
+            for d in self.outbox.claim(now, limit=limit, lease=self.settings.lease)
+        ]
+        errors = tuple((key, error) for key, (outcome, error) in outcomes if error is not None)
+        counts = [outcome for _, (outcome, _) in outcomes]
+        return DispatchReport(
+            counts.count("delivered"), counts.count("failed"), counts.count("dead"), errors
+        )
+
+    def run_job(self, key: str) -> Outcome | None:
+        """Carry out one outbox item now (``None`` if it is not pending or leased elsewhere)."""
+        now = self.clock.now()
+        delivery = self.outbox.claim_key(key, now, lease=self.settings.lease)
+        return None if delivery is None else self._deliver(delivery, now)[0]
+
+    # -- the pipeline ---------------------------------------------------------------------
+
+    def _authorize(self, actor: Actor, command: str, order: Order | None) -> None:
+        if not isinstance(actor, Actor):
+            raise TypeError(f"'actor' must be an Actor, got {type(actor).__name__}")
+        if not self.authorizer.allows(actor, command, order):
+            target = f" on {order}" if order is not None else ""
+            raise NotPermitted(f"{actor} may not {command}{target}")
+
+    def _execute(
+        self,
+        order_id: str,
+        actor: Actor,
+        command: str,
+        decide: Decide,
+        *,
+        request: tuple[str, str, Any] | None = None,
+        now: datetime | None = None,
+    ) -> Order:
+        record = None
+        if request is not None:
+            source, key, payload = request
+            digest = _request_hash(command, order_id, payload)
+            found = self.repository.idempotency_record(source, key)
+            if found is not None and found.expires_at > self.clock.now():
+                if found.request_hash != digest or found.order_id != order_id:
+                    raise IdempotencyConflict(
+                        f"idempotency key {key!r} ({source}) was used for another request "
+                        f"(on order {found.order_id}); use a new key for a new request"
+                    )
+                return self.repository.get(found.order_id)
+        order = self.repository.get(order_id)
+        self._authorize(actor, command, order)
+        now = now or self.clock.now()
+        change = decide(order, now)
+        if request is not None:
+            record = IdempotencyRecord(
+                source=source,
+                key=key,
+                request_hash=digest,
+                order_id=order_id,
+                created_at=now,
+                expires_at=now + self.settings.idempotency_retention,
+            )
+        if not change.events and record is None:
+            return order
+        after = attrs.evolve(change.recorded().order, version=order.version + 1)
+        items = self._items(after, change, now)
+        self.repository.save(
+            after, expected_version=order.version, outbox=items, idempotency=record
+        )
+        return self._after_save(after, items)
+
+    def _items(self, order: Order, change: Change, now: datetime) -> tuple[OutboxItem, ...]:
+        return jobs.outbox_items(order, change.events, now, publish=self.publisher is not None)
+
+    def _after_save(self, order: Order, items: tuple[OutboxItem, ...]) -> Order:
+        if not self.settings.run_jobs_inline:
+            return order
+        ran = [self.run_job(item.key) for item in items if item.topic == jobs.PAYMENT]
+        return self.repository.get(order.id) if ran else order
+
+    def _deliver(self, delivery: Delivery, now: datetime) -> tuple[Outcome, str | None]:
+        item = delivery.item
+        try:
+            self._carry_out(item)
+        except Exception as exc:  # an outside call failed: kept in the outbox, retried, reported
+            error = f"{type(exc).__name__}: {exc}"
+            retry_at = self.settings.retry.retry_at(delivery.attempts, now)
+            self.outbox.mark_failed(item.key, error=error, retry_at=retry_at)
+            return ("failed" if retry_at else "dead"), error
+        self.outbox.mark_delivered(item.key, self.clock.now())
+        return "delivered", None
+
+    def _carry_out(self, item: OutboxItem) -> None:
+        if item.topic == jobs.EVENT:
+            if self.publisher is None:
+                raise LookupError("an event item was queued but no EventPublisher is configured")
+            self.publisher.publish(jobs.published(item))
+            return
+        order = self.repository.get(item.order_id)
+        request = jobs.payment_request(order, item)
+        if request is None:
+            return  # settled already: by an earlier delivery or a gateway webhook
+        tx = order.transaction(request.transaction_id)
+        result = jobs.call_gateway(self.gateway, tx.kind, request)
+        self._retrying(lambda: self.settle_payment(order.id, tx.id, result, actor=SYSTEM))
+
+    def _retrying(self, command: Callable[[], T], attempts: int = 3) -> T:
+        """Run a command that re-decides on fresh state, again after a concurrent write."""
+        for _ in range(attempts - 1):
+            try:
+                return command()
+            except ConcurrencyError:
+                continue
+        return command()
+
+
+def _request_hash(command: str, order_id: str, payload: Any) -> str:
+    body = json.dumps(
+        [command, order_id, converter.unstructure(payload)], sort_keys=True, default=str
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
