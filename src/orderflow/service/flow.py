@@ -124,14 +124,27 @@ class OrderFlow:
         )
 
     def settle_payment(
-        self, order_id: str, transaction_id: str, result: payments.GatewayResult, *, actor: Actor
+        self,
+        order_id: str,
+        transaction_id: str,
+        result: payments.GatewayResult,
+        *,
+        actor: Actor,
+        idempotency_key: str | None = None,
     ) -> Order:
-        """Record the gateway's answer to one of our requests (also for late async answers)."""
+        """Record the gateway's answer to one of our requests; a late asynchronous answer
+        arrives by webhook, with its ``idempotency_key`` so a redelivery changes nothing."""
+        request = (
+            None
+            if idempotency_key is None
+            else ("payment", idempotency_key, (transaction_id, result))
+        )
         return self._execute(
             order_id,
             actor,
             "settle_payment",
             lambda order, now: payments.settle(order, transaction_id, result, now=now, actor=actor),
+            request=request,
         )
 
     def capture(
@@ -310,7 +323,9 @@ class OrderFlow:
                         f"idempotency key {key!r} ({source}) was used for another request "
                         f"(on order {found.order_id}); use a new key for a new request"
                     )
-                return self.repository.get(found.order_id)
+                replayed = self.repository.get(found.order_id)
+                self._authorize(actor, command, replayed)
+                return replayed
         order = self.repository.get(order_id)
         self._authorize(actor, command, order)
         now = now or self.clock.now()
