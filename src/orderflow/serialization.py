@@ -11,13 +11,17 @@ import json
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from enum import Enum
 from typing import Any, get_origin
 
 import cattrs
+from cattrs.v import format_exception
 
+from orderflow.domain.actor import ActorKind
 from orderflow.domain.events import EVENT_TYPES, OrderEvent
 from orderflow.domain.money import Money
-from orderflow.domain.order import SCHEMA_VERSION, Order, check_consistency
+from orderflow.domain.order import SCHEMA_VERSION, CancelReason, Order, check_consistency
+from orderflow.domain.transaction import TransactionKind
 from orderflow.errors import DocumentError, OrderflowError
 
 Document = dict[str, Any]
@@ -39,7 +43,12 @@ def _make_converter() -> cattrs.Converter:
         Money, lambda m: {"amount": str(m.amount), "currency": m.currency}
     )
     converter.register_structure_hook(Money, lambda value, _: _money(value))
+    for scalar in (bool, int, str):
+        converter.register_structure_hook(scalar, _exactly)
+    converter.register_structure_hook_func(_is(frozenset), _frozenset)
     converter.register_unstructure_hook_func(_is(frozenset), sorted)
+    for choice in (ActorKind, CancelReason, TransactionKind):  # str enums: plain strings
+        converter.register_unstructure_hook(choice, lambda member: member.value)
     converter.register_unstructure_hook_func(
         _is(tuple), lambda items: [converter.unstructure(item) for item in items]
     )
@@ -48,6 +57,22 @@ def _make_converter() -> cattrs.Converter:
 
 def _is(collection: type) -> Callable[[Any], bool]:
     return lambda t: bool(t is collection or get_origin(t) is collection)
+
+
+def _exactly(value: Any, cls: type) -> Any:
+    """No coercion: ``"false"`` is not a bool, ``2.9`` not an int, ``5`` not a str."""
+    if issubclass(cls, Enum):  # str-valued enums reach the str hook
+        return cls(_exactly(value, str))
+    if type(value) is not cls:
+        raise TypeError(f"expected {cls.__name__}, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _frozenset(value: Any, cls: Any) -> frozenset[Any]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, got {type(value).__name__} {value!r}")
+    (member,) = getattr(cls, "__args__", (Any,))
+    return frozenset(converter.structure(item, member) for item in value)
 
 
 def _decimal(value: object) -> Decimal:
@@ -63,7 +88,9 @@ def _aware(value: object) -> datetime:
 
 
 def _money(value: Any) -> Money:
-    money = Money(_decimal(value["amount"]), value["currency"])
+    if not isinstance(value, Mapping) or set(value) != {"amount", "currency"}:
+        raise TypeError(f"expected {{'amount': str, 'currency': str}}, got {value!r}")
+    money = Money(_decimal(value["amount"]), _exactly(value["currency"], str))
     if money.amount != Decimal(value["amount"]):
         raise ValueError(f"{value['amount']} has more decimals than {value['currency']} allows")
     return money
@@ -80,8 +107,10 @@ def to_document(order: Order) -> Document:
 
 def upgrade(document: Document, steps: Mapping[int, Upgrade] = UPGRADES) -> Document:
     """Bring ``document`` to the current schema version, one step at a time."""
+    if not isinstance(document, Mapping):
+        raise DocumentError(f"an order document is a JSON object, got {type(document).__name__}")
     version = document.get("schema_version")
-    if not isinstance(version, int) or version < 1:
+    if type(version) is not int or version < 1:
         raise DocumentError(
             f"order document {document.get('id')!r} has no valid schema_version ({version!r})"
         )
@@ -100,7 +129,9 @@ def upgrade(document: Document, steps: Mapping[int, Upgrade] = UPGRADES) -> Docu
 
 def from_document(document: Document) -> Order:
     """Rebuild an order; a corrupt or hand-edited document raises a DocumentError naming it."""
-    order_id = document.get("id") if isinstance(document, Mapping) else None
+    if not isinstance(document, Mapping):
+        raise DocumentError(f"an order document is a JSON object, got {type(document).__name__}")
+    order_id = document.get("id")
     try:
         order = converter.structure(upgrade(document), Order)
         return check_consistency(order)
@@ -108,11 +139,17 @@ def from_document(document: Document) -> Order:
         raise
     except (cattrs.BaseValidationError, OrderflowError, TypeError, ValueError, KeyError) as exc:
         problems = (
-            "; ".join(cattrs.transform_error(exc))
+            "; ".join(cattrs.transform_error(exc, format_exception=_explain))
             if isinstance(exc, cattrs.BaseValidationError)
             else f"{type(exc).__name__}: {exc}"
         )
         raise DocumentError(f"order document {order_id!r} cannot be read: {problems}") from exc
+
+
+def _explain(exc: BaseException, expected: Any) -> str:
+    if isinstance(exc, (TypeError, ValueError, OrderflowError)):
+        return f"{exc}"
+    return format_exception(exc, expected)
 
 
 def dumps(order: Order) -> str:

@@ -141,18 +141,27 @@ class Harness:
     publisher: RecordingPublisher
 
 
-def make_flow(*, settings: Settings | None = None, publish: bool = True, **ports: Any) -> Harness:
-    """An OrderFlow on in-memory adapters with a fake clock, ids and gateway."""
+def make_flow(
+    *,
+    settings: Settings | None = None,
+    publish: bool = True,
+    gateway: FakeGateway | None = None,
+    clock: FakeClock | None = None,
+    publisher: RecordingPublisher | None = None,
+    **ports: Any,
+) -> Harness:
+    """An OrderFlow on in-memory adapters with a fake clock, ids, gateway and publisher;
+    ``publish=False`` leaves events unpublished; other ports (``ids``, ``authorizer``) pass through."""
     repository = InMemoryRepository()
-    gateway = ports.pop("gateway", FakeGateway())
-    clock = ports.pop("clock", FakeClock())
-    publisher = RecordingPublisher()
+    gateway = gateway or FakeGateway()
+    clock = clock or FakeClock()
+    publisher = publisher or RecordingPublisher()
+    ports.setdefault("ids", SequentialIds())
     flow = OrderFlow(
         repository=repository,
         outbox=repository,
         gateway=gateway,
         clock=clock,
-        ids=ports.pop("ids", SequentialIds()),
         publisher=publisher if publish else None,
         settings=settings,
         **ports,

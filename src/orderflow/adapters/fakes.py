@@ -32,7 +32,10 @@ class FakeClock:
         return self.current
 
     def advance(self, delta: timedelta | None = None, **parts: float) -> datetime:
-        self.current += delta or timedelta(**parts)
+        """Move forward by ``delta`` or by ``timedelta(**parts)`` (not both)."""
+        if delta is not None and parts:
+            raise TypeError("advance() takes a timedelta or keyword parts, not both")
+        self.current += delta if delta is not None else timedelta(**parts)
         return self.current
 
 

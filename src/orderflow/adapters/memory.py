@@ -152,9 +152,10 @@ class InMemoryRepository:
 
     def claim(self, now: datetime, *, limit: int, lease: timedelta) -> Sequence[Delivery]:
         with self._lock:
-            due = [d for d in self._deliveries.values() if _claimable(d, now)]
-            due.sort(key=lambda d: (d.next_attempt_at, d.item.created_at, d.item.key))
-            return [self._lease(d, now, lease) for d in due[:limit]]
+            # Dicts keep insertion order: items due at the same time go in the order queued.
+            queued = enumerate(self._deliveries.values())
+            due = sorted((d.next_attempt_at, i, d) for i, d in queued if _claimable(d, now))
+            return [self._lease(d, now, lease) for _, _, d in due[:limit]]
 
     def claim_key(self, key: str, now: datetime, *, lease: timedelta) -> Delivery | None:
         with self._lock:
@@ -188,6 +189,13 @@ class InMemoryRepository:
                 self._deliveries[key] = attrs.evolve(
                     delivery, next_attempt_at=retry_at, lease_until=None, last_error=error
                 )
+
+    def requeue(self, key: str, now: datetime) -> None:
+        with self._lock:
+            delivery = self._deliveries[key]
+            self._deliveries[key] = attrs.evolve(
+                delivery, state="pending", attempts=0, next_attempt_at=now, lease_until=None
+            )
 
     def deliveries(self, order_id: str) -> Sequence[Delivery]:
         return [d for d in self._deliveries.values() if d.item.order_id == order_id]

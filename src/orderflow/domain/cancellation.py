@@ -12,7 +12,7 @@ from orderflow.domain.events import OrderCancelled
 from orderflow.domain.financial import net_paid, open_authorizations
 from orderflow.domain.machines import ORDER_TABLE, OrderStatus
 from orderflow.domain.order import CancelReason, Change, Order
-from orderflow.domain.payments import NewId, request_refund, request_void
+from orderflow.domain.payments import NewId, request_in_flight, request_refund, request_void
 
 
 def cancel(
@@ -29,7 +29,7 @@ def cancel(
 
     The void and refund are requests (pending transactions) the service sends through the
     outbox, like any other. Without ``refund`` the money stays taken and the balance shows
-    it as a refund due.
+    it as a refund due; so does a capture still in flight at the gateway when it succeeds.
     """
     if not isinstance(reason, CancelReason):
         raise TypeError(f"'reason' must be a CancelReason, got {type(reason).__name__}")
@@ -39,8 +39,13 @@ def cancel(
         cancelled,
         (OrderCancelled(order_id=order.id, at=now, actor=actor, reason=reason.value, note=note),),
     )
-    if open_authorizations(cancelled):
-        change = change.then(request_void(change.order, new_id=new_id, now=now, actor=actor))
+    for auth in open_authorizations(cancelled):
+        if request_in_flight(cancelled, auth) is None:  # a capture in flight settles first
+            change = change.then(
+                request_void(
+                    change.order, authorization_id=auth.id, new_id=new_id, now=now, actor=actor
+                )
+            )
     paid = net_paid(cancelled)
     if refund and paid.is_positive():
         change = change.then(

@@ -89,7 +89,11 @@ class Money:
     def __init__(self, amount: AmountLike, currency: str) -> None:
         digits = minor_unit(currency)
         exact = to_decimal(amount)
-        self.__attrs_init__(exact.quantize(_QUANTUM[digits], ROUND_HALF_EVEN), currency)
+        try:
+            quantized = exact.quantize(_QUANTUM[digits], ROUND_HALF_EVEN)
+        except InvalidOperation:
+            raise InvalidAmount(f"amount {amount!r} is too large to hold exactly") from None
+        self.__attrs_init__(quantized if quantized else abs(quantized), currency)  # no -0.00
 
     @classmethod
     def zero(cls, currency: str) -> Money:
@@ -172,13 +176,14 @@ class Money:
             raise InvalidAmount(
                 f"weights must be non-negative with a positive sum, got {weights!r}"
             )
-        units = abs(self.minor_units)
-        weight_sum = sum(exact)
-        shares = [units * w / weight_sum for w in exact]
-        floors = [int(share) for share in shares]
-        leftover = units - sum(floors)
-        by_remainder = sorted(range(len(shares)), key=lambda i: (floors[i] - shares[i], i))
-        for index in by_remainder[:leftover]:
-            floors[index] += 1
+        # Exact integer arithmetic at any size: scale the weights to whole numbers.
+        scale = max(-min(w.as_tuple().exponent for w in exact), 0)  # type: ignore[operator]
+        whole = [int(w.scaleb(scale)) for w in exact]
+        units, weight_sum = abs(self.minor_units), sum(whole)
+        shares = [divmod(units * w, weight_sum) for w in whole]
+        parts = [floor for floor, _ in shares]
+        by_remainder = sorted(range(len(parts)), key=lambda i: (-shares[i][1], i))
+        for index in by_remainder[: units - sum(parts)]:
+            parts[index] += 1
         sign = -1 if self.is_negative() else 1
-        return tuple(Money.from_minor(sign * part, self.currency) for part in floors)
+        return tuple(Money.from_minor(sign * part, self.currency) for part in parts)

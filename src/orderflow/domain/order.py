@@ -66,6 +66,11 @@ def _number(_: object, attribute: attrs.Attribute[int], value: object) -> None:
         raise InvalidQuantity(f"order number must be positive, got {value}")
 
 
+def _count(_: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TypeError(f"'{attribute.name}' must be a non-negative int, got {value!r}")
+
+
 @attrs.frozen(kw_only=True)
 class Order:
     """The aggregate root. Derived figures (totals, statuses) are computed, never stored."""
@@ -100,8 +105,9 @@ class Order:
         default=None, validator=v.optional(v.instance_of(CancelReason))
     )
     archived_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
-    version: int = attrs.field(default=0, validator=v.instance_of(int))
-    schema_version: int = attrs.field(default=SCHEMA_VERSION, validator=v.instance_of(int))
+    version: int = attrs.field(default=0, validator=_count)
+    """How many times the order was saved; the repository's concurrency check."""
+    schema_version: int = attrs.field(default=SCHEMA_VERSION, validator=_count)
 
     @property
     def name(self) -> str:

@@ -91,6 +91,8 @@ def _event(
 
 
 def _in_currency(order: Order, amount: Money) -> Money:
+    if not isinstance(amount, Money):
+        raise TypeError(f"'amount' must be Money, got {type(amount).__name__}")
     if amount.currency != order.currency:
         raise CurrencyMismatch(f"{order}: payment of {amount} is not in {order.currency}")
     if not amount.is_positive():
@@ -147,6 +149,8 @@ def record_payment(
     actor: Actor,
 ) -> Change:
     """Record an outcome that already happened at the gateway, as a new transaction."""
+    if not isinstance(report, PaymentReport):
+        raise TypeError(f"'report' must be a PaymentReport, got {type(report).__name__}")
     amount = _in_currency(order, report.amount)
     parent: Transaction | None = None
     kind = report.kind
@@ -169,6 +173,7 @@ def record_payment(
         reference=report.reference,
         reusable=report.reusable,
         expires_at=report.expires_at,
+        adjustment=_adjustment(order, amount) if kind is TransactionKind.REFUND else None,
     )
     if report.succeeded:
         _check_settles(order, tx, parent)
@@ -176,6 +181,13 @@ def record_payment(
 
 
 def _check_settles(order: Order, tx: Transaction, parent: Transaction | None) -> None:
+    if parent is not None and tx.kind is not TransactionKind.REFUND:
+        busy = request_in_flight(order, parent)
+        if busy is not None:
+            raise PaymentError(
+                f"{order}: authorization {parent.id} has our {busy.kind.value} {busy.id} in "
+                f"progress; report its outcome with settle_payment({busy.id!r}, ...)"
+            )
     if tx.kind is TransactionKind.CAPTURE and parent is not None:
         if tx.amount > parent.amount:
             raise PaymentError(
@@ -258,7 +270,8 @@ def _require_open(order: Order, what: str) -> None:
         raise InvalidTransition(f"{order}: cannot {what} while cancelled")
 
 
-def _pending_child(order: Order, parent: Transaction) -> Transaction | None:
+def request_in_flight(order: Order, parent: Transaction) -> Transaction | None:
+    """Our pending capture or void of authorization ``parent``, if one is in progress."""
     for tx in order.transactions:
         if tx.parent_id == parent.id and tx.pending and tx.kind is not TransactionKind.REFUND:
             return tx
@@ -284,7 +297,7 @@ def request_capture(
         auth = auths[0]
     else:
         raise PaymentError(f"{order}: nothing to capture (no open authorization)")
-    busy = _pending_child(order, auth)
+    busy = request_in_flight(order, auth)
     if busy is not None:
         raise PaymentError(
             f"{order}: authorization {auth.id} already has a {busy.kind.value} in progress ({busy.id})"
@@ -311,12 +324,14 @@ def request_void(
         auth.kind.table.step(auth.status, "void", subject=f"{order} authorization {auth.id}")
         targets: tuple[Transaction, ...] = (auth,)
     else:
-        targets = tuple(a for a in open_authorizations(order) if _pending_child(order, a) is None)
+        targets = tuple(
+            a for a in open_authorizations(order) if request_in_flight(order, a) is None
+        )
         if not targets:
             raise PaymentError(f"{order}: nothing to void (no open authorization)")
     change = Change(order)
     for auth in targets:
-        if _pending_child(change.order, auth) is not None:
+        if request_in_flight(change.order, auth) is not None:
             raise PaymentError(
                 f"{order}: authorization {auth.id} already has a request in progress"
             )
@@ -374,6 +389,8 @@ def settle(
     order: Order, transaction_id: str, result: GatewayResult, *, now: datetime, actor: Actor
 ) -> Change:
     """Record the gateway's answer to a pending request (a pending answer changes nothing)."""
+    if not isinstance(result, GatewayResult):
+        raise TypeError(f"'result' must be a GatewayResult, got {type(result).__name__}")
     tx = order.transaction(transaction_id)
     if result.succeeded is None:
         return Change(order)
@@ -398,7 +415,7 @@ def expire_authorizations(order: Order, *, now: datetime, actor: Actor) -> Chang
         if (
             auth.expires_at is not None
             and auth.expires_at <= now
-            and _pending_child(order, auth) is None
+            and request_in_flight(order, auth) is None
         ):
             done = auth.moved("expire", at=now)
             change = change.then(
@@ -415,6 +432,6 @@ def next_due_at(order: Order) -> datetime | None:
     times = [
         a.expires_at
         for a in open_authorizations(order)
-        if a.expires_at is not None and _pending_child(order, a) is None
+        if a.expires_at is not None and request_in_flight(order, a) is None
     ]
     return min(times, default=None)

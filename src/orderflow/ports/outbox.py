@@ -57,6 +57,10 @@ class Outbox(Protocol):
         """Record a failed attempt; ``retry_at=None`` dead-letters the item."""
         ...
 
+    def requeue(self, key: str, now: datetime) -> None:
+        """Give a dead-lettered (or failing) item a fresh set of attempts from ``now``."""
+        ...
+
     def deliveries(self, order_id: str) -> Sequence[Delivery]:
         """Every item of an order with its delivery state, oldest first."""
         ...

@@ -112,13 +112,17 @@ class OrderFlow:
         self, order_id: str, report: payments.PaymentReport, *, idempotency_key: str, actor: Actor
     ) -> Order:
         """Record a payment outcome from outside (checkout, gateway webhook), once per key."""
-        tx_id = self.ids.new_id()
         return self._execute(
             order_id,
             actor,
             "record_payment",
             lambda order, now: payments.record_payment(
-                order, report, transaction_id=tx_id, key=idempotency_key, now=now, actor=actor
+                order,
+                report,
+                transaction_id=self.ids.new_id(),
+                key=idempotency_key,
+                now=now,
+                actor=actor,
             ),
             request=("payment", idempotency_key, report),
         )
@@ -292,6 +296,11 @@ class OrderFlow:
         now = self.clock.now()
         delivery = self.outbox.claim_key(key, now, lease=self.settings.lease)
         return None if delivery is None else self._deliver(delivery, now)[0]
+
+    def requeue(self, key: str) -> None:
+        """Retry a dead-lettered item, once its cause is fixed (its key is unchanged, so a
+        gateway that already acted on it answers without acting twice)."""
+        self.outbox.requeue(key, self.clock.now())
 
     # -- the pipeline ---------------------------------------------------------------------
 

@@ -1,0 +1,355 @@
+"""Cancelling, archiving, notes and tags, and the timeline entries they leave.
+
+The default draft totals 62.00 EUR (2 x 20.00 + 15.00 shipping + 7.00 tax).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from orderflow.domain import payments
+from orderflow.domain.archive import archive, unarchive
+from orderflow.domain.cancellation import cancel
+from orderflow.domain.events import (
+    NoteUpdated,
+    OrderArchived,
+    OrderCancelled,
+    OrderUnarchived,
+    PaymentRequested,
+    TagsUpdated,
+)
+from orderflow.domain.money import Money
+from orderflow.domain.notes import retag, update_note
+from orderflow.domain.order import CancelReason, Change, Order
+from orderflow.domain.placement import place
+from orderflow.domain.timeline import TimelineEntry
+from orderflow.domain.transaction import TransactionKind
+from orderflow.errors import InvalidTransition
+from orderflow.testing import GATEWAY, STAFF, SequentialIds, authorization, make_draft, sale
+
+NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+LATER = NOW + timedelta(hours=2)
+
+
+def eur(amount: str) -> Money:
+    return Money(amount, "EUR")
+
+
+def placed(**draft: object) -> Order:
+    return place(make_draft(**draft), order_id="o-1", number=1001, now=NOW, actor=STAFF).order  # type: ignore[arg-type]
+
+
+def with_payment(order: Order, report: payments.PaymentReport, tx_id: str) -> Order:
+    return payments.record_payment(
+        order, report, transaction_id=tx_id, key=f"key-{tx_id}", now=NOW, actor=GATEWAY
+    ).order
+
+
+def cancelling(
+    order: Order, reason: CancelReason = CancelReason.CUSTOMER, **options: object
+) -> Change:
+    return cancel(
+        order, reason, new_id=SequentialIds("c").new_id, now=LATER, actor=STAFF, **options
+    )  # type: ignore[arg-type]
+
+
+# -- cancel ----------------------------------------------------------------------------------
+
+
+def test_cancelling_an_unpaid_order_records_when_and_why() -> None:
+    change = cancelling(placed(), CancelReason.INVENTORY, note="out of stock")
+
+    order = change.order
+    assert (order.status, order.cancelled_at, order.cancel_reason) == (
+        "cancelled",
+        LATER,
+        CancelReason.INVENTORY,
+    )
+    assert order.transactions == ()
+    assert change.events == (
+        OrderCancelled(
+            order_id="o-1", at=LATER, actor=STAFF, reason="inventory", note="out of stock"
+        ),
+    )
+
+
+def test_cancelling_requests_a_void_of_every_open_authorization() -> None:
+    order = with_payment(placed(), authorization(eur("62.00"), "auth-ref"), "auth-1")
+
+    change = cancelling(order)
+
+    void = change.order.transactions[-1]
+    assert (void.kind, void.status, void.parent_id, void.amount) == (
+        TransactionKind.VOID,
+        "pending",
+        "auth-1",
+        eur("62.00"),
+    )
+    assert [type(e) for e in change.events] == [OrderCancelled, PaymentRequested]
+
+
+def test_cancelling_requests_a_refund_of_the_net_paid() -> None:
+    order = with_payment(placed(), sale(eur("62.00"), "sale-ref"), "sale-1")
+    order = payments.record_payment(
+        order,
+        payments.PaymentReport(
+            kind=TransactionKind.REFUND, amount=eur("12.00"), parent_reference="sale-ref"
+        ),
+        transaction_id="refund-1",
+        key="key-refund-1",
+        now=NOW,
+        actor=GATEWAY,
+    ).order
+
+    change = cancelling(order)
+
+    refund = change.order.transactions[-1]
+    assert (refund.kind, refund.status, refund.parent_id) == (
+        TransactionKind.REFUND,
+        "pending",
+        "sale-1",
+    )
+    assert refund.amount == eur("50.00")  # 62.00 taken - 12.00 already returned
+    assert refund.adjustment == eur("0.00")  # a cancelled order owes nothing: all of it is due back
+    assert [(type(e), getattr(e, "amount", None)) for e in change.events] == [
+        (OrderCancelled, None),
+        (PaymentRequested, eur("50.00")),
+    ]
+
+
+def test_cancelling_voids_what_is_held_and_refunds_what_was_taken() -> None:
+    order = with_payment(placed(), sale(eur("20.00"), "sale-ref"), "sale-1")
+    order = with_payment(order, authorization(eur("42.00"), "auth-ref"), "auth-1")
+
+    change = cancelling(order)
+
+    requested = [
+        (tx.kind, tx.parent_id, tx.amount) for tx in change.order.transactions if tx.pending
+    ]
+    assert requested == [
+        (TransactionKind.VOID, "auth-1", eur("42.00")),
+        (TransactionKind.REFUND, "sale-1", eur("20.00")),
+    ]
+
+
+def test_cancelling_without_refund_keeps_the_money_taken() -> None:
+    order = with_payment(placed(), sale(eur("62.00"), "sale-ref"), "sale-1")
+
+    change = cancelling(order, refund=False)
+
+    assert change.order.status == "cancelled"
+    assert change.order.transactions == order.transactions
+    assert [type(e) for e in change.events] == [OrderCancelled]
+
+
+def test_cancellation_is_final() -> None:
+    order = cancelling(placed()).order
+
+    with pytest.raises(
+        InvalidTransition, match=r"order #1001 \(o-1\): cannot cancel while cancelled"
+    ):
+        cancelling(order)
+
+
+def test_a_cancel_reason_must_be_a_cancel_reason() -> None:
+    with pytest.raises(TypeError, match="CancelReason"):
+        cancelling(placed(), "customer")  # type: ignore[arg-type]
+
+
+# -- archive ---------------------------------------------------------------------------------
+
+
+def test_archiving_hides_an_open_order_and_says_when() -> None:
+    change = archive(placed(), now=LATER, actor=STAFF)
+
+    assert (change.order.archive_status, change.order.archived_at) == ("archived", LATER)
+    assert change.order.status == "open"
+    assert change.events == (OrderArchived(order_id="o-1", at=LATER, actor=STAFF),)
+
+
+def test_an_archived_order_cannot_be_archived_again() -> None:
+    order = archive(placed(), now=NOW, actor=STAFF).order
+
+    with pytest.raises(InvalidTransition, match=r"o-1.*cannot archive while archived"):
+        archive(order, now=LATER, actor=STAFF)
+
+
+def test_unarchiving_brings_the_order_back() -> None:
+    order = archive(placed(), now=NOW, actor=STAFF).order
+
+    change = unarchive(order, now=LATER, actor=STAFF)
+
+    assert (change.order.archive_status, change.order.archived_at) == ("active", None)
+    assert change.events == (OrderUnarchived(order_id="o-1", at=LATER, actor=STAFF),)
+
+
+def test_an_active_order_cannot_be_unarchived() -> None:
+    with pytest.raises(InvalidTransition, match=r"o-1.*cannot unarchive while active"):
+        unarchive(placed(), now=NOW, actor=STAFF)
+
+
+def test_a_cancelled_order_can_be_archived_and_stays_cancelled() -> None:
+    order = cancelling(placed()).order
+
+    archived = archive(order, now=LATER, actor=STAFF).order
+
+    assert (archived.status, archived.archive_status) == ("cancelled", "archived")
+
+
+# -- notes and tags --------------------------------------------------------------------------
+
+
+def test_updating_the_note_replaces_it() -> None:
+    change = update_note(placed(note="old"), "Leave at the door", now=LATER, actor=STAFF)
+
+    assert change.order.note == "Leave at the door"
+    assert change.events == (
+        NoteUpdated(order_id="o-1", at=LATER, actor=STAFF, note="Leave at the door"),
+    )
+
+
+def test_the_same_note_again_changes_nothing() -> None:
+    order = placed(note="Leave at the door")
+
+    change = update_note(order, "Leave at the door", now=LATER, actor=STAFF)
+
+    assert change.order is order
+    assert change.events == ()
+
+
+def test_a_note_must_be_text() -> None:
+    with pytest.raises(TypeError, match="'note'"):
+        update_note(placed(), None, now=LATER, actor=STAFF)  # type: ignore[arg-type]
+
+
+def test_retagging_adds_and_removes_tags_trimmed_of_spaces() -> None:
+    order = placed(tags=frozenset({"first-order", "gift"}))
+
+    change = retag(
+        order, add=(" vip ", "wholesale", "  "), remove=("gift", "absent"), now=LATER, actor=STAFF
+    )
+
+    assert change.order.tags == {"first-order", "vip", "wholesale"}
+    assert change.events == (
+        TagsUpdated(
+            order_id="o-1",
+            at=LATER,
+            actor=STAFF,
+            added=frozenset({"vip", "wholesale"}),
+            removed=frozenset({"gift"}),
+        ),
+    )
+
+
+def test_a_tag_both_added_and_removed_is_added() -> None:
+    change = retag(placed(), add=("vip",), remove=("vip",), now=LATER, actor=STAFF)
+
+    assert change.order.tags == {"vip"}
+    assert change.events[0] == TagsUpdated(
+        order_id="o-1", at=LATER, actor=STAFF, added=frozenset({"vip"})
+    )
+
+
+def test_retagging_with_tags_already_present_or_absent_changes_nothing() -> None:
+    order = placed(tags=frozenset({"vip"}))
+
+    change = retag(order, add=("vip", " "), remove=("absent",), now=LATER, actor=STAFF)
+
+    assert change.order is order
+    assert change.events == ()
+
+
+@pytest.mark.parametrize("tags", ["vip", ("vip", 3)], ids=["a single str", "a non-str tag"])
+def test_tags_must_be_an_iterable_of_str(tags: object) -> None:
+    with pytest.raises(TypeError, match="str"):
+        retag(placed(), add=tags, now=LATER, actor=STAFF)  # type: ignore[arg-type]
+
+
+# -- the timeline ----------------------------------------------------------------------------
+
+
+def test_recording_a_change_adds_one_timeline_entry_per_event() -> None:
+    order = with_payment(placed(), authorization(eur("62.00"), "auth-ref"), "auth-1")
+
+    change = cancelling(order, note="customer called").recorded()
+
+    assert change.order.timeline == (
+        TimelineEntry(
+            at=LATER,
+            actor=STAFF,
+            kind="OrderCancelled",
+            message="Order cancelled (reason: customer).",
+            note="customer called",
+        ),
+        TimelineEntry(
+            at=LATER,
+            actor=STAFF,
+            kind="PaymentRequested",
+            message="Void of 62.00 EUR requested from the gateway.",
+        ),
+    )
+
+
+def test_timeline_entries_describe_archiving_notes_and_tags() -> None:
+    order = placed()
+    change = archive(order, now=NOW, actor=STAFF)
+    change = change.then(unarchive(change.order, now=NOW, actor=STAFF))
+    change = change.then(update_note(change.order, "Fragile", now=NOW, actor=STAFF))
+    change = change.then(update_note(change.order, "", now=NOW, actor=STAFF))
+    change = change.then(retag(change.order, add=("b", "a"), now=NOW, actor=STAFF))
+    change = change.then(retag(change.order, add=("c",), remove=("a",), now=NOW, actor=STAFF))
+
+    timeline = change.recorded().order.timeline
+
+    assert [(e.kind, e.message) for e in timeline] == [
+        ("OrderArchived", "Order archived."),
+        ("OrderUnarchived", "Order unarchived."),
+        ("NoteUpdated", "Note updated."),
+        ("NoteUpdated", "Note removed."),
+        ("TagsUpdated", "Tags added a, b."),
+        ("TagsUpdated", "Tags added c; removed a."),
+    ]
+    assert timeline[2].note == "Fragile"
+
+
+def test_timeline_entries_describe_payments() -> None:
+    order = with_payment(placed(), authorization(eur("62.00"), "auth-ref"), "auth-1")
+    change = payments.request_capture(
+        order, new_id=SequentialIds("cap").new_id, now=NOW, actor=STAFF
+    )
+    change = change.then(
+        payments.settle(
+            change.order,
+            "cap-1",
+            payments.GatewayResult(False, error="declined by bank"),
+            now=NOW,
+            actor=GATEWAY,
+        )
+    )
+
+    timeline = change.recorded().order.timeline
+
+    assert [(e.kind, e.message, e.actor) for e in timeline] == [
+        ("PaymentRequested", "Capture of 62.00 EUR requested from the gateway.", STAFF),
+        ("PaymentFailed", "Capture of 62.00 EUR failed: declined by bank.", GATEWAY),
+    ]
+
+
+def test_recording_a_change_without_events_leaves_the_timeline_alone() -> None:
+    order = placed()
+    change = Change(order)
+
+    assert change.recorded() is change
+    assert change.recorded().order.timeline == ()
+
+
+def test_placing_is_the_first_timeline_entry() -> None:
+    change = place(make_draft(), order_id="o-1", number=1001, now=NOW, actor=STAFF).recorded()
+
+    assert change.order.timeline == (
+        TimelineEntry(
+            at=NOW, actor=STAFF, kind="OrderPlaced", message="Order #1001 placed for 62.00 EUR."
+        ),
+    )

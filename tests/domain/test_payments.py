@@ -1,0 +1,607 @@
+"""Payments: outcomes recorded as facts, and capture/void/refund intents settled later.
+
+The default draft totals 62.00 EUR (2 x 20.00 + 15.00 shipping + 7.00 tax).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+import attrs
+import pytest
+
+from orderflow.domain import payments
+from orderflow.domain.cancellation import cancel
+from orderflow.domain.events import (
+    AuthorizationExpired,
+    PaymentAuthorized,
+    PaymentCaptured,
+    PaymentFailed,
+    PaymentRefunded,
+    PaymentRequested,
+    PaymentVoided,
+)
+from orderflow.domain.financial import balance, financial_status
+from orderflow.domain.money import Money
+from orderflow.domain.order import CancelReason, Change, Order
+from orderflow.domain.payments import GatewayResult, PaymentReport
+from orderflow.domain.placement import place
+from orderflow.domain.transaction import TransactionKind
+from orderflow.errors import (
+    CurrencyMismatch,
+    InvalidAmount,
+    InvalidTransition,
+    OrderflowError,
+    PaymentError,
+    TransactionNotFound,
+)
+from orderflow.testing import GATEWAY, STAFF, SequentialIds, authorization, make_draft, sale
+
+NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+LATER = NOW + timedelta(hours=1)
+
+
+def eur(amount: str) -> Money:
+    return Money(amount, "EUR")
+
+
+def placed() -> Order:
+    return place(make_draft(), order_id="o-1", number=1001, now=NOW, actor=STAFF).order
+
+
+def record(order: Order, report: PaymentReport, tx_id: str = "t-1") -> Change:
+    return payments.record_payment(
+        order, report, transaction_id=tx_id, key=f"key-{tx_id}", now=NOW, actor=GATEWAY
+    )
+
+
+def authorized(amount: str = "62.00", expires_at: datetime | None = None) -> Order:
+    report = attrs.evolve(authorization(eur(amount), "auth-ref"), expires_at=expires_at)
+    return record(placed(), report, "auth-1").order
+
+
+def paid() -> Order:
+    return record(placed(), sale(eur("62.00"), "sale-ref"), "sale-1").order
+
+
+def child(kind: TransactionKind, amount: str, parent_reference: str) -> PaymentReport:
+    return PaymentReport(
+        kind=kind,
+        amount=eur(amount),
+        reference=f"{kind.value}-ref",
+        parent_reference=parent_reference,
+    )
+
+
+def request_capture(order: Order, **options: object) -> Change:
+    return payments.request_capture(
+        order,
+        new_id=SequentialIds("cap").new_id,
+        now=LATER,
+        actor=STAFF,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+# -- recording outcomes that already happened ----------------------------------------------
+
+
+def test_a_reported_authorization_holds_funds() -> None:
+    report = attrs.evolve(
+        authorization(eur("62.00"), "auth-ref"), expires_at=NOW + timedelta(days=7)
+    )
+
+    change = record(placed(), report, "auth-1")
+
+    tx = change.order.transaction("auth-1")
+    assert (tx.kind, tx.status, tx.amount) == (
+        TransactionKind.AUTHORIZATION,
+        "authorized",
+        eur("62.00"),
+    )
+    assert (tx.reference, tx.idempotency_key, tx.reusable) == ("auth-ref", "key-auth-1", True)
+    assert tx.expires_at == NOW + timedelta(days=7)
+    assert tx.processed_at == NOW
+    assert change.events == (
+        PaymentAuthorized(
+            order_id="o-1",
+            at=NOW,
+            actor=GATEWAY,
+            transaction_id="auth-1",
+            kind=TransactionKind.AUTHORIZATION,
+            amount=eur("62.00"),
+        ),
+    )
+
+
+def test_a_reported_sale_takes_money_at_once() -> None:
+    change = record(placed(), sale(eur("62.00"), "sale-ref"), "sale-1")
+
+    tx = change.order.transaction("sale-1")
+    assert (tx.kind, tx.status, tx.parent_id) == (TransactionKind.SALE, "succeeded", None)
+    assert [type(e) for e in change.events] == [PaymentCaptured]
+    assert financial_status(change.order) == "paid"
+
+
+def test_a_reported_capture_settles_its_authorization_found_by_gateway_reference() -> None:
+    change = record(authorized(), child(TransactionKind.CAPTURE, "62.00", "auth-ref"), "cap-1")
+
+    capture = change.order.transaction("cap-1")
+    assert (capture.status, capture.parent_id) == ("succeeded", "auth-1")
+    assert change.order.transaction("auth-1").status == "captured"
+    assert [(type(e), e.transaction_id) for e in change.events] == [(PaymentCaptured, "cap-1")]
+
+
+def test_a_reported_void_releases_the_whole_authorization() -> None:
+    # the void's amount is the authorization's, whatever the report says
+    change = record(authorized(), child(TransactionKind.VOID, "1.00", "auth-ref"), "void-1")
+
+    void = change.order.transaction("void-1")
+    assert (void.status, void.parent_id, void.amount) == ("succeeded", "auth-1", eur("62.00"))
+    assert change.order.transaction("auth-1").status == "voided"
+    assert [type(e) for e in change.events] == [PaymentVoided]
+
+
+def test_a_reported_refund_returns_money_from_its_sale() -> None:
+    change = record(paid(), child(TransactionKind.REFUND, "20.00", "sale-ref"), "refund-1")
+
+    refund = change.order.transaction("refund-1")
+    assert (refund.status, refund.parent_id, refund.amount) == ("succeeded", "sale-1", eur("20.00"))
+    assert [type(e) for e in change.events] == [PaymentRefunded]
+
+
+def test_a_reported_failure_is_recorded_with_its_error() -> None:
+    report = attrs.evolve(sale(eur("62.00")), succeeded=False, error="card declined")
+
+    change = record(placed(), report, "sale-1")
+
+    tx = change.order.transaction("sale-1")
+    assert (tx.status, tx.error) == ("failed", "card declined")
+    assert change.events == (
+        PaymentFailed(
+            order_id="o-1",
+            at=NOW,
+            actor=GATEWAY,
+            transaction_id="sale-1",
+            kind=TransactionKind.SALE,
+            amount=eur("62.00"),
+            error="card declined",
+        ),
+    )
+    assert financial_status(change.order) == "pending"
+
+
+def test_a_failed_authorization_without_an_error_is_recorded_as_declined() -> None:
+    report = attrs.evolve(authorization(eur("62.00")), succeeded=False)
+
+    tx = record(placed(), report, "auth-1").order.transaction("auth-1")
+
+    assert (tx.status, tx.error) == ("failed", "declined")
+
+
+def test_a_failed_capture_report_leaves_the_authorization_open() -> None:
+    report = attrs.evolve(child(TransactionKind.CAPTURE, "62.00", "auth-ref"), succeeded=False)
+
+    order = record(authorized(), report, "cap-1").order
+
+    assert order.transaction("cap-1").status == "failed"
+    assert order.transaction("auth-1").status == "authorized"
+
+
+# -- intents: decided here, sent by the service, settled later --------------------------------
+
+
+def test_requesting_a_capture_adds_a_pending_capture_with_an_idempotency_key() -> None:
+    change = request_capture(authorized())
+
+    capture = change.order.transactions[-1]
+    assert capture.id == "cap-1"
+    assert (capture.kind, capture.status) == (TransactionKind.CAPTURE, "pending")
+    assert capture.amount == eur("62.00")  # what is owed, up to the 62.00 held
+    assert capture.parent_id == "auth-1"
+    assert capture.idempotency_key == "orderflow-capture-cap-1"
+    assert change.order.transaction("auth-1").status == "authorized"
+    assert change.events == (
+        PaymentRequested(
+            order_id="o-1",
+            at=LATER,
+            actor=STAFF,
+            transaction_id="cap-1",
+            kind=TransactionKind.CAPTURE,
+            amount=eur("62.00"),
+        ),
+    )
+
+
+def test_a_default_capture_takes_only_what_is_owed() -> None:
+    order = record(authorized("100.00"), sale(eur("12.00")), "sale-1").order
+
+    capture = request_capture(order).order.transactions[-1]
+
+    assert capture.amount == eur("50.00")  # 62.00 - 12.00 already paid, though 100.00 is held
+
+
+def test_a_capture_of_a_chosen_amount_from_a_chosen_authorization() -> None:
+    order = record(authorized("30.00"), authorization(eur("32.00"), "auth-2"), "auth-2").order
+
+    capture = request_capture(
+        order, amount=eur("20.00"), authorization_id="auth-2"
+    ).order.transactions[-1]
+
+    assert (capture.parent_id, capture.amount) == ("auth-2", eur("20.00"))
+
+
+def test_a_successful_capture_settles_the_authorization() -> None:
+    order = request_capture(authorized()).order
+
+    change = payments.settle(
+        order, "cap-1", GatewayResult(True, "gw-cap-1"), now=LATER, actor=GATEWAY
+    )
+
+    capture = change.order.transaction("cap-1")
+    assert (capture.status, capture.reference, capture.processed_at) == (
+        "succeeded",
+        "gw-cap-1",
+        LATER,
+    )
+    assert change.order.transaction("auth-1").status == "captured"
+    assert [type(e) for e in change.events] == [PaymentCaptured]
+    assert balance(change.order) == eur("0.00")
+
+
+def test_a_failed_capture_keeps_the_authorization_open_for_another_try() -> None:
+    order = request_capture(authorized()).order
+
+    change = payments.settle(
+        order, "cap-1", GatewayResult(False, error="insufficient funds"), now=LATER, actor=GATEWAY
+    )
+
+    assert change.order.transaction("cap-1").status == "failed"
+    assert change.order.transaction("cap-1").error == "insufficient funds"
+    assert change.order.transaction("auth-1").status == "authorized"
+    assert [type(e) for e in change.events] == [PaymentFailed]
+    assert request_capture(change.order).order.transactions[-1].status == "pending"
+
+
+def test_a_pending_answer_changes_nothing() -> None:
+    order = request_capture(authorized()).order
+
+    change = payments.settle(order, "cap-1", GatewayResult(None), now=LATER, actor=GATEWAY)
+
+    assert change.order == order
+    assert change.events == ()
+
+
+def test_a_settled_request_cannot_be_settled_again() -> None:
+    order = request_capture(authorized()).order
+    order = payments.settle(order, "cap-1", GatewayResult(True), now=LATER, actor=GATEWAY).order
+
+    with pytest.raises(InvalidTransition, match="cap-1 is already succeeded"):
+        payments.settle(order, "cap-1", GatewayResult(False), now=LATER, actor=GATEWAY)
+
+
+def test_settling_an_unknown_transaction_is_refused() -> None:
+    with pytest.raises(TransactionNotFound):
+        payments.settle(authorized(), "nope", GatewayResult(True), now=LATER, actor=GATEWAY)
+
+
+def test_a_successful_answer_may_mark_the_payment_method_reusable() -> None:
+    order = record(placed(), authorization(eur("62.00"), reusable=False), "auth-1").order
+    order = request_capture(order).order
+
+    order = payments.settle(
+        order, "cap-1", GatewayResult(True, reusable=True), now=LATER, actor=GATEWAY
+    ).order
+
+    assert order.transaction("cap-1").reusable is True
+
+
+def test_requesting_a_void_releases_every_open_authorization() -> None:
+    order = record(authorized("30.00"), authorization(eur("32.00"), "auth-2"), "auth-2").order
+
+    change = payments.request_void(
+        order, new_id=SequentialIds("void").new_id, now=LATER, actor=STAFF
+    )
+
+    voids = change.order.transactions[-2:]
+    assert [(v.id, v.kind, v.status, v.parent_id, v.amount) for v in voids] == [
+        ("void-1", TransactionKind.VOID, "pending", "auth-1", eur("30.00")),
+        ("void-2", TransactionKind.VOID, "pending", "auth-2", eur("32.00")),
+    ]
+    assert [v.idempotency_key for v in voids] == ["orderflow-void-void-1", "orderflow-void-void-2"]
+    assert [type(e) for e in change.events] == [PaymentRequested, PaymentRequested]
+    settled = payments.settle(change.order, "void-1", GatewayResult(True), now=LATER, actor=GATEWAY)
+    assert settled.order.transaction("auth-1").status == "voided"
+    assert [type(e) for e in settled.events] == [PaymentVoided]
+
+
+def test_requesting_a_refund_takes_from_the_latest_payment_first() -> None:
+    order = record(placed(), sale(eur("30.00"), "sale-a"), "sale-1").order
+    order = record(order, sale(eur("32.00"), "sale-b"), "sale-2").order
+
+    change = payments.request_refund(
+        order, eur("40.00"), new_id=SequentialIds("r").new_id, now=LATER, actor=STAFF
+    )
+
+    refunds = change.order.transactions[-2:]
+    # 32.00 from the latest sale, the remaining 8.00 from the first
+    assert [(r.id, r.parent_id, r.amount, r.status) for r in refunds] == [
+        ("r-1", "sale-2", eur("32.00"), "pending"),
+        ("r-2", "sale-1", eur("8.00"), "pending"),
+    ]
+    assert [r.idempotency_key for r in refunds] == ["orderflow-refund-r-1", "orderflow-refund-r-2"]
+    assert [(type(e), e.amount) for e in change.events] == [
+        (PaymentRequested, eur("32.00")),
+        (PaymentRequested, eur("8.00")),
+    ]
+
+
+def test_a_successful_refund_is_reported_as_refunded() -> None:
+    order = payments.request_refund(
+        paid(), eur("20.00"), new_id=SequentialIds("r").new_id, now=LATER, actor=STAFF
+    ).order
+
+    change = payments.settle(order, "r-1", GatewayResult(True, "gw-r-1"), now=LATER, actor=GATEWAY)
+
+    assert change.order.transaction("r-1").status == "succeeded"
+    assert [(type(e), e.amount) for e in change.events] == [(PaymentRefunded, eur("20.00"))]
+
+
+# -- refusals ------------------------------------------------------------------------------
+
+
+def cancelled_with_open_authorization() -> Order:
+    order = cancel(
+        authorized(), CancelReason.STAFF, new_id=SequentialIds("c").new_id, now=NOW, actor=STAFF
+    ).order
+    assert order.transaction("auth-1").status == "authorized"  # the void is only requested
+    return order
+
+
+def capture_requested() -> Order:
+    return request_capture(authorized(), amount=eur("10.00")).order
+
+
+def refund_requested() -> Order:
+    return payments.request_refund(
+        paid(), eur("50.00"), new_id=SequentialIds("r").new_id, now=LATER, actor=STAFF
+    ).order
+
+
+REFUSALS: list[tuple[str, Callable[[], Order], Callable[[Order], object], type[Exception], str]] = [
+    (
+        "over-capture requested",
+        authorized,
+        lambda o: request_capture(o, amount=eur("62.01")),
+        PaymentError,
+        "exceeds authorization auth-1",
+    ),
+    (
+        "over-capture reported",
+        authorized,
+        lambda o: record(o, child(TransactionKind.CAPTURE, "62.01", "auth-ref"), "cap-1"),
+        PaymentError,
+        "exceeds authorization auth-1",
+    ),
+    (
+        "capture of a captured authorization",
+        lambda: (
+            record(authorized(), child(TransactionKind.CAPTURE, "62.00", "auth-ref"), "cap-1").order
+        ),
+        lambda o: record(o, child(TransactionKind.CAPTURE, "1.00", "auth-ref"), "cap-2"),
+        InvalidTransition,
+        "cannot capture while captured",
+    ),
+    (
+        "capture on a cancelled order",
+        cancelled_with_open_authorization,
+        request_capture,
+        InvalidTransition,
+        "cannot capture a payment while cancelled",
+    ),
+    (
+        "second capture while one is pending",
+        capture_requested,
+        request_capture,
+        PaymentError,
+        "already has a capture in progress",
+    ),
+    (
+        "capture with nothing authorized",
+        paid,
+        request_capture,
+        PaymentError,
+        "nothing to capture",
+    ),
+    (
+        "capture with nothing owed",
+        lambda: record(authorized(), sale(eur("62.00")), "sale-1").order,
+        request_capture,
+        PaymentError,
+        "nothing to capture",
+    ),
+    (
+        "capture of a voided authorization",
+        lambda: (
+            record(authorized(), child(TransactionKind.VOID, "62.00", "auth-ref"), "void-1").order
+        ),
+        lambda o: request_capture(o, authorization_id="auth-1"),
+        InvalidTransition,
+        "cannot capture while voided",
+    ),
+    (
+        "void with nothing authorized",
+        paid,
+        lambda o: payments.request_void(o, new_id=SequentialIds().new_id, now=LATER, actor=STAFF),
+        PaymentError,
+        "nothing to void",
+    ),
+    (
+        "void while a capture is pending",
+        capture_requested,
+        lambda o: payments.request_void(
+            o, authorization_id="auth-1", new_id=SequentialIds().new_id, now=LATER, actor=STAFF
+        ),
+        PaymentError,
+        "already has a request in progress",
+    ),
+    (
+        "over-refund requested",
+        paid,
+        lambda o: payments.request_refund(
+            o, eur("62.01"), new_id=SequentialIds().new_id, now=LATER, actor=STAFF
+        ),
+        PaymentError,
+        "cannot refund 62.01 EUR; 62.00 EUR is refundable",
+    ),
+    (
+        "over-refund counting refunds in progress",
+        refund_requested,
+        lambda o: payments.request_refund(
+            o, eur("12.01"), new_id=SequentialIds("x").new_id, now=LATER, actor=STAFF
+        ),
+        PaymentError,
+        "12.00 EUR is refundable",  # 62.00 - 50.00 pending
+    ),
+    (
+        "over-refund reported",
+        refund_requested,
+        lambda o: record(o, child(TransactionKind.REFUND, "12.01", "sale-ref"), "refund-9"),
+        PaymentError,
+        r"exceeds what is refundable from sale sale-1 \(12.00 EUR\)",
+    ),
+    (
+        "refund with nothing paid",
+        authorized,
+        lambda o: payments.request_refund(
+            o, eur("1.00"), new_id=SequentialIds().new_id, now=LATER, actor=STAFF
+        ),
+        PaymentError,
+        "0.00 EUR is refundable",
+    ),
+    (
+        "capture of an unknown gateway reference",
+        authorized,
+        lambda o: record(o, child(TransactionKind.CAPTURE, "62.00", "who-knows"), "cap-1"),
+        PaymentError,
+        "no authorization with gateway reference 'who-knows'",
+    ),
+    (
+        "refund of an authorization reference",
+        authorized,
+        lambda o: record(o, child(TransactionKind.REFUND, "1.00", "auth-ref"), "refund-1"),
+        PaymentError,
+        "no capture or sale with gateway reference 'auth-ref'",
+    ),
+    (
+        "payment in another currency",
+        placed,
+        lambda o: record(o, sale(Money("62.00", "USD"))),
+        CurrencyMismatch,
+        "62.00 USD is not in EUR",
+    ),
+    (
+        "payment of nothing",
+        placed,
+        lambda o: record(o, sale(eur("0.00"))),
+        InvalidAmount,
+        "must be positive",
+    ),
+    (
+        "negative capture",
+        authorized,
+        lambda o: request_capture(o, amount=eur("-1.00")),
+        InvalidAmount,
+        "must be positive",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("build", "attempt", "error", "message"),
+    [pytest.param(b, a, e, m, id=name) for name, b, a, e, m in REFUSALS],
+)
+def test_a_refused_payment_names_the_order_and_leaves_it_unchanged(
+    build: Callable[[], Order],
+    attempt: Callable[[Order], object],
+    error: type[Exception],
+    message: str,
+) -> None:
+    order = build()
+    before = attrs.evolve(order)
+
+    with pytest.raises(error, match=message) as refused:
+        attempt(order)
+
+    assert isinstance(refused.value, OrderflowError)
+    assert "o-1" in str(refused.value)
+    assert order == before
+
+
+# -- expiry ---------------------------------------------------------------------------------
+
+
+def test_an_authorization_lapses_once_its_expiry_time_is_reached() -> None:
+    expiry = NOW + timedelta(days=7)
+    order = authorized(expires_at=expiry)
+
+    assert (
+        payments.expire_authorizations(
+            order, now=expiry - timedelta(seconds=1), actor=GATEWAY
+        ).events
+        == ()
+    )
+    change = payments.expire_authorizations(order, now=expiry, actor=GATEWAY)
+
+    assert change.order.transaction("auth-1").status == "expired"
+    assert change.events == (
+        AuthorizationExpired(
+            order_id="o-1",
+            at=expiry,
+            actor=GATEWAY,
+            transaction_id="auth-1",
+            kind=TransactionKind.AUTHORIZATION,
+            amount=eur("62.00"),
+        ),
+    )
+    assert financial_status(change.order) == "expired"
+
+
+def test_an_authorization_with_a_capture_in_flight_does_not_lapse() -> None:
+    expiry = NOW + timedelta(days=7)
+    order = request_capture(authorized(expires_at=expiry)).order
+
+    change = payments.expire_authorizations(order, now=expiry + timedelta(days=1), actor=GATEWAY)
+
+    assert change.order == order
+    assert change.events == ()
+
+
+def test_an_authorization_without_an_expiry_never_lapses() -> None:
+    order = authorized()
+
+    change = payments.expire_authorizations(order, now=NOW + timedelta(days=3650), actor=GATEWAY)
+
+    assert change.order == order
+    assert change.events == ()
+
+
+def test_next_due_at_is_the_earliest_open_authorization_expiry() -> None:
+    first, second = NOW + timedelta(days=7), NOW + timedelta(days=3)
+    order = authorized(expires_at=first)
+    report = attrs.evolve(authorization(eur("10.00"), "auth-2"), expires_at=second)
+    order = record(order, report, "auth-2").order
+
+    assert payments.next_due_at(order) == second
+    order = record(order, child(TransactionKind.VOID, "10.00", "auth-2"), "void-1").order
+    assert payments.next_due_at(order) == first
+
+
+def test_nothing_is_due_without_an_expiring_authorization_or_while_a_capture_is_in_flight() -> None:
+    assert payments.next_due_at(placed()) is None
+    assert payments.next_due_at(authorized()) is None
+    assert (
+        payments.next_due_at(request_capture(authorized(expires_at=NOW + timedelta(days=7))).order)
+        is None
+    )

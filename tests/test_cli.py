@@ -1,0 +1,101 @@
+"""The command line: a demo that tells two orders' stories, and the lifecycle diagrams."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from io import StringIO
+
+from orderflow.cli import main
+
+
+def _run(*argv: str) -> tuple[int, str]:
+    out = StringIO()
+    code = main(list(argv), out=out)
+    return code, out.getvalue()
+
+
+def _line_with(text: str, output: str) -> str:
+    (line,) = [line for line in output.splitlines() if text in line]
+    return line
+
+
+def test_the_demo_exits_cleanly_and_prints_both_timelines() -> None:
+    code, output = _run("demo")
+
+    assert code == 0
+    assert "Timeline of #1001" in output
+    assert "Timeline of #1002" in output
+
+
+def test_the_demo_first_order_is_captured_once_for_its_whole_total() -> None:
+    # 2 x 12.50 (mugs) + 30.00 (print) + 15.00 shipping + 7.00 tax = 77.00 EUR
+    _, output = _run("demo")
+
+    assert "Order #1001 placed for 77.00 EUR." in output
+    assert output.count("Payment of 77.00 EUR authorized.") == 1  # the replayed webhook adds none
+    captured = _line_with("Payment of 77.00 EUR captured.", output)
+    assert captured.split()[:4] == ["2026-01-05", "11:01", "system", "orderflow"]
+    assert "dispatch: 3 delivered, 1 failed (GatewayUnavailable: gateway unreachable" in output
+    assert "retry: 1 delivered; gateway effects: 1" in output
+
+
+def test_the_demo_shows_the_first_order_partly_refunded_and_archived() -> None:
+    # 77.00 captured, 12.50 refunded as an adjustment: nothing owed, nothing due back.
+    _, output = _run("demo")
+
+    assert "Refund of 12.50 EUR succeeded." in output
+    assert "Tags added gift." in output
+    assert "Note updated.  [Wrap the print separately.]" in output
+    assert (
+        "== Partly refunded and archived: #1001  partially_refunded, balance 0.00 EUR, "
+        "open/archived"
+    ) in output
+
+
+def test_the_demo_second_order_is_cancelled_and_its_authorization_voided() -> None:
+    # make_draft(): 2 x 20.00 + 15.00 shipping + 7.00 tax = 62.00 EUR
+    _, output = _run("demo")
+
+    assert "Order #1002 placed for 62.00 EUR." in output
+    assert "Order cancelled (reason: inventory).  [Out of stock]" in output
+    assert "Authorization of 62.00 EUR voided." in output
+    assert "#1002  voided, balance 0.00 EUR, cancelled/active" in output
+
+
+def test_the_demo_counts_the_events_it_published() -> None:
+    # Delivered by its four dispatches: 3 (placed, authorized, capture requested), then
+    # 4 (captured, tagged, noted, refund requested), then 6 (refunded, archived, #1002
+    # placed, authorized, cancelled, void requested). The voided event is still queued.
+    _, output = _run("demo")
+
+    assert output.rstrip().endswith("13 events published to the host.")
+
+
+def test_diagram_prints_one_mermaid_state_diagram_per_machine() -> None:
+    code, output = _run("diagram")
+
+    assert code == 0
+    assert output.count("stateDiagram-v2") == 4
+    for name in (
+        "PaymentLifecycle",
+        "AuthorizationLifecycle",
+        "OrderLifecycle",
+        "ArchiveLifecycle",
+    ):
+        assert f"%% {name}\nstateDiagram-v2" in output
+    assert "open --> cancelled : Cancel" in output
+    assert "archived --> active : Unarchive" in output
+
+
+def test_python_dash_m_orderflow_runs_the_demo() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "orderflow", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "Timeline of #1002" in done.stdout

@@ -1,0 +1,565 @@
+"""Orders and events to JSON documents and back, exactly; old documents upgrade, bad ones fail.
+
+The default draft totals 62.00 EUR (2 x 20.00 + 15.00 shipping + 7.00 tax).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from orderflow import serialization
+from orderflow.domain import payments
+from orderflow.domain.actor import Actor
+from orderflow.domain.archive import archive, unarchive
+from orderflow.domain.cancellation import cancel
+from orderflow.domain.customer import Address, Customer
+from orderflow.domain.events import EVENT_TYPES, OrderEvent
+from orderflow.domain.financial import balance, financial_status
+from orderflow.domain.lines import Discount, LineItem, ShippingLine, TaxLine
+from orderflow.domain.money import Money
+from orderflow.domain.notes import retag, update_note
+from orderflow.domain.order import CancelReason, Change, Order
+from orderflow.domain.payments import GatewayResult, PaymentReport
+from orderflow.domain.placement import place
+from orderflow.domain.timeline import TimelineEntry
+from orderflow.domain.transaction import Transaction, TransactionKind
+from orderflow.errors import DocumentError
+from orderflow.serialization import (
+    dumps,
+    event_from_dict,
+    event_to_dict,
+    from_document,
+    loads,
+    to_document,
+    upgrade,
+)
+from orderflow.testing import (
+    GATEWAY,
+    STAFF,
+    SequentialIds,
+    make_address,
+    make_draft,
+    make_line,
+)
+
+NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+LATER = NOW + timedelta(days=1)
+FIXTURE = Path(__file__).parent / "fixtures" / "order_v1.json"
+
+
+def eur(amount: str) -> Money:
+    return Money(amount, "EUR")
+
+
+def round_trip(order: Order) -> Order:
+    return loads(dumps(order))
+
+
+# -- orders at several points of their life ------------------------------------------------
+
+
+def lives() -> dict[str, Change]:
+    """One order followed through its life, keeping each step's change."""
+    ids = SequentialIds()
+    steps: dict[str, Change] = {}
+    draft = make_draft(
+        make_line("line-1", "20.00", 2, sku="SKU-1", pre_order=date(2026, 3, 1)),
+        make_line("line-2", "9.99", 1, variant_title="Blue", requires_shipping=False),
+        billing_address=make_address(company="ACME", line2="Bât. B"),
+        discounts=(Discount("WELCOME", eur("5.00")),),
+        external_checkout_id="checkout-1",
+        note="Ring twice",
+        tags=frozenset({"first-order", "gift"}),
+    )
+    change = steps["placed"] = place(draft, order_id="o-1", number=1001, now=NOW, actor=STAFF)
+    report = PaymentReport(
+        kind=TransactionKind.AUTHORIZATION,
+        amount=eur("66.99"),  # 40.00 + 9.99 + 15.00 - 5.00 + 7.00
+        reference="auth-ref",
+        reusable=True,
+        expires_at=NOW + timedelta(days=7),
+    )
+    change = steps["authorized"] = change.then(
+        payments.record_payment(
+            change.order, report, transaction_id="t-1", key="k-1", now=NOW, actor=GATEWAY
+        )
+    )
+    change = steps["capture requested"] = change.then(
+        payments.request_capture(change.order, new_id=ids.new_id, now=NOW, actor=STAFF)
+    )
+    change = steps["captured"] = change.then(
+        payments.settle(
+            change.order, "id-1", GatewayResult(True, "cap-ref"), now=NOW, actor=GATEWAY
+        )
+    )
+    change = change.then(
+        payments.request_refund(change.order, eur("10.00"), new_id=ids.new_id, now=NOW, actor=STAFF)
+    )
+    change = steps["refunded"] = change.then(
+        payments.settle(
+            change.order, "id-2", GatewayResult(True, "refund-ref"), now=NOW, actor=GATEWAY
+        )
+    )
+    change = steps["noted and tagged"] = change.then(
+        update_note(change.order, "Customer called: wrong size", now=LATER, actor=STAFF)
+    ).then(retag(change.order, add=("returns",), remove=("gift",), now=LATER, actor=STAFF))
+    change = steps["cancelled"] = change.then(
+        cancel(
+            change.order,
+            CancelReason.OTHER,
+            note="changed mind",
+            new_id=ids.new_id,
+            now=LATER,
+            actor=STAFF,
+        )
+    )
+    steps["archived"] = change.then(archive(change.order, now=LATER, actor=STAFF))
+    return steps
+
+
+LIVES = lives()
+
+
+@pytest.mark.parametrize("moment", list(LIVES), ids=list(LIVES))
+def test_an_order_round_trips_exactly_at_every_point_of_its_life(moment: str) -> None:
+    order = LIVES[moment].recorded().order
+
+    restored = round_trip(order)
+
+    assert restored == order
+    assert dumps(restored) == dumps(order)
+
+
+def test_the_document_is_plain_json_with_money_as_strings() -> None:
+    document = to_document(LIVES["refunded"].order)
+
+    assert json.loads(json.dumps(document)) == document
+    assert document["line_items"][0]["unit_price"] == {"amount": "20.00", "currency": "EUR"}
+    assert document["line_items"][0]["pre_order"] == "2026-03-01"
+    assert document["tags"] == ["first-order", "gift"]  # a frozenset is stored sorted
+    assert document["placed_at"] == "2026-01-05T09:00:00+00:00"
+    assert document["transactions"][0]["kind"] == "authorization"
+    assert document["transactions"][2]["adjustment"] == {"amount": "10.00", "currency": "EUR"}
+
+
+@pytest.mark.parametrize(
+    ("currency", "price"), [("JPY", "1500"), ("KWD", "12.345"), ("EUR", "0.00")]
+)
+def test_an_order_round_trips_in_currencies_of_every_minor_unit(currency: str, price: str) -> None:
+    draft = make_draft(
+        make_line(price=price, currency=currency),
+        currency=currency,
+        shipping_lines=(),
+        tax_lines=(),
+    )
+    order = place(draft, order_id="o-1", number=1001, now=NOW, actor=STAFF).order
+
+    assert round_trip(order) == order
+    assert to_document(order)["line_items"][0]["unit_price"]["amount"] == price
+
+
+CURRENCIES = st.sampled_from(["EUR", "JPY", "KWD"])
+ZONES = st.sampled_from(
+    [timezone.utc, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
+)
+WHEN = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=ZONES)
+TEXT = st.text(max_size=20)
+
+
+@st.composite
+def orders(draw: st.DrawFn) -> Order:
+    currency = draw(CURRENCIES)
+
+    def money(max_units: int) -> Money:
+        return Money.from_minor(draw(st.integers(0, max_units)), currency)
+
+    lines = tuple(
+        LineItem(
+            id=f"line-{i}",
+            title=draw(TEXT),
+            quantity=draw(st.integers(1, 5)),
+            unit_price=money(10**6),
+            sku=draw(st.none() | TEXT),
+            pre_order=draw(st.none() | st.dates()),
+            requires_manual_review=draw(st.booleans()),
+        )
+        for i in range(draw(st.integers(1, 3)))
+    )
+    placed_at = draw(WHEN)
+    draft = make_draft(
+        *lines,
+        currency=currency,
+        shipping_lines=tuple(
+            ShippingLine(draw(TEXT), money(10**4)) for _ in range(draw(st.integers(0, 2)))
+        ),
+        tax_lines=(TaxLine("VAT", draw(st.decimals(0, 1, places=4)), money(10**4)),),
+        taxes_included=draw(st.booleans()),
+        note=draw(TEXT),
+        tags=draw(st.frozensets(TEXT, max_size=3)),
+        placed_at=placed_at,
+    )
+    change = place(
+        draft, order_id=draw(TEXT), number=draw(st.integers(1, 10**9)), now=placed_at, actor=STAFF
+    )
+    owed = change.order.total.minor_units
+    if owed and draw(st.booleans()):
+        paid = Money.from_minor(draw(st.integers(1, owed)), currency)
+        report = PaymentReport(
+            kind=draw(st.sampled_from([TransactionKind.SALE, TransactionKind.AUTHORIZATION])),
+            amount=paid,
+            succeeded=draw(st.booleans()),
+            reference=draw(st.none() | TEXT),
+            expires_at=draw(st.none() | WHEN),
+        )
+        change = change.then(
+            payments.record_payment(
+                change.order, report, transaction_id="t-1", key="k-1", now=placed_at, actor=GATEWAY
+            )
+        )
+    if draw(st.booleans()):
+        reason = draw(st.sampled_from(CancelReason))
+        change = change.then(
+            cancel(
+                change.order,
+                reason,
+                note=draw(st.none() | TEXT),
+                new_id=SequentialIds().new_id,
+                now=placed_at,
+                actor=STAFF,
+            )
+        )
+    if draw(st.booleans()):
+        change = change.then(archive(change.order, now=draw(WHEN), actor=STAFF))
+    return change.recorded().order
+
+
+@settings(max_examples=75, deadline=None)
+@given(order=orders())
+def test_any_order_round_trips_exactly(order: Order) -> None:
+    text = dumps(order)
+
+    restored = loads(text)
+
+    assert restored == order
+    assert dumps(restored) == text
+
+
+# -- events --------------------------------------------------------------------------------
+
+
+def every_kind_of_event() -> list[OrderEvent]:
+    events = [event for change in LIVES.values() for event in change.events]
+    order = LIVES["placed"].order
+    failed = PaymentReport(
+        kind=TransactionKind.SALE, amount=eur("1.00"), succeeded=False, error="declined"
+    )
+    events += payments.record_payment(
+        order, failed, transaction_id="t-9", key="k-9", now=NOW, actor=GATEWAY
+    ).events
+    lapsing = payments.record_payment(
+        order,
+        PaymentReport(
+            kind=TransactionKind.AUTHORIZATION, amount=eur("1.00"), reference="a", expires_at=NOW
+        ),
+        transaction_id="t-8",
+        key="k-8",
+        now=NOW,
+        actor=GATEWAY,
+    ).order
+    events += payments.expire_authorizations(lapsing, now=NOW, actor=Actor.app("scheduler")).events
+    events += payments.request_void(
+        lapsing, new_id=SequentialIds("v").new_id, now=NOW, actor=STAFF
+    ).events
+    voided = payments.record_payment(
+        lapsing,
+        PaymentReport(kind=TransactionKind.VOID, amount=eur("1.00"), parent_reference="a"),
+        transaction_id="t-7",
+        key="k-7",
+        now=NOW,
+        actor=GATEWAY,
+    )
+    events += voided.events
+    archived = archive(order, now=NOW, actor=STAFF)
+    events += (
+        archived.events + unarchive(archived.order, now=NOW, actor=Actor.customer("cust-1")).events
+    )
+    return events
+
+
+EVENTS = every_kind_of_event()
+
+
+def test_the_sample_holds_every_kind_of_event() -> None:
+    assert {type(event) for event in EVENTS} == set(EVENT_TYPES)
+
+
+@pytest.mark.parametrize("event", EVENTS, ids=[type(e).__name__ for e in EVENTS])
+def test_an_event_round_trips_through_json(event: OrderEvent) -> None:
+    published = json.loads(json.dumps(event_to_dict(event)))
+
+    assert published["type"] == type(event).__name__
+    assert published["schema_version"] == 1
+    assert published["event"]["order_id"] == "o-1"
+    assert event_from_dict(published) == event
+
+
+# -- the stored fixture --------------------------------------------------------------------
+
+
+def expected_fixture_order() -> Order:
+    """The order tests/fixtures/order_v1.json describes, built by hand."""
+    checkout = Actor.app("checkout")
+    return Order(
+        id="o-fixture-1",
+        number=1042,
+        currency="EUR",
+        customer=Customer(
+            id="cust-7",
+            name="Grace Hopper",
+            email="grace@example.com",
+            phone="+33 4 72 00 00 00",
+            locale="fr",
+        ),
+        line_items=(
+            LineItem(
+                id="line-1",
+                title="Enamel mug",
+                quantity=2,
+                unit_price=eur("24.95"),
+                sku="MUG-ENAMEL-BLUE",
+                variant_title="Blue",
+            ),
+        ),
+        placed_at=NOW,
+        external_checkout_id="checkout-5521",
+        shipping_address=Address(
+            name="Grace Hopper",
+            line1="3 place Bellecour",
+            city="Lyon",
+            postal_code="69002",
+            country_code="FR",
+        ),
+        shipping_lines=(ShippingLine("Colissimo", eur("5.00"), "colissimo"),),
+        tax_lines=(TaxLine("TVA", Decimal("0.20"), eur("9.15")),),
+        taxes_included=True,
+        note="Gift wrap, please",
+        tags=frozenset({"gift", "vip"}),
+        transactions=(
+            Transaction(
+                id="t-1",
+                kind=TransactionKind.AUTHORIZATION,
+                amount=eur("54.90"),
+                status="captured",
+                idempotency_key="checkout-5521-auth",
+                created_at=NOW,
+                reference="gw-auth-88",
+                reusable=True,
+                expires_at=datetime(2026, 1, 12, 9, 0, tzinfo=timezone.utc),
+                processed_at=datetime(2026, 1, 5, 11, 30, tzinfo=timezone.utc),
+            ),
+            Transaction(
+                id="t-2",
+                kind=TransactionKind.CAPTURE,
+                amount=eur("54.90"),
+                status="succeeded",
+                idempotency_key="orderflow-capture-t-2",
+                created_at=datetime(2026, 1, 5, 11, 0, tzinfo=timezone.utc),
+                parent_id="t-1",
+                reference="gw-cap-89",
+                reusable=True,
+                processed_at=datetime(2026, 1, 5, 11, 30, tzinfo=timezone.utc),
+            ),
+        ),
+        timeline=(
+            TimelineEntry(NOW, checkout, "OrderPlaced", "Order #1042 placed for 54.90 EUR."),
+            TimelineEntry(
+                datetime(2026, 1, 5, 11, 30, tzinfo=timezone.utc),
+                GATEWAY,
+                "PaymentCaptured",
+                "Payment of 54.90 EUR captured.",
+            ),
+        ),
+        version=3,
+    )
+
+
+def test_the_stored_version_1_document_loads_to_the_expected_order() -> None:
+    order = loads(FIXTURE.read_text())
+
+    assert order == expected_fixture_order()
+    assert order.total == eur("54.90")  # 2 x 24.95 + 5.00, the 9.15 TVA is included
+    assert financial_status(order) == "paid"
+    assert balance(order) == eur("0.00")
+
+
+def test_the_stored_version_1_document_is_written_back_identically() -> None:
+    stored = json.loads(FIXTURE.read_text())
+
+    order = from_document(copy.deepcopy(stored))
+
+    assert to_document(order) == stored
+    assert dumps(order) == json.dumps(stored, separators=(",", ":"), sort_keys=True)
+
+
+# -- schema versions -----------------------------------------------------------------------
+
+
+def document(**changes: Any) -> dict[str, Any]:
+    base = to_document(LIVES["captured"].order)
+    return {**base, **changes}
+
+
+def test_a_current_document_needs_no_upgrade() -> None:
+    assert upgrade(document(), {}) == document()
+
+
+def test_upgrade_applies_each_step_in_order_up_to_the_current_version(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(serialization, "SCHEMA_VERSION", 3)
+    applied: list[int] = []
+
+    def step_1(doc: dict[str, Any]) -> dict[str, Any]:
+        applied.append(doc["schema_version"])
+        return {**doc, "note": doc["note"] + " +v2"}
+
+    def step_2(doc: dict[str, Any]) -> dict[str, Any]:
+        applied.append(doc["schema_version"])
+        return {**doc, "note": doc["note"] + " +v3"}
+
+    upgraded = upgrade(document(note="old"), {2: step_2, 1: step_1})
+
+    assert applied == [1, 2]
+    assert upgraded["note"] == "old +v2 +v3"
+    assert upgraded["schema_version"] == 3
+
+
+def test_upgrade_refuses_a_version_with_no_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(serialization, "SCHEMA_VERSION", 3)
+
+    with pytest.raises(DocumentError, match="no upgrade from order schema version 2"):
+        upgrade(document(), {1: lambda doc: doc})
+
+
+def test_loading_passes_an_old_document_through_the_registered_upgrades(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(serialization, "SCHEMA_VERSION", 2)
+
+    def rename_staff_note(doc: dict[str, Any]) -> dict[str, Any]:
+        doc = dict(doc)
+        doc["note"] = doc.pop("staff_note")
+        return doc
+
+    monkeypatch.setitem(serialization.UPGRADES, 1, rename_staff_note)  # type: ignore[arg-type]
+    old = document()
+    old["staff_note"] = old.pop("note")
+
+    order = from_document(old)
+
+    assert order.note == "Ring twice"
+    assert order.schema_version == 2
+
+
+def test_a_document_from_a_newer_release_is_refused() -> None:
+    with pytest.raises(DocumentError, match="'o-1' has schema version 2, newer than"):
+        from_document(document(schema_version=2))
+
+
+@pytest.mark.parametrize("version", [0, -1, "1", None, True, 1.0])
+def test_a_document_without_a_valid_schema_version_is_refused(version: object) -> None:
+    with pytest.raises(DocumentError, match="'o-1' has no valid schema_version"):
+        from_document(document(schema_version=version))
+
+
+def test_a_document_missing_its_schema_version_is_refused() -> None:
+    doc = document()
+    del doc["schema_version"]
+
+    with pytest.raises(DocumentError, match="'o-1'"):
+        from_document(doc)
+
+
+# -- corrupt documents ---------------------------------------------------------------------
+
+Corruption = Callable[[dict[str, Any]], object]
+
+
+def corrupt(change: Corruption) -> dict[str, Any]:
+    doc = copy.deepcopy(document())
+    change(doc)
+    return doc
+
+
+def line(doc: dict[str, Any]) -> dict[str, Any]:
+    item: dict[str, Any] = doc["line_items"][0]
+    return item
+
+
+CORRUPTIONS: dict[str, Corruption] = {
+    "bad order status": lambda d: d.update(status="shipped"),
+    "bad archive status": lambda d: d.update(archive_status="hidden"),
+    "bad transaction status": lambda d: d["transactions"][0].update(status="settled"),
+    "bad transaction kind": lambda d: d["transactions"][0].update(kind="chargeback"),
+    "bad cancel reason": lambda d: d.update(cancel_reason="boredom"),
+    "money not a number": lambda d: line(d)["unit_price"].update(amount="abc"),
+    "money as a JSON number": lambda d: line(d)["unit_price"].update(amount=20.5),
+    "money without a currency": lambda d: line(d)["unit_price"].pop("currency"),
+    "money in an unknown currency": lambda d: line(d)["unit_price"].update(currency="ZZZ"),
+    "too many decimals": lambda d: line(d)["unit_price"].update(amount="20.001"),
+    "NaN amount": lambda d: line(d)["unit_price"].update(amount="NaN"),
+    "missing field": lambda d: d.pop("currency"),
+    "missing nested field": lambda d: d["customer"].pop("name"),
+    "extra field": lambda d: d.update(colour="red"),
+    "extra nested field": lambda d: line(d).update(colour="red"),
+    "naive datetime": lambda d: d.update(placed_at="2026-01-05T09:00:00"),
+    "not a datetime": lambda d: d.update(placed_at="yesterday"),
+    "zero quantity": lambda d: line(d).update(quantity=0),
+    "line in another currency": lambda d: line(d)["unit_price"].update(currency="USD"),
+    "no line items": lambda d: d.update(line_items=[]),
+    "duplicate transaction ids": lambda d: d["transactions"].append(d["transactions"][0]),
+}
+
+
+@pytest.mark.parametrize("change", list(CORRUPTIONS.values()), ids=list(CORRUPTIONS))
+def test_a_corrupt_document_raises_a_document_error_naming_the_order(change: Corruption) -> None:
+    with pytest.raises(DocumentError, match="order document 'o-1'"):
+        from_document(corrupt(change))
+
+
+def test_the_document_error_points_at_the_bad_value() -> None:
+    with pytest.raises(DocumentError, match=r"line_items\[0\]\.unit_price"):
+        from_document(corrupt(lambda d: line(d)["unit_price"].update(amount="20.001")))
+
+
+WRONG_TYPES: dict[str, Corruption] = {
+    "bool as a string": lambda d: d.update(taxes_included="false"),
+    "quantity as a float": lambda d: line(d).update(quantity=2.9),
+    "number as a string": lambda d: d.update(number="1001"),
+    "number as a float": lambda d: d.update(number=1001.5),
+    "note as a number": lambda d: d.update(note=5),
+    "tags as a string": lambda d: d.update(tags="vip"),
+    "version as a bool": lambda d: d.update(version=True),
+}
+
+
+@pytest.mark.parametrize("change", list(WRONG_TYPES.values()), ids=list(WRONG_TYPES))
+def test_a_value_of_the_wrong_json_type_is_refused_not_coerced(change: Corruption) -> None:
+    with pytest.raises(DocumentError, match="order document 'o-1'"):
+        from_document(corrupt(change))
+
+
+@pytest.mark.parametrize("text", ["[]", "null", '"o-1"', "42"])
+def test_a_document_that_is_not_a_json_object_is_refused(text: str) -> None:
+    with pytest.raises(DocumentError):
+        loads(text)
