@@ -1,0 +1,106 @@
+"""Requests in flight at the gateway: what may happen around them, and how they end."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from orderflow import (
+    CancelReason,
+    GatewayResult,
+    Money,
+    Order,
+    PaymentError,
+    PaymentReport,
+    RetryPolicy,
+    Settings,
+    TransactionKind,
+    balance,
+    financial_status,
+)
+from orderflow.testing import GATEWAY, STAFF, Harness, authorization, make_draft, make_flow
+
+from .conftest import TOTAL
+
+
+def _capture_in_flight(harness: Harness, order: Order) -> Order:
+    return harness.flow.capture(order.id, actor=STAFF)
+
+
+def test_cancelling_while_a_capture_is_in_flight_cancels_and_leaves_the_authorization_to_it(
+    harness: Harness, authorized: Order
+) -> None:
+    pending = _capture_in_flight(harness, authorized)
+    cancelled = harness.flow.cancel(pending.id, CancelReason.CUSTOMER, actor=STAFF)
+    assert cancelled.status == "cancelled"
+    # No void was requested: the capture in flight settles the authorization first.
+    assert [t.kind for t in cancelled.transactions] == [
+        TransactionKind.AUTHORIZATION,
+        TransactionKind.CAPTURE,
+    ]
+    harness.flow.dispatch()
+    settled = harness.flow.get(pending.id)
+    # The capture succeeded after the cancellation: 62.00 taken, nothing owed, refund due.
+    assert settled.transactions[1].status == "succeeded"
+    assert balance(settled) == Money("-62.00", "EUR")
+
+
+def test_a_gateway_report_of_a_capture_is_refused_while_our_own_capture_is_in_flight(
+    harness: Harness, authorized: Order
+) -> None:
+    pending = _capture_in_flight(harness, authorized)
+    report = PaymentReport(
+        kind=TransactionKind.CAPTURE, amount=TOTAL, parent_reference="auth-ref", reference="ch_x"
+    )
+    with pytest.raises(PaymentError, match="in progress; report its outcome with settle_payment"):
+        harness.flow.record_payment(pending.id, report, idempotency_key="evt-cap", actor=GATEWAY)
+    assert harness.flow.get(pending.id) == pending
+
+
+def test_a_late_asynchronous_answer_is_recorded_once_however_often_it_is_delivered(
+    harness: Harness, authorized: Order
+) -> None:
+    pending = _capture_in_flight(harness, authorized)
+    capture_id = pending.transactions[-1].id
+    answer = GatewayResult(succeeded=True, reference="ch_late")
+    first = harness.flow.settle_payment(
+        pending.id, capture_id, answer, actor=GATEWAY, idempotency_key="evt-late"
+    )
+    again = harness.flow.settle_payment(
+        pending.id, capture_id, answer, actor=GATEWAY, idempotency_key="evt-late"
+    )
+    assert again == first
+    assert first.version == pending.version + 1
+    assert first.transaction(capture_id).reference == "ch_late"
+
+
+def test_a_dead_lettered_capture_can_be_requeued_and_then_charges_once() -> None:
+    harness = make_flow(publish=False, settings=Settings(retry=RetryPolicy(max_attempts=2)))
+    flow = harness.flow
+    order = flow.place(make_draft(), actor=STAFF)
+    flow.record_payment(order.id, authorization(TOTAL), idempotency_key="evt-auth", actor=GATEWAY)
+    pending = flow.capture(order.id, actor=STAFF)
+    key = pending.transactions[-1].idempotency_key
+    harness.gateway.fail_next(2, "before")
+    assert flow.dispatch().failed == 1
+    harness.clock.advance(minutes=5)
+    assert flow.dispatch().dead == 1
+    assert [d.state for d in harness.repository.deliveries(order.id)] == ["dead"]
+
+    flow.requeue(key)
+    assert flow.dispatch().delivered == 1
+    assert len(harness.gateway.effects) == 1
+    assert [d.state for d in harness.repository.deliveries(order.id)] == ["delivered"]
+    assert financial_status(flow.get(order.id)) == "paid"
+
+
+def test_an_authorization_with_a_capture_in_flight_does_not_expire(
+    harness: Harness, placed: Order
+) -> None:
+    report = authorization(TOTAL, expires_in=timedelta(hours=1), clock=harness.clock)
+    harness.flow.record_payment(placed.id, report, idempotency_key="evt-auth", actor=GATEWAY)
+    pending = harness.flow.capture(placed.id, actor=STAFF)
+    harness.clock.advance(hours=2)
+    assert harness.flow.run_due() == 0
+    assert harness.flow.get(placed.id) == pending
