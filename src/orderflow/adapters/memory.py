@@ -38,6 +38,8 @@ class InMemoryRepository:
         self._due: dict[str, datetime] = {}
         self._idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
         self._deliveries: dict[str, Delivery] = {}
+        self._pending: dict[str, None] = {}
+        """Keys of pending deliveries in the order queued: claims scan only these."""
         self._numbers = count(first_number)
 
     # -- repository ------------------------------------------------------------------------
@@ -106,6 +108,7 @@ class InMemoryRepository:
             self._due[order.id] = due
         for item in outbox:
             self._deliveries[item.key] = Delivery(item=item, next_attempt_at=item.created_at)
+            self._pending[item.key] = None
         if idempotency is not None:
             self._idempotency[(idempotency.source, idempotency.key)] = idempotency
 
@@ -153,7 +156,7 @@ class InMemoryRepository:
     def claim(self, now: datetime, *, limit: int, lease: timedelta) -> Sequence[Delivery]:
         with self._lock:
             # Dicts keep insertion order: items due at the same time go in the order queued.
-            queued = enumerate(self._deliveries.values())
+            queued = enumerate(self._deliveries[key] for key in self._pending)
             due = sorted((d.next_attempt_at, i, d) for i, d in queued if _claimable(d, now))
             return [self._lease(d, now, lease) for _, _, d in due[:limit]]
 
@@ -177,6 +180,7 @@ class InMemoryRepository:
             self._deliveries[key] = attrs.evolve(
                 delivery, state="delivered", lease_until=None, delivered_at=now
             )
+            self._pending.pop(key, None)
 
     def mark_failed(self, key: str, *, error: str, retry_at: datetime | None) -> None:
         with self._lock:
@@ -185,6 +189,7 @@ class InMemoryRepository:
                 self._deliveries[key] = attrs.evolve(
                     delivery, state="dead", lease_until=None, last_error=error
                 )
+                self._pending.pop(key, None)
             else:
                 self._deliveries[key] = attrs.evolve(
                     delivery, next_attempt_at=retry_at, lease_until=None, last_error=error
@@ -196,6 +201,7 @@ class InMemoryRepository:
             self._deliveries[key] = attrs.evolve(
                 delivery, state="pending", attempts=0, next_attempt_at=now, lease_until=None
             )
+            self._pending[key] = None
 
     def deliveries(self, order_id: str) -> Sequence[Delivery]:
         return [d for d in self._deliveries.values() if d.item.order_id == order_id]

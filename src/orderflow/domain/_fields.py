@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from attrs import Attribute
 from attrs import validators as v
@@ -30,10 +31,27 @@ AWARE = _aware
 OPTIONAL_AWARE = v.optional(_aware)
 
 
+def _collection_of(container: type, member: type) -> Any:
+    def check(_: object, attribute: Attribute[Any], value: Any) -> None:
+        if type(value) is not container:
+            raise TypeError(
+                f"'{attribute.name}' must be a {container.__name__}, got {type(value).__name__}"
+            )
+        items = cast(Iterable[object], value)
+        for item in items:
+            if not isinstance(item, member):
+                raise TypeError(
+                    f"'{attribute.name}' must hold {member.__name__} items, "
+                    f"got {type(item).__name__}"
+                )
+
+    return check
+
+
 def tuple_of(member: type) -> Any:
     """A tuple whose members are all ``member``; lists are refused, not copied."""
-    return v.deep_iterable(v.instance_of(member), v.instance_of(tuple))
+    return _collection_of(tuple, member)
 
 
 def frozenset_of(member: type) -> Any:
-    return v.deep_iterable(v.instance_of(member), v.instance_of(frozenset))
+    return _collection_of(frozenset, member)

@@ -107,10 +107,15 @@ class Money:
     @classmethod
     def total(cls, amounts: Iterable[Money], currency: str) -> Money:
         """The sum of ``amounts`` (zero when empty); all must be in ``currency``."""
-        result = cls.zero(currency)
+        exact = Decimal(0)
         for amount in amounts:
-            result = result + amount
-        return result
+            if amount.currency != currency:
+                raise CurrencyMismatch(
+                    f"cannot add {amount} to a sum in {currency}: currencies differ "
+                    f"({currency} vs {amount.currency})"
+                )
+            exact += amount.amount
+        return cls(exact, currency)
 
     @property
     def minor_units(self) -> int:

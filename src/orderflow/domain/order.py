@@ -52,11 +52,13 @@ class CancelReason(str, enum.Enum):
 
 
 def _lifecycle(order: Order, _: object, value: str) -> None:
-    ORDER_TABLE.parse(value, subject=f"order {order.id}")
+    if value not in ORDER_TABLE.states:
+        ORDER_TABLE.parse(value, subject=f"order {order.id}")
 
 
 def _archive(order: Order, _: object, value: str) -> None:
-    ARCHIVE_TABLE.parse(value, subject=f"order {order.id}")
+    if value not in ARCHIVE_TABLE.states:
+        ARCHIVE_TABLE.parse(value, subject=f"order {order.id}")
 
 
 def _number(_: object, attribute: attrs.Attribute[int], value: object) -> None:
@@ -185,12 +187,16 @@ class Change:
         """This change followed by ``other`` (made from ``self.order``)."""
         return Change(other.order, self.events + other.events)
 
-    def recorded(self) -> Change:
-        """This change with one timeline entry per event appended to the order."""
-        if not self.events:
+    def recorded(self, version: int | None = None) -> Change:
+        """This change with one timeline entry per event appended to the order (and, for
+        the service, its new ``version``), in a single copy."""
+        if not self.events and version is None:
             return self
         entries = tuple(entry_for(event) for event in self.events)
-        return Change(attrs.evolve(self.order, timeline=self.order.timeline + entries), self.events)
+        facts: dict[str, object] = {"timeline": self.order.timeline + entries}
+        if version is not None:
+            facts["version"] = version
+        return Change(attrs.evolve(self.order, **facts), self.events)  # type: ignore[arg-type]
 
 
 def check_consistency(order: Order) -> Order:

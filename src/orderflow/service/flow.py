@@ -98,7 +98,7 @@ class OrderFlow:
         change = placement.place(
             draft, order_id=self.ids.new_id(), number=number, now=now, actor=actor
         )
-        order = attrs.evolve(change.recorded().order, version=1)
+        order = change.recorded(version=1).order
         items = self._items(order, change, now)
         try:
             self.repository.add(order, outbox=items)
@@ -350,7 +350,7 @@ class OrderFlow:
             )
         if not change.events and record is None:
             return order
-        after = attrs.evolve(change.recorded().order, version=order.version + 1)
+        after = change.recorded(version=order.version + 1).order
         items = self._items(after, change, now)
         self.repository.save(
             after, expected_version=order.version, outbox=items, idempotency=record
