@@ -65,23 +65,25 @@ def test_the_demo_second_order_is_cancelled_and_its_authorization_voided() -> No
 
 def test_the_demo_counts_the_events_it_published() -> None:
     # Delivered by its four dispatches: 3 (placed, authorized, capture requested), then
-    # 4 (captured, tagged, noted, refund requested), then 6 (refunded, archived, #1002
-    # placed, authorized, cancelled, void requested). The voided event is still queued.
+    # 4 (captured, tagged, noted, refund requested), then 7 (refunded, archived, #1002
+    # placed, authorized, cancelled, its fulfillment order cancelled, void requested).
+    # The voided event is still queued.
     _, output = _run("demo")
 
-    assert output.rstrip().endswith("13 events published to the host.")
+    assert "\n14 events published to the host.\n" in output
 
 
 def test_diagram_prints_one_mermaid_state_diagram_per_machine() -> None:
     code, output = _run("diagram")
 
     assert code == 0
-    assert output.count("stateDiagram-v2") == 4
+    assert output.count("stateDiagram-v2") == 5
     for name in (
         "PaymentLifecycle",
         "AuthorizationLifecycle",
         "OrderLifecycle",
         "ArchiveLifecycle",
+        "FulfillmentOrderLifecycle",
     ):
         assert f"%% {name}\nstateDiagram-v2" in output
     assert "open --> cancelled : Cancel" in output
@@ -99,3 +101,23 @@ def test_python_dash_m_orderflow_runs_the_demo() -> None:
 
     assert done.returncode == 0, done.stderr
     assert "Timeline of #1002" in done.stdout
+
+
+def test_the_demo_takes_a_mixed_order_from_checkout_to_the_archive() -> None:
+    _, output = _run("demo")
+    story = output.split("four fulfillment orders", 1)[1]
+
+    # 25.00 gift card + 3 x 12.50 mugs + 40.00 pre-order + 18.00 tote = 120.50,
+    # + 15.00 shipping + 7.00 tax from make_draft = 142.50 EUR.
+    assert "Order #1001 placed for 142.50 EUR." in story
+    assert "system orderflow           Capture of 142.50 EUR requested from the gateway." in story
+    assert (
+        "Fulfillment order id-1-fo5 held (inventory out of stock).  [1 mug back in stock Friday]"
+        in story
+    )
+    assert "2 items fulfilled (tracking 6A123)." in story
+    assert "shipment id-6: delivered" in story
+    assert "1 item picked up by the customer." in story
+    assert "Fulfillment order id-1-fo3 is open for fulfilling." in story
+    assert story.rstrip().endswith("system orderflow           Order archived.")
+    assert "#1001  paid / fulfilled / archived" in story

@@ -28,7 +28,17 @@ from orderflow import (
     balance,
     financial_status,
 )
+from orderflow.domain.fulfillment import HoldReason, LineQuantity, ShipmentEvent, ShipmentStatus
+from orderflow.domain.fulfillment_status import display_status, fulfillment_status, shipment_status
 from orderflow.domain.machines import ARCHIVE_TABLE, ORDER_TABLE
+from orderflow.domain.policies import (
+    ArchivePolicy,
+    CaptureMode,
+    CapturePolicy,
+    FulfillmentMode,
+    FulfillmentPolicy,
+    Policies,
+)
 from orderflow.serialization import dumps, loads
 from orderflow.testing import GATEWAY, STAFF, authorization, make_draft, make_flow, make_line, sale
 
@@ -97,12 +107,61 @@ def oracle_current_total(order: Order) -> Decimal:
     return order.total.amount - adjustments
 
 
+def oracle_fulfilled(order: Order) -> dict[tuple[str, str], int]:
+    """(fulfillment order id, line item id) -> quantity in fulfillments not cancelled."""
+    done: dict[tuple[str, str], int] = {}
+    for f in order.fulfillments:
+        if f.cancelled_at is None:
+            for q in f.lines:
+                key = (f.fulfillment_order_id, q.line_item_id)
+                done[key] = done.get(key, 0) + q.quantity
+    return done
+
+
+def oracle_fulfillment_status(order: Order) -> str:
+    """The brief's precedence, restated: not_required, fulfilled, partially_fulfilled,
+    on_hold (every unfulfilled line held), scheduled (every one scheduled), unfulfilled."""
+    done = oracle_fulfilled(order)
+    live = [fo for fo in order.fulfillment_orders if fo.status != "cancelled"]
+    needed = sum(q.quantity for fo in live for q in fo.lines)
+    fulfilled = sum(done.get((fo.id, q.line_item_id), 0) for fo in live for q in fo.lines)
+    if needed == 0:
+        return "not_required"
+    if fulfilled == needed:
+        return "fulfilled"
+    if fulfilled:
+        return "partially_fulfilled"
+    waiting = [
+        fo
+        for fo in live
+        if any(done.get((fo.id, q.line_item_id), 0) < q.quantity for q in fo.lines)
+    ]
+    if all(fo.holds for fo in waiting):
+        return "on_hold"
+    if all(fo.status == "scheduled" for fo in waiting):
+        return "scheduled"
+    return "unfulfilled"
+
+
 class OrderLives(RuleBasedStateMachine):
     orders = Bundle("orders")
 
-    @initialize()
-    def start(self) -> None:
-        self.harness = make_flow()
+    @initialize(
+        capture=st.sampled_from(CaptureMode),
+        fulfillment=st.sampled_from(FulfillmentMode),
+        archive=st.sampled_from(
+            [
+                ArchivePolicy(),
+                ArchivePolicy(automatic=True),
+                ArchivePolicy(automatic=True, delay=timedelta(days=2), include_cancelled=True),
+            ]
+        ),
+    )
+    def start(
+        self, capture: CaptureMode, fulfillment: FulfillmentMode, archive: ArchivePolicy
+    ) -> None:
+        self.policies = Policies(CapturePolicy(capture), FulfillmentPolicy(fulfillment), archive)
+        self.harness = make_flow(policies=self.policies)
         self.flow = self.harness.flow
         self.seen: dict[str, Order] = {}
         self.sent: list[tuple[str, str, PaymentReport]] = []
@@ -218,6 +277,90 @@ class OrderLives(RuleBasedStateMachine):
         self.harness.clock.advance(hours=hours)
         self.flow.run_due()
 
+    def _fulfillment_order(self, order_id: str, index: int) -> str | None:
+        fos = self.flow.get(order_id).fulfillment_orders
+        return fos[index % len(fos)].id if fos else None
+
+    @rule(order_id=orders, index=st.integers(0, 9), share=st.integers(0, 3))
+    def fulfil(self, order_id: str, index: int, share: int) -> None:
+        fo_id = self._fulfillment_order(order_id, index)
+        order = self.flow.get(order_id)
+        lines = None
+        if fo_id is not None and share:
+            fo = order.fulfillment_order(fo_id)
+            lines = [
+                LineQuantity(q.line_item_id, max(1, q.quantity * share // 3)) for q in fo.lines[:1]
+            ]
+        if fo_id is not None:
+            self._attempt(order_id, lambda: self.flow.fulfill(order_id, fo_id, lines, actor=STAFF))
+
+    @rule(
+        order_id=orders,
+        index=st.integers(0, 9),
+        some=st.booleans(),
+        reason=st.sampled_from(HoldReason),
+    )
+    def hold(self, order_id: str, index: int, some: bool, reason: HoldReason) -> None:
+        fo_id = self._fulfillment_order(order_id, index)
+        if fo_id is None:
+            return
+        fo = self.flow.get(order_id).fulfillment_order(fo_id)
+        lines = [LineQuantity(fo.lines[0].line_item_id, 1)] if some else None
+        self._attempt(
+            order_id,
+            lambda: self.flow.hold(order_id, fo_id, reason, note="wait", lines=lines, actor=STAFF),
+        )
+
+    @rule(order_id=orders, index=st.integers(0, 9), everything=st.booleans())
+    def release(self, order_id: str, index: int, everything: bool) -> None:
+        fo_id = self._fulfillment_order(order_id, index)
+        if fo_id is None:
+            return
+        fo = self.flow.get(order_id).fulfillment_order(fo_id)
+        if everything:
+            self._attempt(
+                order_id, lambda: self.flow.release(order_id, fo_id, release_all=True, actor=STAFF)
+            )
+        elif fo.holds:
+            self._attempt(
+                order_id, lambda: self.flow.release(order_id, fo_id, fo.holds[0].id, actor=STAFF)
+            )
+
+    @rule(order_id=orders, index=st.integers(0, 9), restock=st.booleans())
+    def cancel_a_fulfillment(self, order_id: str, index: int, restock: bool) -> None:
+        fulfillments = self.flow.get(order_id).fulfillments
+        if fulfillments:
+            target = fulfillments[index % len(fulfillments)].id
+            self._attempt(
+                order_id,
+                lambda: self.flow.cancel_fulfillment(
+                    order_id, target, restock=restock, actor=STAFF
+                ),
+            )
+
+    @rule(
+        order_id=orders,
+        index=st.integers(0, 9),
+        status=st.sampled_from(ShipmentStatus),
+        hours=st.integers(-48, 48),
+    )
+    def carrier_reports(
+        self, order_id: str, index: int, status: ShipmentStatus, hours: int
+    ) -> None:
+        fulfillments = self.flow.get(order_id).fulfillments
+        if not fulfillments:
+            return
+        target = fulfillments[index % len(fulfillments)].id
+        event = ShipmentEvent(status=status, at=self.harness.clock.now() + timedelta(hours=hours))
+        self.keys += 1
+        key = f"carrier-{self.keys}"
+        self._attempt(
+            order_id,
+            lambda: self.flow.record_shipment_event(
+                order_id, target, event, idempotency_key=key, actor=GATEWAY
+            ),
+        )
+
     @invariant()
     def every_order_obeys_the_rules(self) -> None:
         if not hasattr(self, "flow"):
@@ -242,6 +385,35 @@ class OrderLives(RuleBasedStateMachine):
                     order.archive_status in ARCHIVE_TABLE.targets(previous.archive_status, e)
                     for e in ARCHIVE_TABLE.events
                 )
+            # Fulfillment: quantities conserved by splits, never over-fulfilled, statuses as defined.
+            assigned: dict[str, int] = {}
+            for fo in order.fulfillment_orders:
+                for q in fo.lines:
+                    assigned[q.line_item_id] = assigned.get(q.line_item_id, 0) + q.quantity
+            assert assigned == {line.id: line.quantity for line in order.line_items}
+            done = oracle_fulfilled(order)
+            for fo in order.fulfillment_orders:
+                for q in fo.lines:
+                    assert done.get((fo.id, q.line_item_id), 0) <= q.quantity
+                fulfilled_here = sum(done.get((fo.id, q.line_item_id), 0) for q in fo.lines)
+                expected = (
+                    fo.status
+                    if fo.status in ("cancelled", "closed")
+                    else "on_hold"
+                    if fo.holds
+                    else "in_progress"
+                    if fo.status == "open" and fulfilled_here
+                    else fo.status
+                )
+                assert display_status(order, fo) == expected
+                if fo.status == "closed":
+                    assert all(done.get((fo.id, q.line_item_id), 0) == q.quantity for q in fo.lines)
+            assert fulfillment_status(order) == oracle_fulfillment_status(order)
+            for f in previous.fulfillments:
+                if shipment_status(f) in (ShipmentStatus.DELIVERED, ShipmentStatus.PICKED_UP):
+                    assert shipment_status(order.fulfillment(f.id)) == shipment_status(f)
+            if order.status == "cancelled":
+                assert all(fo.status in ("cancelled", "closed") for fo in order.fulfillment_orders)
             # History only grows, versions only rise, documents round-trip exactly.
             assert order.version >= previous.version
             assert order.timeline[: len(previous.timeline)] == previous.timeline

@@ -18,13 +18,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orderflow import serialization
-from orderflow.domain import payments
+from orderflow.domain import fulfilling, holds, payments
 from orderflow.domain.actor import Actor
 from orderflow.domain.archive import archive, unarchive
 from orderflow.domain.cancellation import cancel
 from orderflow.domain.customer import Address, Customer
 from orderflow.domain.events import EVENT_TYPES, OrderEvent
 from orderflow.domain.financial import balance, financial_status
+from orderflow.domain.fulfillment import (
+    DeliveryMethod,
+    FulfillmentOrder,
+    HoldReason,
+    LineQuantity,
+    Location,
+    ShipmentEvent,
+    ShipmentStatus,
+    Tracking,
+)
 from orderflow.domain.lines import Discount, LineItem, ShippingLine, TaxLine
 from orderflow.domain.money import Money
 from orderflow.domain.notes import retag, update_note
@@ -44,21 +54,19 @@ from orderflow.serialization import (
     upgrade,
 )
 from orderflow.testing import (
+    EPOCH,
     GATEWAY,
     STAFF,
     SequentialIds,
+    eur,
     make_address,
     make_draft,
     make_line,
+    make_order,
 )
 
-NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
-LATER = NOW + timedelta(days=1)
+LATER = EPOCH + timedelta(days=1)
 FIXTURE = Path(__file__).parent / "fixtures" / "order_v1.json"
-
-
-def eur(amount: str) -> Money:
-    return Money(amount, "EUR")
 
 
 def round_trip(order: Order) -> Order:
@@ -81,33 +89,35 @@ def lives() -> dict[str, Change]:
         note="Ring twice",
         tags=frozenset({"first-order", "gift"}),
     )
-    change = steps["placed"] = place(draft, order_id="o-1", number=1001, now=NOW, actor=STAFF)
+    change = steps["placed"] = place(draft, order_id="ord-1", number=1001, now=EPOCH, actor=STAFF)
     report = PaymentReport(
         kind=TransactionKind.AUTHORIZATION,
         amount=eur("66.99"),  # 40.00 + 9.99 + 15.00 - 5.00 + 7.00
         reference="auth-ref",
         reusable=True,
-        expires_at=NOW + timedelta(days=7),
+        expires_at=EPOCH + timedelta(days=7),
     )
     change = steps["authorized"] = change.then(
         payments.record_payment(
-            change.order, report, transaction_id="t-1", key="k-1", now=NOW, actor=GATEWAY
+            change.order, report, transaction_id="t-1", key="k-1", now=EPOCH, actor=GATEWAY
         )
     )
     change = steps["capture requested"] = change.then(
-        payments.request_capture(change.order, new_id=ids.new_id, now=NOW, actor=STAFF)
+        payments.request_capture(change.order, new_id=ids.new_id, now=EPOCH, actor=STAFF)
     )
     change = steps["captured"] = change.then(
         payments.settle(
-            change.order, "id-1", GatewayResult(True, "cap-ref"), now=NOW, actor=GATEWAY
+            change.order, "id-1", GatewayResult(True, "cap-ref"), now=EPOCH, actor=GATEWAY
         )
     )
     change = change.then(
-        payments.request_refund(change.order, eur("10.00"), new_id=ids.new_id, now=NOW, actor=STAFF)
+        payments.request_refund(
+            change.order, eur("10.00"), new_id=ids.new_id, now=EPOCH, actor=STAFF
+        )
     )
     change = steps["refunded"] = change.then(
         payments.settle(
-            change.order, "id-2", GatewayResult(True, "refund-ref"), now=NOW, actor=GATEWAY
+            change.order, "id-2", GatewayResult(True, "refund-ref"), now=EPOCH, actor=GATEWAY
         )
     )
     change = steps["noted and tagged"] = change.then(
@@ -162,7 +172,7 @@ def test_an_order_round_trips_in_currencies_of_every_minor_unit(currency: str, p
         shipping_lines=(),
         tax_lines=(),
     )
-    order = place(draft, order_id="o-1", number=1001, now=NOW, actor=STAFF).order
+    order = make_order(draft)
 
     assert round_trip(order) == order
     assert to_document(order)["line_items"][0]["unit_price"]["amount"] == price
@@ -264,36 +274,91 @@ def every_kind_of_event() -> list[OrderEvent]:
         kind=TransactionKind.SALE, amount=eur("1.00"), succeeded=False, error="declined"
     )
     events += payments.record_payment(
-        order, failed, transaction_id="t-9", key="k-9", now=NOW, actor=GATEWAY
+        order, failed, transaction_id="t-9", key="k-9", now=EPOCH, actor=GATEWAY
     ).events
     lapsing = payments.record_payment(
         order,
         PaymentReport(
-            kind=TransactionKind.AUTHORIZATION, amount=eur("1.00"), reference="a", expires_at=NOW
+            kind=TransactionKind.AUTHORIZATION, amount=eur("1.00"), reference="a", expires_at=EPOCH
         ),
         transaction_id="t-8",
         key="k-8",
-        now=NOW,
+        now=EPOCH,
         actor=GATEWAY,
     ).order
-    events += payments.expire_authorizations(lapsing, now=NOW, actor=Actor.app("scheduler")).events
+    events += payments.expire_authorizations(
+        lapsing, now=EPOCH, actor=Actor.app("scheduler")
+    ).events
     events += payments.request_void(
-        lapsing, new_id=SequentialIds("v").new_id, now=NOW, actor=STAFF
+        lapsing, new_id=SequentialIds("v").new_id, now=EPOCH, actor=STAFF
     ).events
     voided = payments.record_payment(
         lapsing,
         PaymentReport(kind=TransactionKind.VOID, amount=eur("1.00"), parent_reference="a"),
         transaction_id="t-7",
         key="k-7",
-        now=NOW,
+        now=EPOCH,
         actor=GATEWAY,
     )
     events += voided.events
-    archived = archive(order, now=NOW, actor=STAFF)
+    archived = archive(order, now=EPOCH, actor=STAFF)
     events += (
-        archived.events + unarchive(archived.order, now=NOW, actor=Actor.customer("cust-1")).events
+        archived.events
+        + unarchive(archived.order, now=EPOCH, actor=Actor.customer("cust-1")).events
     )
-    return events
+    return events + fulfillment_events()
+
+
+def fulfillment_events() -> list[OrderEvent]:
+    """Every fulfillment event, made by the domain operations on make_draft()'s order."""
+    ids = SequentialIds("f").new_id
+    change = holds.hold(
+        make_order(),
+        "ord-1-fo1",
+        HoldReason.INCORRECT_ADDRESS,
+        note="check",
+        lines=[LineQuantity("line-1", 1)],
+        new_id=ids,
+        now=EPOCH,
+        actor=STAFF,
+    )
+    held = change.order.fulfillment_orders[-1]
+    steps = [
+        lambda o: holds.release(o, held.id, held.holds[0].id, now=EPOCH, actor=STAFF),
+        lambda o: fulfilling.change_shipping_address(
+            o, make_address(city="Paris"), now=EPOCH, actor=STAFF
+        ),
+        lambda o: fulfilling.fulfill(
+            o, "ord-1-fo1", tracking=Tracking(numbers=("1Z",)), new_id=ids, now=EPOCH, actor=STAFF
+        ),
+        lambda o: fulfilling.update_tracking(
+            o,
+            o.fulfillments[-1].id,
+            Tracking(company="UPS", numbers=("1Z", "2Z")),
+            now=EPOCH,
+            actor=STAFF,
+        ),
+        lambda o: fulfilling.record_shipment_event(
+            o,
+            o.fulfillments[-1].id,
+            ShipmentEvent(status=ShipmentStatus.IN_TRANSIT, at=EPOCH),
+            now=EPOCH,
+            actor=GATEWAY,
+        ),
+        lambda o: fulfilling.cancel_fulfillment(
+            o, o.fulfillments[-1].id, note="lost", now=EPOCH, actor=STAFF
+        ),
+        lambda o: fulfilling.schedule(o, held.id, EPOCH, now=EPOCH, actor=STAFF),
+        lambda o: fulfilling.open_now(o, held.id, now=EPOCH, actor=STAFF),
+        lambda o: fulfilling.fulfill(o, held.id, new_id=ids, now=EPOCH, actor=STAFF),
+        lambda o: fulfilling.fulfill(o, "ord-1-fo1", new_id=ids, now=EPOCH, actor=STAFF),
+    ]
+    for step in steps:
+        change = change.then(step(change.order))
+    pickup = make_order(make_draft(delivery_method=DeliveryMethod.PICK_UP))
+    ready = fulfilling.ready_for_pickup(pickup, "ord-1-fo1", now=EPOCH, actor=STAFF)
+    cancelled = fulfilling.cancel_fulfillment_orders(pickup, now=EPOCH, actor=STAFF)
+    return [*change.events, *ready.events, *cancelled.events]
 
 
 EVENTS = every_kind_of_event()
@@ -309,7 +374,7 @@ def test_an_event_round_trips_through_json(event: OrderEvent) -> None:
 
     assert published["type"] == type(event).__name__
     assert published["schema_version"] == 1
-    assert published["event"]["order_id"] == "o-1"
+    assert published["event"]["order_id"] == "ord-1"
     assert event_from_dict(published) == event
 
 
@@ -340,7 +405,7 @@ def expected_fixture_order() -> Order:
                 variant_title="Blue",
             ),
         ),
-        placed_at=NOW,
+        placed_at=EPOCH,
         external_checkout_id="checkout-5521",
         shipping_address=Address(
             name="Grace Hopper",
@@ -361,7 +426,7 @@ def expected_fixture_order() -> Order:
                 amount=eur("54.90"),
                 status="captured",
                 idempotency_key="checkout-5521-auth",
-                created_at=NOW,
+                created_at=EPOCH,
                 reference="gw-auth-88",
                 reusable=True,
                 expires_at=datetime(2026, 1, 12, 9, 0, tzinfo=timezone.utc),
@@ -381,12 +446,29 @@ def expected_fixture_order() -> Order:
             ),
         ),
         timeline=(
-            TimelineEntry(NOW, checkout, "OrderPlaced", "Order #1042 placed for 54.90 EUR."),
+            TimelineEntry(EPOCH, checkout, "OrderPlaced", "Order #1042 placed for 54.90 EUR."),
             TimelineEntry(
                 datetime(2026, 1, 5, 11, 30, tzinfo=timezone.utc),
                 GATEWAY,
                 "PaymentCaptured",
                 "Payment of 54.90 EUR captured.",
+            ),
+        ),
+        # Version 1 knew no fulfillment: the upgrade builds what placing the order builds,
+        # one fulfillment order of both mugs, shipped from the default location.
+        fulfillment_orders=(
+            FulfillmentOrder(
+                id="o-fixture-1-fo1",
+                location=Location("default", "Default location"),
+                delivery_method=DeliveryMethod.SHIPPING,
+                destination=Address(
+                    name="Grace Hopper",
+                    line1="3 place Bellecour",
+                    city="Lyon",
+                    postal_code="69002",
+                    country_code="FR",
+                ),
+                lines=(LineQuantity("line-1", 2),),
             ),
         ),
         version=3,
@@ -402,13 +484,35 @@ def test_the_stored_version_1_document_loads_to_the_expected_order() -> None:
     assert balance(order) == eur("0.00")
 
 
-def test_the_stored_version_1_document_is_written_back_identically() -> None:
+def test_the_stored_version_1_document_is_written_back_as_version_2_with_fulfillment_added() -> (
+    None
+):
     stored = json.loads(FIXTURE.read_text())
 
-    order = from_document(copy.deepcopy(stored))
+    written = to_document(from_document(copy.deepcopy(stored)))
 
-    assert to_document(order) == stored
-    assert dumps(order) == json.dumps(stored, separators=(",", ":"), sort_keys=True)
+    assert written == {
+        **stored,
+        "schema_version": 2,
+        "line_items": [{**stored["line_items"][0], "location": None, "delivery_method": None}],
+        "fulfillment_orders": [
+            {
+                "id": "o-fixture-1-fo1",
+                "location": {"id": "default", "name": "Default location"},
+                "delivery_method": "shipping",
+                "destination": stored["shipping_address"],
+                "lines": [{"line_item_id": "line-1", "quantity": 2}],
+                "status": "open",
+                "holds": [],
+                "fulfill_at": None,
+                "ready_for_pickup_at": None,
+            }
+        ],
+        "fulfillments": [],
+        "archive_at": None,
+        "keep_active": False,
+    }
+    assert from_document(copy.deepcopy(written)) == expected_fixture_order()
 
 
 # -- schema versions -----------------------------------------------------------------------
@@ -437,7 +541,7 @@ def test_upgrade_applies_each_step_in_order_up_to_the_current_version(
         applied.append(doc["schema_version"])
         return {**doc, "note": doc["note"] + " +v3"}
 
-    upgraded = upgrade(document(note="old"), {2: step_2, 1: step_1})
+    upgraded = upgrade(document(note="old", schema_version=1), {2: step_2, 1: step_1})
 
     assert applied == [1, 2]
     assert upgraded["note"] == "old +v2 +v3"
@@ -454,31 +558,31 @@ def test_upgrade_refuses_a_version_with_no_step(monkeypatch: pytest.MonkeyPatch)
 def test_loading_passes_an_old_document_through_the_registered_upgrades(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(serialization, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(serialization, "SCHEMA_VERSION", 3)
 
     def rename_staff_note(doc: dict[str, Any]) -> dict[str, Any]:
         doc = dict(doc)
         doc["note"] = doc.pop("staff_note")
         return doc
 
-    monkeypatch.setitem(serialization.UPGRADES, 1, rename_staff_note)  # type: ignore[arg-type]
-    old = document()
+    monkeypatch.setitem(serialization.UPGRADES, 2, rename_staff_note)  # type: ignore[arg-type]
+    old = document()  # version 2, the current one, playing the part of an old one
     old["staff_note"] = old.pop("note")
 
     order = from_document(old)
 
     assert order.note == "Ring twice"
-    assert order.schema_version == 2
+    assert order.schema_version == 3
 
 
 def test_a_document_from_a_newer_release_is_refused() -> None:
-    with pytest.raises(DocumentError, match="'o-1' has schema version 2, newer than"):
-        from_document(document(schema_version=2))
+    with pytest.raises(DocumentError, match="'ord-1' has schema version 3, newer than"):
+        from_document(document(schema_version=3))
 
 
 @pytest.mark.parametrize("version", [0, -1, "1", None, True, 1.0])
 def test_a_document_without_a_valid_schema_version_is_refused(version: object) -> None:
-    with pytest.raises(DocumentError, match="'o-1' has no valid schema_version"):
+    with pytest.raises(DocumentError, match="'ord-1' has no valid schema_version"):
         from_document(document(schema_version=version))
 
 
@@ -486,7 +590,7 @@ def test_a_document_missing_its_schema_version_is_refused() -> None:
     doc = document()
     del doc["schema_version"]
 
-    with pytest.raises(DocumentError, match="'o-1'"):
+    with pytest.raises(DocumentError, match="'ord-1'"):
         from_document(doc)
 
 
@@ -533,7 +637,7 @@ CORRUPTIONS: dict[str, Corruption] = {
 
 @pytest.mark.parametrize("change", list(CORRUPTIONS.values()), ids=list(CORRUPTIONS))
 def test_a_corrupt_document_raises_a_document_error_naming_the_order(change: Corruption) -> None:
-    with pytest.raises(DocumentError, match="order document 'o-1'"):
+    with pytest.raises(DocumentError, match="order document 'ord-1'"):
         from_document(corrupt(change))
 
 
@@ -555,7 +659,7 @@ WRONG_TYPES: dict[str, Corruption] = {
 
 @pytest.mark.parametrize("change", list(WRONG_TYPES.values()), ids=list(WRONG_TYPES))
 def test_a_value_of_the_wrong_json_type_is_refused_not_coerced(change: Corruption) -> None:
-    with pytest.raises(DocumentError, match="order document 'o-1'"):
+    with pytest.raises(DocumentError, match="order document 'ord-1'"):
         from_document(corrupt(change))
 
 

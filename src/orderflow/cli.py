@@ -8,11 +8,32 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TextIO
 
+from orderflow.domain.actor import Actor
 from orderflow.domain.financial import balance, financial_status
+from orderflow.domain.fulfillment import (
+    DeliveryMethod,
+    HoldReason,
+    LineQuantity,
+    Location,
+    ShipmentEvent,
+    ShipmentStatus,
+    Tracking,
+)
+from orderflow.domain.fulfillment_status import display_status, fulfillment_status, shipment_status
 from orderflow.domain.machines import MACHINES
 from orderflow.domain.money import Money
 from orderflow.domain.order import CancelReason, Order
+from orderflow.domain.policies import (
+    ArchivePolicy,
+    CaptureMode,
+    CapturePolicy,
+    FulfillmentMode,
+    FulfillmentPolicy,
+    Policies,
+)
 from orderflow.testing import GATEWAY, STAFF, authorization, make_draft, make_flow, make_line
+
+CARRIER = Actor.app("carrier", "La Poste")
 
 
 def demo(out: TextIO) -> None:
@@ -77,11 +98,121 @@ def demo(out: TextIO) -> None:
     show(flow.get(second.id), "Second order cancelled, authorization voided")
 
     for current in (flow.get(order.id), flow.get(second.id)):
-        out.write(f"\nTimeline of {current.name}\n")
-        for entry in current.timeline:
-            note = f"  [{entry.note}]" if entry.note else ""
-            out.write(f"  {entry.at:%Y-%m-%d %H:%M}  {entry.actor!s:<26} {entry.message}{note}\n")
+        write_timeline(current, out)
     out.write(f"\n{len(harness.publisher.events)} events published to the host.\n")
+
+
+def fulfillment_demo(out: TextIO) -> None:
+    """A mixed order (gift card, mugs, a pre-order, a pickup) through automatic and manual
+    fulfillment, a hold, a partial shipment, tracking to delivery and automatic archiving."""
+    shop = Location("shop", "Lyon shop")
+    policies = Policies(
+        capture=CapturePolicy(CaptureMode.AUTOMATIC),
+        fulfillment=FulfillmentPolicy(FulfillmentMode.DIGITAL_ONLY),
+        archive=ArchivePolicy(automatic=True, delay=timedelta(days=1)),
+    )
+    harness = make_flow(policies=policies)
+    flow, clock = harness.flow, harness.clock
+    draft = make_draft(
+        make_line("gift", "25.00", 1, title="Gift card", requires_shipping=False, gift_card=True),
+        make_line("mug", "12.50", 3, title="Enamel mug"),
+        make_line(
+            "print",
+            "40.00",
+            1,
+            title="Print (pre-order)",
+            pre_order=(clock.now() + timedelta(days=10)).date(),
+        ),
+        make_line(
+            "tote",
+            "18.00",
+            1,
+            title="Tote bag",
+            location=shop,
+            delivery_method=DeliveryMethod.PICK_UP,
+        ),
+        external_checkout_id="checkout-77",
+    )
+    order = flow.place(draft, actor=GATEWAY)
+    fos = {
+        flow.get(order.id).line_item(fo.lines[0].line_item_id).id: fo.id
+        for fo in order.fulfillment_orders
+    }
+
+    def show(title: str) -> None:
+        current = flow.get(order.id)
+        statuses = ", ".join(
+            f"{fo.lines[0].line_item_id}: {display_status(current, fo)}"
+            for fo in current.fulfillment_orders
+        )
+        out.write(
+            f"\n== {title}: {current.name}  {financial_status(current)} / {fulfillment_status(current)}"
+            f" / {current.archive_status}\n   {statuses}\n"
+        )
+
+    show("Placed: four fulfillment orders (digital, shipping, scheduled pre-order, pickup)")
+    flow.record_payment(
+        order.id,
+        authorization(order.total, "pi_77", clock=clock),
+        idempotency_key="evt_77",
+        actor=GATEWAY,
+    )
+    flow.dispatch()  # the automatic capture goes to the gateway; once paid, the gift card is fulfilled
+    show("Authorized, captured automatically, gift card fulfilled automatically")
+    order = flow.hold(
+        order.id,
+        fos["mug"],
+        HoldReason.INVENTORY_OUT_OF_STOCK,
+        note="1 mug back in stock Friday",
+        lines=[LineQuantity("mug", 1)],
+        actor=STAFF,
+    )
+    held = next(fo for fo in order.fulfillment_orders if fo.holds)
+    order = flow.fulfill(
+        order.id,
+        fos["mug"],
+        actor=STAFF,
+        tracking=Tracking(
+            company="La Poste", numbers=("6A123",), urls=("https://track.example/6A123",)
+        ),
+    )
+    shipment = order.fulfillments[-1].id
+    show("One mug held (split off), two shipped with tracking")
+    for step, status in enumerate(
+        (ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY, ShipmentStatus.DELIVERED), 1
+    ):
+        clock.advance(hours=12)
+        flow.record_shipment_event(
+            order.id,
+            shipment,
+            ShipmentEvent(status=status, at=clock.now()),
+            idempotency_key=f"carrier-{step}",
+            actor=CARRIER,
+        )
+    out.write(
+        f"   shipment {shipment}: {shipment_status(flow.get(order.id).fulfillment(shipment))}\n"
+    )
+    flow.ready_for_pickup(order.id, fos["tote"], actor=STAFF)
+    flow.picked_up(order.id, fos["tote"], actor=STAFF)
+    clock.advance(days=2)
+    flow.release(order.id, held.id, held.holds[0].id, actor=STAFF)
+    flow.fulfill(order.id, held.id, actor=STAFF)
+    show("Tote picked up at the shop; the last mug released and shipped")
+    clock.advance(days=8)
+    flow.run_due()  # the pre-order's date has come: its fulfillment order opens
+    flow.fulfill(order.id, fos["print"], actor=STAFF)
+    show("Pre-order opened on its date and shipped: fulfilled and paid")
+    clock.advance(days=1)
+    flow.run_due()
+    show("A day later, archived by the archive policy")
+    write_timeline(flow.get(order.id), out)
+
+
+def write_timeline(order: Order, out: TextIO) -> None:
+    out.write(f"\nTimeline of {order.name}\n")
+    for entry in order.timeline:
+        note = f"  [{entry.note}]" if entry.note else ""
+        out.write(f"  {entry.at:%Y-%m-%d %H:%M}  {entry.actor!s:<26} {entry.message}{note}\n")
 
 
 def diagram(out: TextIO) -> None:
@@ -98,5 +229,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     )
     commands.add_parser("diagram", help="print the lifecycles as Mermaid state diagrams")
     args = parser.parse_args(argv)
-    {"demo": demo, "diagram": diagram}[args.command](out)
+    if args.command == "demo":
+        demo(out)
+        fulfillment_demo(out)
+    else:
+        diagram(out)
     return 0

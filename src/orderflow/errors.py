@@ -51,6 +51,38 @@ class TransactionNotFound(NotFound):
     """No transaction with that id on the order."""
 
 
+class UnknownLineItem(NotFound):
+    """No line item with that id on the order (or on that fulfillment order)."""
+
+
+class FulfillmentOrderNotFound(NotFound):
+    """No fulfillment order with that id on the order."""
+
+
+class FulfillmentNotFound(NotFound):
+    """No fulfillment with that id on the order."""
+
+
+class HoldNotFound(NotFound):
+    """No active hold with that id on the fulfillment order."""
+
+
+class OverFulfillment(InvalidQuantity):
+    """More would be fulfilled (or held, or split off) than remains of a line."""
+
+
+class FulfillmentOnHold(OrderflowError):
+    """The fulfillment order carries holds: release them before fulfilling."""
+
+
+class DuplicateHandle(OrderflowError, ValueError):
+    """Another active hold of the fulfillment order already uses that handle."""
+
+
+class AddressLocked(OrderflowError):
+    """Goods have left for the address: it can no longer be changed."""
+
+
 class DuplicateOrder(OrderflowError):
     """An order with the same id, number or external checkout id is already stored."""
 

@@ -14,21 +14,54 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, get_origin
 
+import attrs
 import cattrs
 from cattrs.v import format_exception
 
 from orderflow.domain.actor import ActorKind
+from orderflow.domain.customer import Address
 from orderflow.domain.events import EVENT_TYPES, OrderEvent
+from orderflow.domain.fulfillment import DeliveryMethod, HoldReason, ShipmentStatus
+from orderflow.domain.lines import LineItem
 from orderflow.domain.money import Money
 from orderflow.domain.order import SCHEMA_VERSION, CancelReason, Order, check_consistency
+from orderflow.domain.placement import fulfillment_orders
 from orderflow.domain.transaction import TransactionKind
 from orderflow.errors import DocumentError, OrderflowError
 
 Document = dict[str, Any]
 Upgrade = Callable[[Document], Document]
 
-UPGRADES: Mapping[int, Upgrade] = {}
+
+def _add_fulfillment(document: Document) -> Document:
+    """Version 2 added fulfillment: lines gain ``location`` and ``delivery_method``, and the
+    order its fulfillment orders, built as placing it builds them (default location,
+    shipping, as version 1 knew no other), cancelled with a cancelled order."""
+    lines = [{**line, "location": None, "delivery_method": None} for line in document["line_items"]]
+    address = document["shipping_address"]
+    built = fulfillment_orders(
+        converter.structure(lines, tuple[LineItem, ...]),
+        order_id=document["id"],
+        destination=None if address is None else converter.structure(address, Address),
+    )
+    if document["status"] == "cancelled":
+        built = tuple(attrs.evolve(fo, status="cancelled") for fo in built)
+    return {
+        **document,
+        "line_items": lines,
+        "fulfillment_orders": converter.unstructure(built),
+        "fulfillments": [],
+        "archive_at": None,
+        "keep_active": False,
+    }
+
+
+UPGRADES: Mapping[int, Upgrade] = {1: _add_fulfillment}
 """``UPGRADES[n]`` turns a version-``n`` document into version ``n + 1``."""
+
+
+CHOICES = (ActorKind, CancelReason, DeliveryMethod, HoldReason, ShipmentStatus, TransactionKind)
+"""The domain's string enums, stored by value."""
 
 
 def _make_converter() -> cattrs.Converter:
@@ -47,7 +80,7 @@ def _make_converter() -> cattrs.Converter:
         converter.register_structure_hook(scalar, _exactly)
     converter.register_structure_hook_func(_is(frozenset), _frozenset)
     converter.register_unstructure_hook_func(_is(frozenset), sorted)
-    for choice in (ActorKind, CancelReason, TransactionKind):  # str enums: plain strings
+    for choice in CHOICES:  # str enums: plain strings
         converter.register_unstructure_hook(choice, lambda member: member.value)
     converter.register_unstructure_hook_func(
         _is(tuple), lambda items: [converter.unstructure(item) for item in items]

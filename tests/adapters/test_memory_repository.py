@@ -26,6 +26,7 @@ from orderflow import (
     TransactionKind,
 )
 from orderflow.adapters.memory import InMemoryRepository
+from orderflow.domain.fulfillment import Fulfillment
 from orderflow.domain.placement import place
 from orderflow.ports import IdempotencyRecord, OrderRepository, Outbox, OutboxItem
 from orderflow.testing import STAFF, make_customer, make_draft
@@ -594,3 +595,22 @@ def test_an_item_failed_without_a_retry_time_is_dead_lettered(
     later = T0 + timedelta(days=1)
     assert [d.item.key for d in queued.claim(later, limit=10, lease=LEASE)] == ["job-2"]
     assert queued.claim_key("job-1", later, lease=LEASE) is None
+
+
+def test_a_query_selects_orders_by_fulfillment_status(repository: Store) -> None:
+    waiting = new_order("ord-1", 1001)
+    placed = new_order("ord-2", 1002, placed_at=T0 + timedelta(hours=1))
+    (fo,) = placed.fulfillment_orders
+    shipped = attrs.evolve(
+        placed,
+        fulfillment_orders=(attrs.evolve(fo, status="closed"),),
+        fulfillments=(
+            Fulfillment(id="f-1", fulfillment_order_id=fo.id, lines=fo.lines, created_at=T0),
+        ),
+    )
+    repository.add(waiting)
+    repository.add(shipped)
+
+    assert ids(repository.query(OrderQuery(fulfillment_status="unfulfilled")).orders) == ["ord-1"]
+    assert ids(repository.query(OrderQuery(fulfillment_status="fulfilled")).orders) == ["ord-2"]
+    assert repository.query(OrderQuery(fulfillment_status="on_hold")).orders == ()

@@ -60,7 +60,15 @@ def page_id(page: Path) -> str:
 
 
 def test_the_docs_have_the_expected_pages() -> None:
-    expected = ["concepts", "glossary", "index", "ports", "quickstart", "reliability"]
+    expected = [
+        "concepts",
+        "fulfillment",
+        "glossary",
+        "index",
+        "ports",
+        "quickstart",
+        "reliability",
+    ]
     assert {f"{name}.md" for name in expected} <= {page.name for page in PAGES}
 
 
@@ -94,7 +102,9 @@ def test_every_python_example_asserts_what_it_shows(page: Path) -> None:
             )
 
 
-@pytest.mark.parametrize("page", ["quickstart.md", "concepts.md", "reliability.md", "ports.md"])
+@pytest.mark.parametrize(
+    "page", ["quickstart.md", "concepts.md", "fulfillment.md", "reliability.md", "ports.md"]
+)
 def test_the_guides_have_executable_examples(page: str) -> None:
     assert any(block.language == "python" for block in blocks(DOCS / page)), (
         f"{page} has no executable example"

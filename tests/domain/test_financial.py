@@ -7,7 +7,7 @@ The default draft totals 62.00 EUR (2 x 20.00 + 15.00 shipping + 7.00 tax).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
@@ -21,43 +21,30 @@ from orderflow.domain.financial import (
     open_authorizations,
     refunded,
 )
-from orderflow.domain.money import Money
 from orderflow.domain.order import CancelReason, Order
 from orderflow.domain.payments import GatewayResult, PaymentReport
-from orderflow.domain.placement import OrderDraft, place
 from orderflow.domain.transaction import TransactionKind
 from orderflow.testing import (
+    EPOCH,
     GATEWAY,
     STAFF,
     SequentialIds,
     authorization,
+    eur,
     make_draft,
     make_line,
+    make_order,
     sale,
 )
 
-NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
-
-
-def eur(amount: str) -> Money:
-    return Money(amount, "EUR")
-
-
-def placed(draft: OrderDraft | None = None) -> Order:
-    return place(draft or make_draft(), order_id="o-1", number=1001, now=NOW, actor=STAFF).order
-
-
-def record(order: Order, report: PaymentReport, tx_id: str) -> Order:
-    return payments.record_payment(
-        order, report, transaction_id=tx_id, key=f"key-{tx_id}", now=NOW, actor=GATEWAY
-    ).order
+from .helpers import record
 
 
 def settle_pending(order: Order) -> Order:
     for tx in order.transactions:
         if tx.pending:
             order = payments.settle(
-                order, tx.id, GatewayResult(True, f"ref-{tx.id}"), now=NOW, actor=GATEWAY
+                order, tx.id, GatewayResult(True, f"ref-{tx.id}"), now=EPOCH, actor=GATEWAY
             ).order
     return order
 
@@ -65,7 +52,7 @@ def settle_pending(order: Order) -> Order:
 def refund(order: Order, amount: str, ids: SequentialIds | None = None) -> Order:
     """Request a refund of ``amount`` and have the gateway accept it."""
     new_id = (ids or SequentialIds("refund")).new_id
-    requested = payments.request_refund(order, eur(amount), new_id=new_id, now=NOW, actor=STAFF)
+    requested = payments.request_refund(order, eur(amount), new_id=new_id, now=EPOCH, actor=STAFF)
     return settle_pending(requested.order)
 
 
@@ -85,29 +72,29 @@ def void_of(auth_reference: str) -> PaymentReport:
 
 
 def nothing() -> Order:
-    return placed()
+    return make_order()
 
 
 def failed_sale() -> Order:
     report = PaymentReport(kind=TransactionKind.SALE, amount=eur("62.00"), succeeded=False)
-    return record(placed(), report, "t-1")
+    return record(make_order(), report, "t-1")
 
 
 def authorized() -> Order:
-    return record(placed(), authorization(eur("62.00")), "t-1")
+    return record(make_order(), authorization(eur("62.00")), "t-1")
 
 
 def sale_of_30() -> Order:
-    return record(placed(), sale(eur("30.00")), "t-1")
+    return record(make_order(), sale(eur("30.00")), "t-1")
 
 
 def sale_of_62() -> Order:
-    return record(placed(), sale(eur("62.00")), "t-1")
+    return record(make_order(), sale(eur("62.00")), "t-1")
 
 
 def two_sales_of_30_and_32() -> Order:
     return record(
-        record(placed(), sale(eur("30.00"), "s-1"), "t-1"), sale(eur("32.00"), "s-2"), "t-2"
+        record(make_order(), sale(eur("30.00"), "s-1"), "t-1"), sale(eur("32.00"), "s-2"), "t-2"
     )
 
 
@@ -136,14 +123,14 @@ def expired() -> Order:
         kind=TransactionKind.AUTHORIZATION,
         amount=eur("62.00"),
         reference="auth-ref",
-        expires_at=NOW + timedelta(days=7),
+        expires_at=EPOCH + timedelta(days=7),
     )
-    order = record(placed(), report, "t-1")
-    return payments.expire_authorizations(order, now=NOW + timedelta(days=7), actor=GATEWAY).order
+    order = record(make_order(), report, "t-1")
+    return payments.expire_authorizations(order, now=EPOCH + timedelta(days=7), actor=GATEWAY).order
 
 
 def free_order() -> Order:
-    return placed(make_draft(make_line(price="0.00"), shipping_lines=(), tax_lines=()))
+    return make_order(make_draft(make_line(price="0.00"), shipping_lines=(), tax_lines=()))
 
 
 def paid_twice() -> Order:
@@ -218,7 +205,7 @@ def test_an_open_authorization_is_listed_until_it_ends() -> None:
 
 def test_a_pending_request_moves_no_money() -> None:
     order = payments.request_refund(
-        sale_of_62(), eur("20.00"), new_id=SequentialIds().new_id, now=NOW, actor=STAFF
+        sale_of_62(), eur("20.00"), new_id=SequentialIds().new_id, now=EPOCH, actor=STAFF
     ).order
 
     assert order.current_total == eur("62.00")
@@ -232,7 +219,7 @@ def test_a_pending_request_moves_no_money() -> None:
 
 def paid_77() -> Order:
     # 2 x 27.50 + 15.00 shipping + 7.00 tax = 77.00
-    order = placed(make_draft(make_line(price="27.50", quantity=2)))
+    order = make_order(make_draft(make_line(price="27.50", quantity=2)))
     assert order.total == eur("77.00")
     return record(order, sale(eur("77.00")), "t-1")
 
@@ -273,7 +260,7 @@ def test_refunds_in_flight_count_as_done_when_splitting_the_next_refund() -> Non
     order = record(paid_77(), sale(eur("77.00"), "sale-ref-2"), "t-2")  # 77.00 overpaid
     for amount in ("50.00", "27.00", "10.00"):
         order = payments.request_refund(
-            order, eur(amount), new_id=ids.new_id, now=NOW, actor=STAFF
+            order, eur(amount), new_id=ids.new_id, now=EPOCH, actor=STAFF
         ).order
 
     # 50.00 and 27.00 return the 77.00 overpaid; the last 10.00 is goodwill
@@ -310,7 +297,7 @@ def test_a_cancelled_order_kept_unrefunded_shows_a_refund_due() -> None:
         CancelReason.CUSTOMER,
         refund=False,
         new_id=SequentialIds().new_id,
-        now=NOW,
+        now=EPOCH,
         actor=STAFF,
     ).order
 
@@ -320,7 +307,7 @@ def test_a_cancelled_order_kept_unrefunded_shows_a_refund_due() -> None:
 
 def test_a_cancelled_order_owes_a_refund_until_the_refund_succeeds() -> None:
     order = cancel(
-        sale_of_62(), CancelReason.CUSTOMER, new_id=SequentialIds().new_id, now=NOW, actor=STAFF
+        sale_of_62(), CancelReason.CUSTOMER, new_id=SequentialIds().new_id, now=EPOCH, actor=STAFF
     ).order
     assert order.current_total == eur("0.00")
     assert balance(order) == eur("-62.00")  # the refund is only requested

@@ -5,7 +5,7 @@ The default draft totals 62.00 EUR (2 x 20.00 + 15.00 shipping + 7.00 tax).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
@@ -13,6 +13,7 @@ from orderflow.domain import payments
 from orderflow.domain.archive import archive, unarchive
 from orderflow.domain.cancellation import cancel
 from orderflow.domain.events import (
+    FulfillmentOrderCancelled,
     NoteUpdated,
     OrderArchived,
     OrderCancelled,
@@ -20,31 +21,27 @@ from orderflow.domain.events import (
     PaymentRequested,
     TagsUpdated,
 )
-from orderflow.domain.money import Money
 from orderflow.domain.notes import retag, update_note
 from orderflow.domain.order import CancelReason, Change, Order
 from orderflow.domain.placement import place
 from orderflow.domain.timeline import TimelineEntry
 from orderflow.domain.transaction import TransactionKind
 from orderflow.errors import InvalidTransition
-from orderflow.testing import GATEWAY, STAFF, SequentialIds, authorization, make_draft, sale
+from orderflow.testing import (
+    EPOCH,
+    GATEWAY,
+    STAFF,
+    SequentialIds,
+    authorization,
+    eur,
+    make_draft,
+    make_order,
+    sale,
+)
 
-NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
-LATER = NOW + timedelta(hours=2)
+from .helpers import record
 
-
-def eur(amount: str) -> Money:
-    return Money(amount, "EUR")
-
-
-def placed(**draft: object) -> Order:
-    return place(make_draft(**draft), order_id="o-1", number=1001, now=NOW, actor=STAFF).order  # type: ignore[arg-type]
-
-
-def with_payment(order: Order, report: payments.PaymentReport, tx_id: str) -> Order:
-    return payments.record_payment(
-        order, report, transaction_id=tx_id, key=f"key-{tx_id}", now=NOW, actor=GATEWAY
-    ).order
+LATER = EPOCH + timedelta(hours=2)
 
 
 def cancelling(
@@ -59,7 +56,7 @@ def cancelling(
 
 
 def test_cancelling_an_unpaid_order_records_when_and_why() -> None:
-    change = cancelling(placed(), CancelReason.INVENTORY, note="out of stock")
+    change = cancelling(make_order(), CancelReason.INVENTORY, note="out of stock")
 
     order = change.order
     assert (order.status, order.cancelled_at, order.cancel_reason) == (
@@ -68,15 +65,19 @@ def test_cancelling_an_unpaid_order_records_when_and_why() -> None:
         CancelReason.INVENTORY,
     )
     assert order.transactions == ()
+    assert [fo.status for fo in order.fulfillment_orders] == ["cancelled"]
     assert change.events == (
         OrderCancelled(
-            order_id="o-1", at=LATER, actor=STAFF, reason="inventory", note="out of stock"
+            order_id="ord-1", at=LATER, actor=STAFF, reason="inventory", note="out of stock"
+        ),
+        FulfillmentOrderCancelled(
+            order_id="ord-1", at=LATER, actor=STAFF, fulfillment_order_id="ord-1-fo1"
         ),
     )
 
 
 def test_cancelling_requests_a_void_of_every_open_authorization() -> None:
-    order = with_payment(placed(), authorization(eur("62.00"), "auth-ref"), "auth-1")
+    order = record(make_order(), authorization(eur("62.00"), "auth-ref"), "auth-1")
 
     change = cancelling(order)
 
@@ -87,21 +88,22 @@ def test_cancelling_requests_a_void_of_every_open_authorization() -> None:
         "auth-1",
         eur("62.00"),
     )
-    assert [type(e) for e in change.events] == [OrderCancelled, PaymentRequested]
+    assert [type(e) for e in change.events] == [
+        OrderCancelled,
+        FulfillmentOrderCancelled,
+        PaymentRequested,
+    ]
 
 
 def test_cancelling_requests_a_refund_of_the_net_paid() -> None:
-    order = with_payment(placed(), sale(eur("62.00"), "sale-ref"), "sale-1")
-    order = payments.record_payment(
+    order = record(make_order(), sale(eur("62.00"), "sale-ref"), "sale-1")
+    order = record(
         order,
         payments.PaymentReport(
             kind=TransactionKind.REFUND, amount=eur("12.00"), parent_reference="sale-ref"
         ),
-        transaction_id="refund-1",
-        key="key-refund-1",
-        now=NOW,
-        actor=GATEWAY,
-    ).order
+        "refund-1",
+    )
 
     change = cancelling(order)
 
@@ -115,13 +117,14 @@ def test_cancelling_requests_a_refund_of_the_net_paid() -> None:
     assert refund.adjustment == eur("0.00")  # a cancelled order owes nothing: all of it is due back
     assert [(type(e), getattr(e, "amount", None)) for e in change.events] == [
         (OrderCancelled, None),
+        (FulfillmentOrderCancelled, None),
         (PaymentRequested, eur("50.00")),
     ]
 
 
 def test_cancelling_voids_what_is_held_and_refunds_what_was_taken() -> None:
-    order = with_payment(placed(), sale(eur("20.00"), "sale-ref"), "sale-1")
-    order = with_payment(order, authorization(eur("42.00"), "auth-ref"), "auth-1")
+    order = record(make_order(), sale(eur("20.00"), "sale-ref"), "sale-1")
+    order = record(order, authorization(eur("42.00"), "auth-ref"), "auth-1")
 
     change = cancelling(order)
 
@@ -135,63 +138,63 @@ def test_cancelling_voids_what_is_held_and_refunds_what_was_taken() -> None:
 
 
 def test_cancelling_without_refund_keeps_the_money_taken() -> None:
-    order = with_payment(placed(), sale(eur("62.00"), "sale-ref"), "sale-1")
+    order = record(make_order(), sale(eur("62.00"), "sale-ref"), "sale-1")
 
     change = cancelling(order, refund=False)
 
     assert change.order.status == "cancelled"
     assert change.order.transactions == order.transactions
-    assert [type(e) for e in change.events] == [OrderCancelled]
+    assert [type(e) for e in change.events] == [OrderCancelled, FulfillmentOrderCancelled]
 
 
 def test_cancellation_is_final() -> None:
-    order = cancelling(placed()).order
+    order = cancelling(make_order()).order
 
     with pytest.raises(
-        InvalidTransition, match=r"order #1001 \(o-1\): cannot cancel while cancelled"
+        InvalidTransition, match=r"order #1001 \(ord-1\): cannot cancel while cancelled"
     ):
         cancelling(order)
 
 
 def test_a_cancel_reason_must_be_a_cancel_reason() -> None:
     with pytest.raises(TypeError, match="CancelReason"):
-        cancelling(placed(), "customer")  # type: ignore[arg-type]
+        cancelling(make_order(), "customer")  # type: ignore[arg-type]
 
 
 # -- archive ---------------------------------------------------------------------------------
 
 
 def test_archiving_hides_an_open_order_and_says_when() -> None:
-    change = archive(placed(), now=LATER, actor=STAFF)
+    change = archive(make_order(), now=LATER, actor=STAFF)
 
     assert (change.order.archive_status, change.order.archived_at) == ("archived", LATER)
     assert change.order.status == "open"
-    assert change.events == (OrderArchived(order_id="o-1", at=LATER, actor=STAFF),)
+    assert change.events == (OrderArchived(order_id="ord-1", at=LATER, actor=STAFF),)
 
 
 def test_an_archived_order_cannot_be_archived_again() -> None:
-    order = archive(placed(), now=NOW, actor=STAFF).order
+    order = archive(make_order(), now=EPOCH, actor=STAFF).order
 
-    with pytest.raises(InvalidTransition, match=r"o-1.*cannot archive while archived"):
+    with pytest.raises(InvalidTransition, match=r"ord-1.*cannot archive while archived"):
         archive(order, now=LATER, actor=STAFF)
 
 
 def test_unarchiving_brings_the_order_back() -> None:
-    order = archive(placed(), now=NOW, actor=STAFF).order
+    order = archive(make_order(), now=EPOCH, actor=STAFF).order
 
     change = unarchive(order, now=LATER, actor=STAFF)
 
     assert (change.order.archive_status, change.order.archived_at) == ("active", None)
-    assert change.events == (OrderUnarchived(order_id="o-1", at=LATER, actor=STAFF),)
+    assert change.events == (OrderUnarchived(order_id="ord-1", at=LATER, actor=STAFF),)
 
 
 def test_an_active_order_cannot_be_unarchived() -> None:
-    with pytest.raises(InvalidTransition, match=r"o-1.*cannot unarchive while active"):
-        unarchive(placed(), now=NOW, actor=STAFF)
+    with pytest.raises(InvalidTransition, match=r"ord-1.*cannot unarchive while active"):
+        unarchive(make_order(), now=EPOCH, actor=STAFF)
 
 
 def test_a_cancelled_order_can_be_archived_and_stays_cancelled() -> None:
-    order = cancelling(placed()).order
+    order = cancelling(make_order()).order
 
     archived = archive(order, now=LATER, actor=STAFF).order
 
@@ -202,16 +205,18 @@ def test_a_cancelled_order_can_be_archived_and_stays_cancelled() -> None:
 
 
 def test_updating_the_note_replaces_it() -> None:
-    change = update_note(placed(note="old"), "Leave at the door", now=LATER, actor=STAFF)
+    change = update_note(
+        make_order(make_draft(note="old")), "Leave at the door", now=LATER, actor=STAFF
+    )
 
     assert change.order.note == "Leave at the door"
     assert change.events == (
-        NoteUpdated(order_id="o-1", at=LATER, actor=STAFF, note="Leave at the door"),
+        NoteUpdated(order_id="ord-1", at=LATER, actor=STAFF, note="Leave at the door"),
     )
 
 
 def test_the_same_note_again_changes_nothing() -> None:
-    order = placed(note="Leave at the door")
+    order = make_order(make_draft(note="Leave at the door"))
 
     change = update_note(order, "Leave at the door", now=LATER, actor=STAFF)
 
@@ -221,11 +226,11 @@ def test_the_same_note_again_changes_nothing() -> None:
 
 def test_a_note_must_be_text() -> None:
     with pytest.raises(TypeError, match="'note'"):
-        update_note(placed(), None, now=LATER, actor=STAFF)  # type: ignore[arg-type]
+        update_note(make_order(), None, now=LATER, actor=STAFF)  # type: ignore[arg-type]
 
 
 def test_retagging_adds_and_removes_tags_trimmed_of_spaces() -> None:
-    order = placed(tags=frozenset({"first-order", "gift"}))
+    order = make_order(make_draft(tags=frozenset({"first-order", "gift"})))
 
     change = retag(
         order, add=(" vip ", "wholesale", "  "), remove=("gift", "absent"), now=LATER, actor=STAFF
@@ -234,7 +239,7 @@ def test_retagging_adds_and_removes_tags_trimmed_of_spaces() -> None:
     assert change.order.tags == {"first-order", "vip", "wholesale"}
     assert change.events == (
         TagsUpdated(
-            order_id="o-1",
+            order_id="ord-1",
             at=LATER,
             actor=STAFF,
             added=frozenset({"vip", "wholesale"}),
@@ -244,16 +249,16 @@ def test_retagging_adds_and_removes_tags_trimmed_of_spaces() -> None:
 
 
 def test_a_tag_both_added_and_removed_is_added() -> None:
-    change = retag(placed(), add=("vip",), remove=("vip",), now=LATER, actor=STAFF)
+    change = retag(make_order(), add=("vip",), remove=("vip",), now=LATER, actor=STAFF)
 
     assert change.order.tags == {"vip"}
     assert change.events[0] == TagsUpdated(
-        order_id="o-1", at=LATER, actor=STAFF, added=frozenset({"vip"})
+        order_id="ord-1", at=LATER, actor=STAFF, added=frozenset({"vip"})
     )
 
 
 def test_retagging_with_tags_already_present_or_absent_changes_nothing() -> None:
-    order = placed(tags=frozenset({"vip"}))
+    order = make_order(make_draft(tags=frozenset({"vip"})))
 
     change = retag(order, add=("vip", " "), remove=("absent",), now=LATER, actor=STAFF)
 
@@ -264,14 +269,14 @@ def test_retagging_with_tags_already_present_or_absent_changes_nothing() -> None
 @pytest.mark.parametrize("tags", ["vip", ("vip", 3)], ids=["a single str", "a non-str tag"])
 def test_tags_must_be_an_iterable_of_str(tags: object) -> None:
     with pytest.raises(TypeError, match="str"):
-        retag(placed(), add=tags, now=LATER, actor=STAFF)  # type: ignore[arg-type]
+        retag(make_order(), add=tags, now=LATER, actor=STAFF)  # type: ignore[arg-type]
 
 
 # -- the timeline ----------------------------------------------------------------------------
 
 
 def test_recording_a_change_adds_one_timeline_entry_per_event() -> None:
-    order = with_payment(placed(), authorization(eur("62.00"), "auth-ref"), "auth-1")
+    order = record(make_order(), authorization(eur("62.00"), "auth-ref"), "auth-1")
 
     change = cancelling(order, note="customer called").recorded()
 
@@ -286,6 +291,12 @@ def test_recording_a_change_adds_one_timeline_entry_per_event() -> None:
         TimelineEntry(
             at=LATER,
             actor=STAFF,
+            kind="FulfillmentOrderCancelled",
+            message="Fulfillment order ord-1-fo1 cancelled.",
+        ),
+        TimelineEntry(
+            at=LATER,
+            actor=STAFF,
             kind="PaymentRequested",
             message="Void of 62.00 EUR requested from the gateway.",
         ),
@@ -293,13 +304,13 @@ def test_recording_a_change_adds_one_timeline_entry_per_event() -> None:
 
 
 def test_timeline_entries_describe_archiving_notes_and_tags() -> None:
-    order = placed()
-    change = archive(order, now=NOW, actor=STAFF)
-    change = change.then(unarchive(change.order, now=NOW, actor=STAFF))
-    change = change.then(update_note(change.order, "Fragile", now=NOW, actor=STAFF))
-    change = change.then(update_note(change.order, "", now=NOW, actor=STAFF))
-    change = change.then(retag(change.order, add=("b", "a"), now=NOW, actor=STAFF))
-    change = change.then(retag(change.order, add=("c",), remove=("a",), now=NOW, actor=STAFF))
+    order = make_order()
+    change = archive(order, now=EPOCH, actor=STAFF)
+    change = change.then(unarchive(change.order, now=EPOCH, actor=STAFF))
+    change = change.then(update_note(change.order, "Fragile", now=EPOCH, actor=STAFF))
+    change = change.then(update_note(change.order, "", now=EPOCH, actor=STAFF))
+    change = change.then(retag(change.order, add=("b", "a"), now=EPOCH, actor=STAFF))
+    change = change.then(retag(change.order, add=("c",), remove=("a",), now=EPOCH, actor=STAFF))
 
     timeline = change.recorded().order.timeline
 
@@ -315,16 +326,16 @@ def test_timeline_entries_describe_archiving_notes_and_tags() -> None:
 
 
 def test_timeline_entries_describe_payments() -> None:
-    order = with_payment(placed(), authorization(eur("62.00"), "auth-ref"), "auth-1")
+    order = record(make_order(), authorization(eur("62.00"), "auth-ref"), "auth-1")
     change = payments.request_capture(
-        order, new_id=SequentialIds("cap").new_id, now=NOW, actor=STAFF
+        order, new_id=SequentialIds("cap").new_id, now=EPOCH, actor=STAFF
     )
     change = change.then(
         payments.settle(
             change.order,
             "cap-1",
             payments.GatewayResult(False, error="declined by bank"),
-            now=NOW,
+            now=EPOCH,
             actor=GATEWAY,
         )
     )
@@ -338,7 +349,7 @@ def test_timeline_entries_describe_payments() -> None:
 
 
 def test_recording_a_change_without_events_leaves_the_timeline_alone() -> None:
-    order = placed()
+    order = make_order()
     change = Change(order)
 
     assert change.recorded() is change
@@ -346,10 +357,10 @@ def test_recording_a_change_without_events_leaves_the_timeline_alone() -> None:
 
 
 def test_placing_is_the_first_timeline_entry() -> None:
-    change = place(make_draft(), order_id="o-1", number=1001, now=NOW, actor=STAFF).recorded()
+    change = place(make_draft(), order_id="ord-1", number=1001, now=EPOCH, actor=STAFF).recorded()
 
     assert change.order.timeline == (
         TimelineEntry(
-            at=NOW, actor=STAFF, kind="OrderPlaced", message="Order #1001 placed for 62.00 EUR."
+            at=EPOCH, actor=STAFF, kind="OrderPlaced", message="Order #1001 placed for 62.00 EUR."
         ),
     )

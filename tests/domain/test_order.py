@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 
 import attrs
@@ -14,8 +14,8 @@ from orderflow.domain import notes, payments
 from orderflow.domain.cancellation import cancel
 from orderflow.domain.lines import Discount, LineItem, ShippingLine, TaxLine
 from orderflow.domain.money import Money
-from orderflow.domain.order import CancelReason, Change, Order, check_consistency
-from orderflow.domain.placement import OrderDraft, place
+from orderflow.domain.order import CancelReason, Change, check_consistency
+from orderflow.domain.placement import place
 from orderflow.domain.transaction import Transaction, TransactionKind
 from orderflow.errors import (
     CurrencyMismatch,
@@ -28,29 +28,24 @@ from orderflow.errors import (
     UnknownCurrency,
 )
 from orderflow.testing import (
+    EPOCH,
     STAFF,
     SequentialIds,
     authorization,
+    eur,
     make_address,
     make_customer,
     make_draft,
     make_line,
+    make_order,
     sale,
 )
 
-NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
-
-
-def eur(amount: str) -> Money:
-    return Money(amount, "EUR")
-
-
-def placed(draft: OrderDraft | None = None) -> Order:
-    return place(draft or make_draft(), order_id="o-1", number=1001, now=NOW, actor=STAFF).order
+from .helpers import record, recording
 
 
 def test_the_default_draft_totals_62_euros() -> None:
-    order = placed()
+    order = make_order()
 
     # 2 x 20.00 + 15.00 shipping + 7.00 tax
     assert order.subtotal == eur("40.00")
@@ -62,7 +57,7 @@ def test_the_default_draft_totals_62_euros() -> None:
 
 
 def test_totals_add_goods_and_shipping_less_discounts_plus_tax() -> None:
-    order = placed(
+    order = make_order(
         make_draft(
             make_line("line-1", "20.00", 2),
             make_line("line-2", "9.99", 1),
@@ -86,21 +81,21 @@ def test_totals_add_goods_and_shipping_less_discounts_plus_tax() -> None:
 
 
 def test_taxes_included_in_prices_are_not_added_again() -> None:
-    order = placed(make_draft(taxes_included=True))
+    order = make_order(make_draft(taxes_included=True))
 
     assert order.tax_total == eur("7.00")
     assert order.total == eur("55.00")  # 40.00 + 15.00, the 7.00 VAT is inside
 
 
 def test_the_order_is_named_after_its_number() -> None:
-    order = placed()
+    order = make_order()
 
     assert order.name == "#1001"
-    assert str(order) == "order #1001 (o-1)"
+    assert str(order) == "order #1001 (ord-1)"
 
 
 def test_line_discounts_are_allocated_in_proportion_to_line_subtotals() -> None:
-    order = placed(
+    order = make_order(
         make_draft(
             make_line("line-1", "20.00", 2),
             make_line("line-2", "9.99", 1),
@@ -115,7 +110,7 @@ def test_line_discounts_are_allocated_in_proportion_to_line_subtotals() -> None:
 
 
 def test_line_discounts_split_equal_lines_without_losing_a_cent() -> None:
-    order = placed(
+    order = make_order(
         make_draft(
             make_line("a", "5.00"),
             make_line("b", "5.00"),
@@ -130,14 +125,14 @@ def test_line_discounts_split_equal_lines_without_losing_a_cent() -> None:
 
 
 def test_free_lines_get_no_discount_share() -> None:
-    order = placed(make_draft(make_line("a", "0.00"), make_line("b", "0.00")))
+    order = make_order(make_draft(make_line("a", "0.00"), make_line("b", "0.00")))
 
     assert order.line_discounts() == (eur("0.00"), eur("0.00"))
 
 
 def test_current_total_is_zero_once_cancelled() -> None:
     order = cancel(
-        placed(), CancelReason.CUSTOMER, new_id=SequentialIds().new_id, now=NOW, actor=STAFF
+        make_order(), CancelReason.CUSTOMER, new_id=SequentialIds().new_id, now=EPOCH, actor=STAFF
     ).order
 
     assert order.total == eur("62.00")
@@ -147,8 +142,8 @@ def test_current_total_is_zero_once_cancelled() -> None:
 def test_a_line_in_another_currency_is_refused() -> None:
     draft = make_draft(make_line("line-1", "20.00"), make_line("line-2", "5.00", currency="USD"))
 
-    with pytest.raises(CurrencyMismatch, match=r"order #1001 \(o-1\).*5\.00 USD.*EUR"):
-        placed(draft)
+    with pytest.raises(CurrencyMismatch, match=r"order #1001 \(ord-1\).*5\.00 USD.*EUR"):
+        make_order(draft)
 
 
 def test_a_transaction_in_another_currency_is_refused() -> None:
@@ -158,32 +153,30 @@ def test_a_transaction_in_another_currency_is_refused() -> None:
         amount=Money("62.00", "USD"),
         status="succeeded",
         idempotency_key="k-1",
-        created_at=NOW,
+        created_at=EPOCH,
     )
 
     with pytest.raises(CurrencyMismatch, match=r"62\.00 USD"):
-        check_consistency(attrs.evolve(placed(), transactions=(stray,)))
+        check_consistency(attrs.evolve(make_order(), transactions=(stray,)))
 
 
 def test_an_unknown_order_currency_is_refused() -> None:
     with pytest.raises(UnknownCurrency):
-        check_consistency(attrs.evolve(placed(), currency="ZZZ"))
+        check_consistency(attrs.evolve(make_order(), currency="ZZZ"))
 
 
 def test_an_order_without_lines_is_refused() -> None:
     with pytest.raises(InvalidQuantity, match="at least one line item"):
-        placed(make_draft(line_items=()))
+        make_order(make_draft(line_items=()))
 
 
 def test_two_lines_with_one_id_are_refused() -> None:
     with pytest.raises(DuplicateOrder, match="line items share an id"):
-        placed(make_draft(make_line("line-1"), make_line("line-1")))
+        make_order(make_draft(make_line("line-1"), make_line("line-1")))
 
 
 def test_two_transactions_with_one_id_are_refused() -> None:
-    order = payments.record_payment(
-        placed(), sale(eur("62.00")), transaction_id="t-1", key="k-1", now=NOW, actor=STAFF
-    ).order
+    order = record(make_order(), sale(eur("62.00")), "t-1")
     twin = attrs.evolve(order.transactions[0], idempotency_key="k-2")
 
     with pytest.raises(DuplicateOrder, match="transactions share an id"):
@@ -195,19 +188,17 @@ def test_discounts_larger_than_goods_and_shipping_are_refused() -> None:
     draft = make_draft(discounts=(Discount("TOO-MUCH", eur("70.00")),))
 
     with pytest.raises(InvalidAmount, match="discounts"):
-        placed(draft)
+        make_order(draft)
 
 
 def test_a_discount_of_exactly_the_goods_shipping_and_tax_is_allowed() -> None:
-    order = placed(make_draft(discounts=(Discount("FREE", eur("62.00")),)))
+    order = make_order(make_draft(discounts=(Discount("FREE", eur("62.00")),)))
 
     assert order.total == eur("0.00")
 
 
 def test_a_transaction_is_looked_up_by_id() -> None:
-    order = payments.record_payment(
-        placed(), sale(eur("62.00")), transaction_id="t-1", key="k-1", now=NOW, actor=STAFF
-    ).order
+    order = record(make_order(), sale(eur("62.00")), "t-1")
 
     assert order.transaction("t-1").amount == eur("62.00")
     with pytest.raises(TransactionNotFound, match="'t-9'"):
@@ -215,17 +206,15 @@ def test_a_transaction_is_looked_up_by_id() -> None:
 
 
 def test_with_transaction_replaces_a_transaction_in_place() -> None:
-    order = payments.record_payment(
-        placed(), sale(eur("62.00")), transaction_id="t-1", key="k-1", now=NOW, actor=STAFF
-    ).order
+    order = record(make_order(), sale(eur("62.00")), "t-1")
     updated = attrs.evolve(order.transactions[0], reference="changed")
 
     assert order.with_transaction(updated).transactions == (updated,)
 
 
 def test_change_then_keeps_the_later_order_and_all_events_in_order() -> None:
-    first = place(make_draft(), order_id="o-1", number=1001, now=NOW, actor=STAFF)
-    second = notes.update_note(first.order, "gift", now=NOW, actor=STAFF)
+    first = place(make_draft(), order_id="ord-1", number=1001, now=EPOCH, actor=STAFF)
+    second = notes.update_note(first.order, "gift", now=EPOCH, actor=STAFF)
 
     combined = first.then(second)
 
@@ -272,46 +261,24 @@ def lived_order() -> Change:
         discounts=(Discount("WELCOME", eur("5.00")),),
         tags=frozenset({"first-order"}),
     )
-    change = place(draft, order_id="o-1", number=1001, now=NOW, actor=STAFF)
-    change = change.then(
-        payments.record_payment(
-            change.order,
-            authorization(eur("30.00"), "auth-1"),
-            transaction_id="t-1",
-            key="k-1",
-            now=NOW,
-            actor=STAFF,
-        )
-    )
-    change = change.then(
-        payments.record_payment(
-            change.order, sale(eur("20.00")), transaction_id="t-2", key="k-2", now=NOW, actor=STAFF
-        )
-    )
-    change = change.then(
-        payments.record_payment(
-            change.order,
-            authorization(eur("15.00"), "auth-2"),
-            transaction_id="t-3",
-            key="k-3",
-            now=NOW,
-            actor=STAFF,
-        )
-    )
+    change = place(draft, order_id="ord-1", number=1001, now=EPOCH, actor=STAFF)
+    change = change.then(recording(change.order, authorization(eur("30.00"), "auth-1"), "t-1"))
+    change = change.then(recording(change.order, sale(eur("20.00")), "t-2"))
+    change = change.then(recording(change.order, authorization(eur("15.00"), "auth-2"), "t-3"))
     change = change.then(
         payments.request_capture(
             change.order,
             amount=eur("10.00"),
             authorization_id="t-1",
             new_id=ids.new_id,
-            now=NOW,
+            now=EPOCH,
             actor=STAFF,
         )
     )
     capture = change.order.transactions[-1]
     change = change.then(
         payments.settle(
-            change.order, capture.id, payments.GatewayResult(True, "cap-1"), now=NOW, actor=STAFF
+            change.order, capture.id, payments.GatewayResult(True, "cap-1"), now=EPOCH, actor=STAFF
         )
     )
     change = change.then(
@@ -320,13 +287,13 @@ def lived_order() -> Change:
             CancelReason.FRAUD,
             note="chargeback risk",
             new_id=ids.new_id,
-            now=NOW,
+            now=EPOCH,
             actor=STAFF,
         )
     )
-    change = change.then(notes.update_note(change.order, "Called the bank", now=NOW, actor=STAFF))
+    change = change.then(notes.update_note(change.order, "Called the bank", now=EPOCH, actor=STAFF))
     change = change.then(
-        notes.retag(change.order, add=("fraud",), remove=("first-order",), now=NOW, actor=STAFF)
+        notes.retag(change.order, add=("fraud",), remove=("first-order",), now=EPOCH, actor=STAFF)
     )
     return change.recorded()
 
@@ -374,7 +341,7 @@ def test_every_object_in_an_order_refuses_attribute_assignment() -> None:
 
 def test_the_order_keeps_no_per_instance_dict() -> None:
     with pytest.raises(AttributeError):
-        placed().__dict__  # noqa: B018
+        make_order().__dict__  # noqa: B018
 
 
 # -- types at the edge -----------------------------------------------------------------
@@ -403,12 +370,12 @@ def test_a_customer_id_given_as_an_int_is_a_type_error_naming_the_field() -> Non
 
 def test_a_naive_placed_at_is_refused_as_an_invalid_timestamp() -> None:
     with pytest.raises(InvalidTimestamp, match=r"'placed_at'.*naive"):
-        attrs.evolve(placed(), placed_at=datetime(2026, 1, 5, 9, 0))
+        attrs.evolve(make_order(), placed_at=datetime(2026, 1, 5, 9, 0))
 
 
 def test_a_placed_at_given_as_a_string_is_a_type_error_naming_the_field() -> None:
     with pytest.raises(TypeError, match="'placed_at'"):
-        attrs.evolve(placed(), placed_at="2026-01-05T09:00:00+00:00")
+        attrs.evolve(make_order(), placed_at="2026-01-05T09:00:00+00:00")
 
 
 @pytest.mark.parametrize(
@@ -428,14 +395,14 @@ def test_an_order_field_of_the_wrong_type_is_a_type_error_naming_it(
     field: str, value: object
 ) -> None:
     with pytest.raises(TypeError, match=f"'{field}'"):
-        attrs.evolve(placed(), **{field: value})
+        attrs.evolve(make_order(), **{field: value})
 
 
 def test_an_order_number_must_be_positive() -> None:
     with pytest.raises(InvalidQuantity, match="positive"):
-        attrs.evolve(placed(), number=0)
+        attrs.evolve(make_order(), number=0)
 
 
 def test_an_unknown_order_status_is_refused_naming_the_order() -> None:
-    with pytest.raises(InvalidStateValue, match=r"order o-1.*'shipped'"):
-        attrs.evolve(placed(), status="shipped")
+    with pytest.raises(InvalidStateValue, match=r"order ord-1.*'shipped'"):
+        attrs.evolve(make_order(), status="shipped")

@@ -6,7 +6,7 @@ The default draft totals 62.00 EUR (2 x 20.00 + 15.00 shipping + 7.00 tax).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import attrs
 import pytest
@@ -26,7 +26,6 @@ from orderflow.domain.financial import balance, financial_status
 from orderflow.domain.money import Money
 from orderflow.domain.order import CancelReason, Change, Order
 from orderflow.domain.payments import GatewayResult, PaymentReport
-from orderflow.domain.placement import place
 from orderflow.domain.transaction import TransactionKind
 from orderflow.errors import (
     CurrencyMismatch,
@@ -36,33 +35,29 @@ from orderflow.errors import (
     PaymentError,
     TransactionNotFound,
 )
-from orderflow.testing import GATEWAY, STAFF, SequentialIds, authorization, make_draft, sale
+from orderflow.testing import (
+    EPOCH,
+    GATEWAY,
+    STAFF,
+    SequentialIds,
+    authorization,
+    eur,
+    make_order,
+    sale,
+)
 
-NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
-LATER = NOW + timedelta(hours=1)
+from .helpers import record, recording
 
-
-def eur(amount: str) -> Money:
-    return Money(amount, "EUR")
-
-
-def placed() -> Order:
-    return place(make_draft(), order_id="o-1", number=1001, now=NOW, actor=STAFF).order
-
-
-def record(order: Order, report: PaymentReport, tx_id: str = "t-1") -> Change:
-    return payments.record_payment(
-        order, report, transaction_id=tx_id, key=f"key-{tx_id}", now=NOW, actor=GATEWAY
-    )
+LATER = EPOCH + timedelta(hours=1)
 
 
 def authorized(amount: str = "62.00", expires_at: datetime | None = None) -> Order:
     report = attrs.evolve(authorization(eur(amount), "auth-ref"), expires_at=expires_at)
-    return record(placed(), report, "auth-1").order
+    return record(make_order(), report, "auth-1")
 
 
 def paid() -> Order:
-    return record(placed(), sale(eur("62.00"), "sale-ref"), "sale-1").order
+    return record(make_order(), sale(eur("62.00"), "sale-ref"), "sale-1")
 
 
 def child(kind: TransactionKind, amount: str, parent_reference: str) -> PaymentReport:
@@ -89,10 +84,10 @@ def request_capture(order: Order, **options: object) -> Change:
 
 def test_a_reported_authorization_holds_funds() -> None:
     report = attrs.evolve(
-        authorization(eur("62.00"), "auth-ref"), expires_at=NOW + timedelta(days=7)
+        authorization(eur("62.00"), "auth-ref"), expires_at=EPOCH + timedelta(days=7)
     )
 
-    change = record(placed(), report, "auth-1")
+    change = recording(make_order(), report, "auth-1")
 
     tx = change.order.transaction("auth-1")
     assert (tx.kind, tx.status, tx.amount) == (
@@ -101,12 +96,12 @@ def test_a_reported_authorization_holds_funds() -> None:
         eur("62.00"),
     )
     assert (tx.reference, tx.idempotency_key, tx.reusable) == ("auth-ref", "key-auth-1", True)
-    assert tx.expires_at == NOW + timedelta(days=7)
-    assert tx.processed_at == NOW
+    assert tx.expires_at == EPOCH + timedelta(days=7)
+    assert tx.processed_at == EPOCH
     assert change.events == (
         PaymentAuthorized(
-            order_id="o-1",
-            at=NOW,
+            order_id="ord-1",
+            at=EPOCH,
             actor=GATEWAY,
             transaction_id="auth-1",
             kind=TransactionKind.AUTHORIZATION,
@@ -116,7 +111,7 @@ def test_a_reported_authorization_holds_funds() -> None:
 
 
 def test_a_reported_sale_takes_money_at_once() -> None:
-    change = record(placed(), sale(eur("62.00"), "sale-ref"), "sale-1")
+    change = recording(make_order(), sale(eur("62.00"), "sale-ref"), "sale-1")
 
     tx = change.order.transaction("sale-1")
     assert (tx.kind, tx.status, tx.parent_id) == (TransactionKind.SALE, "succeeded", None)
@@ -125,7 +120,7 @@ def test_a_reported_sale_takes_money_at_once() -> None:
 
 
 def test_a_reported_capture_settles_its_authorization_found_by_gateway_reference() -> None:
-    change = record(authorized(), child(TransactionKind.CAPTURE, "62.00", "auth-ref"), "cap-1")
+    change = recording(authorized(), child(TransactionKind.CAPTURE, "62.00", "auth-ref"), "cap-1")
 
     capture = change.order.transaction("cap-1")
     assert (capture.status, capture.parent_id) == ("succeeded", "auth-1")
@@ -135,7 +130,7 @@ def test_a_reported_capture_settles_its_authorization_found_by_gateway_reference
 
 def test_a_reported_void_releases_the_whole_authorization() -> None:
     # the void's amount is the authorization's, whatever the report says
-    change = record(authorized(), child(TransactionKind.VOID, "1.00", "auth-ref"), "void-1")
+    change = recording(authorized(), child(TransactionKind.VOID, "1.00", "auth-ref"), "void-1")
 
     void = change.order.transaction("void-1")
     assert (void.status, void.parent_id, void.amount) == ("succeeded", "auth-1", eur("62.00"))
@@ -144,7 +139,7 @@ def test_a_reported_void_releases_the_whole_authorization() -> None:
 
 
 def test_a_reported_refund_returns_money_from_its_sale() -> None:
-    change = record(paid(), child(TransactionKind.REFUND, "20.00", "sale-ref"), "refund-1")
+    change = recording(paid(), child(TransactionKind.REFUND, "20.00", "sale-ref"), "refund-1")
 
     refund = change.order.transaction("refund-1")
     assert (refund.status, refund.parent_id, refund.amount) == ("succeeded", "sale-1", eur("20.00"))
@@ -154,14 +149,14 @@ def test_a_reported_refund_returns_money_from_its_sale() -> None:
 def test_a_reported_failure_is_recorded_with_its_error() -> None:
     report = attrs.evolve(sale(eur("62.00")), succeeded=False, error="card declined")
 
-    change = record(placed(), report, "sale-1")
+    change = recording(make_order(), report, "sale-1")
 
     tx = change.order.transaction("sale-1")
     assert (tx.status, tx.error) == ("failed", "card declined")
     assert change.events == (
         PaymentFailed(
-            order_id="o-1",
-            at=NOW,
+            order_id="ord-1",
+            at=EPOCH,
             actor=GATEWAY,
             transaction_id="sale-1",
             kind=TransactionKind.SALE,
@@ -175,7 +170,7 @@ def test_a_reported_failure_is_recorded_with_its_error() -> None:
 def test_a_failed_authorization_without_an_error_is_recorded_as_declined() -> None:
     report = attrs.evolve(authorization(eur("62.00")), succeeded=False)
 
-    tx = record(placed(), report, "auth-1").order.transaction("auth-1")
+    tx = record(make_order(), report, "auth-1").transaction("auth-1")
 
     assert (tx.status, tx.error) == ("failed", "declined")
 
@@ -183,7 +178,7 @@ def test_a_failed_authorization_without_an_error_is_recorded_as_declined() -> No
 def test_a_failed_capture_report_leaves_the_authorization_open() -> None:
     report = attrs.evolve(child(TransactionKind.CAPTURE, "62.00", "auth-ref"), succeeded=False)
 
-    order = record(authorized(), report, "cap-1").order
+    order = record(authorized(), report, "cap-1")
 
     assert order.transaction("cap-1").status == "failed"
     assert order.transaction("auth-1").status == "authorized"
@@ -204,7 +199,7 @@ def test_requesting_a_capture_adds_a_pending_capture_with_an_idempotency_key() -
     assert change.order.transaction("auth-1").status == "authorized"
     assert change.events == (
         PaymentRequested(
-            order_id="o-1",
+            order_id="ord-1",
             at=LATER,
             actor=STAFF,
             transaction_id="cap-1",
@@ -215,7 +210,7 @@ def test_requesting_a_capture_adds_a_pending_capture_with_an_idempotency_key() -
 
 
 def test_a_default_capture_takes_only_what_is_owed() -> None:
-    order = record(authorized("100.00"), sale(eur("12.00")), "sale-1").order
+    order = record(authorized("100.00"), sale(eur("12.00")), "sale-1")
 
     capture = request_capture(order).order.transactions[-1]
 
@@ -223,7 +218,7 @@ def test_a_default_capture_takes_only_what_is_owed() -> None:
 
 
 def test_a_capture_of_a_chosen_amount_from_a_chosen_authorization() -> None:
-    order = record(authorized("30.00"), authorization(eur("32.00"), "auth-2"), "auth-2").order
+    order = record(authorized("30.00"), authorization(eur("32.00"), "auth-2"), "auth-2")
 
     capture = request_capture(
         order, amount=eur("20.00"), authorization_id="auth-2"
@@ -287,7 +282,7 @@ def test_settling_an_unknown_transaction_is_refused() -> None:
 
 
 def test_a_successful_answer_may_mark_the_payment_method_reusable() -> None:
-    order = record(placed(), authorization(eur("62.00"), reusable=False), "auth-1").order
+    order = record(make_order(), authorization(eur("62.00"), reusable=False), "auth-1")
     order = request_capture(order).order
 
     order = payments.settle(
@@ -298,7 +293,7 @@ def test_a_successful_answer_may_mark_the_payment_method_reusable() -> None:
 
 
 def test_requesting_a_void_releases_every_open_authorization() -> None:
-    order = record(authorized("30.00"), authorization(eur("32.00"), "auth-2"), "auth-2").order
+    order = record(authorized("30.00"), authorization(eur("32.00"), "auth-2"), "auth-2")
 
     change = payments.request_void(
         order, new_id=SequentialIds("void").new_id, now=LATER, actor=STAFF
@@ -317,8 +312,8 @@ def test_requesting_a_void_releases_every_open_authorization() -> None:
 
 
 def test_requesting_a_refund_takes_from_the_latest_payment_first() -> None:
-    order = record(placed(), sale(eur("30.00"), "sale-a"), "sale-1").order
-    order = record(order, sale(eur("32.00"), "sale-b"), "sale-2").order
+    order = record(make_order(), sale(eur("30.00"), "sale-a"), "sale-1")
+    order = record(order, sale(eur("32.00"), "sale-b"), "sale-2")
 
     change = payments.request_refund(
         order, eur("40.00"), new_id=SequentialIds("r").new_id, now=LATER, actor=STAFF
@@ -353,7 +348,7 @@ def test_a_successful_refund_is_reported_as_refunded() -> None:
 
 def cancelled_with_open_authorization() -> Order:
     order = cancel(
-        authorized(), CancelReason.STAFF, new_id=SequentialIds("c").new_id, now=NOW, actor=STAFF
+        authorized(), CancelReason.STAFF, new_id=SequentialIds("c").new_id, now=EPOCH, actor=STAFF
     ).order
     assert order.transaction("auth-1").status == "authorized"  # the void is only requested
     return order
@@ -380,16 +375,14 @@ REFUSALS: list[tuple[str, Callable[[], Order], Callable[[Order], object], type[E
     (
         "over-capture reported",
         authorized,
-        lambda o: record(o, child(TransactionKind.CAPTURE, "62.01", "auth-ref"), "cap-1"),
+        lambda o: recording(o, child(TransactionKind.CAPTURE, "62.01", "auth-ref"), "cap-1"),
         PaymentError,
         "exceeds authorization auth-1",
     ),
     (
         "capture of a captured authorization",
-        lambda: (
-            record(authorized(), child(TransactionKind.CAPTURE, "62.00", "auth-ref"), "cap-1").order
-        ),
-        lambda o: record(o, child(TransactionKind.CAPTURE, "1.00", "auth-ref"), "cap-2"),
+        lambda: record(authorized(), child(TransactionKind.CAPTURE, "62.00", "auth-ref"), "cap-1"),
+        lambda o: recording(o, child(TransactionKind.CAPTURE, "1.00", "auth-ref"), "cap-2"),
         InvalidTransition,
         "cannot capture while captured",
     ),
@@ -416,16 +409,14 @@ REFUSALS: list[tuple[str, Callable[[], Order], Callable[[Order], object], type[E
     ),
     (
         "capture with nothing owed",
-        lambda: record(authorized(), sale(eur("62.00")), "sale-1").order,
+        lambda: record(authorized(), sale(eur("62.00")), "sale-1"),
         request_capture,
         PaymentError,
         "nothing to capture",
     ),
     (
         "capture of a voided authorization",
-        lambda: (
-            record(authorized(), child(TransactionKind.VOID, "62.00", "auth-ref"), "void-1").order
-        ),
+        lambda: record(authorized(), child(TransactionKind.VOID, "62.00", "auth-ref"), "void-1"),
         lambda o: request_capture(o, authorization_id="auth-1"),
         InvalidTransition,
         "cannot capture while voided",
@@ -467,7 +458,7 @@ REFUSALS: list[tuple[str, Callable[[], Order], Callable[[Order], object], type[E
     (
         "over-refund reported",
         refund_requested,
-        lambda o: record(o, child(TransactionKind.REFUND, "12.01", "sale-ref"), "refund-9"),
+        lambda o: recording(o, child(TransactionKind.REFUND, "12.01", "sale-ref"), "refund-9"),
         PaymentError,
         r"exceeds what is refundable from sale sale-1 \(12.00 EUR\)",
     ),
@@ -483,28 +474,28 @@ REFUSALS: list[tuple[str, Callable[[], Order], Callable[[Order], object], type[E
     (
         "capture of an unknown gateway reference",
         authorized,
-        lambda o: record(o, child(TransactionKind.CAPTURE, "62.00", "who-knows"), "cap-1"),
+        lambda o: recording(o, child(TransactionKind.CAPTURE, "62.00", "who-knows"), "cap-1"),
         PaymentError,
         "no authorization with gateway reference 'who-knows'",
     ),
     (
         "refund of an authorization reference",
         authorized,
-        lambda o: record(o, child(TransactionKind.REFUND, "1.00", "auth-ref"), "refund-1"),
+        lambda o: recording(o, child(TransactionKind.REFUND, "1.00", "auth-ref"), "refund-1"),
         PaymentError,
         "no capture or sale with gateway reference 'auth-ref'",
     ),
     (
         "payment in another currency",
-        placed,
-        lambda o: record(o, sale(Money("62.00", "USD"))),
+        make_order,
+        lambda o: recording(o, sale(Money("62.00", "USD"))),
         CurrencyMismatch,
         "62.00 USD is not in EUR",
     ),
     (
         "payment of nothing",
-        placed,
-        lambda o: record(o, sale(eur("0.00"))),
+        make_order,
+        lambda o: recording(o, sale(eur("0.00"))),
         InvalidAmount,
         "must be positive",
     ),
@@ -535,7 +526,7 @@ def test_a_refused_payment_names_the_order_and_leaves_it_unchanged(
         attempt(order)
 
     assert isinstance(refused.value, OrderflowError)
-    assert "o-1" in str(refused.value)
+    assert "ord-1" in str(refused.value)
     assert order == before
 
 
@@ -543,7 +534,7 @@ def test_a_refused_payment_names_the_order_and_leaves_it_unchanged(
 
 
 def test_an_authorization_lapses_once_its_expiry_time_is_reached() -> None:
-    expiry = NOW + timedelta(days=7)
+    expiry = EPOCH + timedelta(days=7)
     order = authorized(expires_at=expiry)
 
     assert (
@@ -557,7 +548,7 @@ def test_an_authorization_lapses_once_its_expiry_time_is_reached() -> None:
     assert change.order.transaction("auth-1").status == "expired"
     assert change.events == (
         AuthorizationExpired(
-            order_id="o-1",
+            order_id="ord-1",
             at=expiry,
             actor=GATEWAY,
             transaction_id="auth-1",
@@ -569,7 +560,7 @@ def test_an_authorization_lapses_once_its_expiry_time_is_reached() -> None:
 
 
 def test_an_authorization_with_a_capture_in_flight_does_not_lapse() -> None:
-    expiry = NOW + timedelta(days=7)
+    expiry = EPOCH + timedelta(days=7)
     order = request_capture(authorized(expires_at=expiry)).order
 
     change = payments.expire_authorizations(order, now=expiry + timedelta(days=1), actor=GATEWAY)
@@ -581,27 +572,29 @@ def test_an_authorization_with_a_capture_in_flight_does_not_lapse() -> None:
 def test_an_authorization_without_an_expiry_never_lapses() -> None:
     order = authorized()
 
-    change = payments.expire_authorizations(order, now=NOW + timedelta(days=3650), actor=GATEWAY)
+    change = payments.expire_authorizations(order, now=EPOCH + timedelta(days=3650), actor=GATEWAY)
 
     assert change.order == order
     assert change.events == ()
 
 
 def test_next_due_at_is_the_earliest_open_authorization_expiry() -> None:
-    first, second = NOW + timedelta(days=7), NOW + timedelta(days=3)
+    first, second = EPOCH + timedelta(days=7), EPOCH + timedelta(days=3)
     order = authorized(expires_at=first)
     report = attrs.evolve(authorization(eur("10.00"), "auth-2"), expires_at=second)
-    order = record(order, report, "auth-2").order
+    order = record(order, report, "auth-2")
 
     assert payments.next_due_at(order) == second
-    order = record(order, child(TransactionKind.VOID, "10.00", "auth-2"), "void-1").order
+    order = record(order, child(TransactionKind.VOID, "10.00", "auth-2"), "void-1")
     assert payments.next_due_at(order) == first
 
 
 def test_nothing_is_due_without_an_expiring_authorization_or_while_a_capture_is_in_flight() -> None:
-    assert payments.next_due_at(placed()) is None
+    assert payments.next_due_at(make_order()) is None
     assert payments.next_due_at(authorized()) is None
     assert (
-        payments.next_due_at(request_capture(authorized(expires_at=NOW + timedelta(days=7))).order)
+        payments.next_due_at(
+            request_capture(authorized(expires_at=EPOCH + timedelta(days=7))).order
+        )
         is None
     )

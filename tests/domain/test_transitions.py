@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any, get_args
 
 import pytest
@@ -15,6 +14,7 @@ from orderflow.domain.cancellation import cancel
 from orderflow.domain.machines import (
     ARCHIVE_TABLE,
     AUTHORIZATION_TABLE,
+    FULFILLMENT_ORDER_TABLE,
     MACHINES,
     ORDER_TABLE,
     PAYMENT_TABLE,
@@ -22,26 +22,27 @@ from orderflow.domain.machines import (
     ArchiveStatus,
     AuthorizationLifecycle,
     AuthorizationStatus,
+    FulfillmentOrderLifecycle,
+    FulfillmentOrderStatus,
     OrderLifecycle,
     OrderStatus,
     PaymentLifecycle,
     PaymentStatus,
 )
-from orderflow.domain.money import Money
 from orderflow.domain.order import CancelReason
-from orderflow.domain.placement import place
 from orderflow.domain.transitions import TransitionTable, compile_machine
 from orderflow.errors import InvalidStateValue, InvalidTransition
 from orderflow.serialization import dumps, loads
-from orderflow.testing import STAFF, SequentialIds, authorization, make_draft
+from orderflow.testing import EPOCH, STAFF, SequentialIds, authorization, eur, make_order
 
-NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+from .helpers import record
 
 TABLES: dict[type[Any], TransitionTable] = {
     PaymentLifecycle: PAYMENT_TABLE,
     AuthorizationLifecycle: AUTHORIZATION_TABLE,
     OrderLifecycle: ORDER_TABLE,
     ArchiveLifecycle: ARCHIVE_TABLE,
+    FulfillmentOrderLifecycle: FULFILLMENT_ORDER_TABLE,
 }
 
 
@@ -117,8 +118,15 @@ def test_final_states_allow_no_event(machine: type[Any]) -> None:
         (AuthorizationStatus, AuthorizationLifecycle),
         (OrderStatus, OrderLifecycle),
         (ArchiveStatus, ArchiveLifecycle),
+        (FulfillmentOrderStatus, FulfillmentOrderLifecycle),
     ],
-    ids=["PaymentStatus", "AuthorizationStatus", "OrderStatus", "ArchiveStatus"],
+    ids=[
+        "PaymentStatus",
+        "AuthorizationStatus",
+        "OrderStatus",
+        "ArchiveStatus",
+        "FulfillmentOrderStatus",
+    ],
 )
 def test_the_literal_status_aliases_name_exactly_the_machine_states(
     alias: Any, machine: type[Any]
@@ -193,22 +201,14 @@ def test_the_domain_builds_no_machine_instance(monkeypatch: pytest.MonkeyPatch) 
         machines.OrderLifecycle()  # the trap is armed
     ids = SequentialIds()
 
-    order = place(make_draft(), order_id="o-1", number=1001, now=NOW, actor=STAFF).order
-    order = payments.record_payment(
-        order,
-        authorization(Money("62.00", "EUR")),
-        transaction_id="t-1",
-        key="k-1",
-        now=NOW,
-        actor=STAFF,
-    ).order
-    order = payments.request_capture(order, new_id=ids.new_id, now=NOW, actor=STAFF).order
+    order = record(make_order(), authorization(eur("62.00")))
+    order = payments.request_capture(order, new_id=ids.new_id, now=EPOCH, actor=STAFF).order
     capture = order.transactions[-1]
     order = payments.settle(
-        order, capture.id, payments.GatewayResult(True, "cap-1"), now=NOW, actor=STAFF
+        order, capture.id, payments.GatewayResult(True, "cap-1"), now=EPOCH, actor=STAFF
     ).order
-    order = cancel(order, CancelReason.CUSTOMER, new_id=ids.new_id, now=NOW, actor=STAFF).order
-    order = archive(order, now=NOW, actor=STAFF).order
+    order = cancel(order, CancelReason.CUSTOMER, new_id=ids.new_id, now=EPOCH, actor=STAFF).order
+    order = archive(order, now=EPOCH, actor=STAFF).order
 
     assert loads(dumps(order)) == order
     assert (order.status, order.archive_status) == ("cancelled", "archived")

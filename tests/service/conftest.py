@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from orderflow import Money, Order
+from orderflow import Money, Order, Settings
 from orderflow.testing import GATEWAY, STAFF, Harness, authorization, make_draft, make_flow, sale
 
 TOTAL = Money("62.00", "EUR")
@@ -15,9 +15,15 @@ TOTAL = Money("62.00", "EUR")
 
 
 @pytest.fixture
-def harness() -> Harness:
+def settings() -> Settings | None:
+    """The flow's settings: the defaults, unless a test parametrises ``settings``."""
+    return None
+
+
+@pytest.fixture
+def harness(settings: Settings | None) -> Harness:
     """A flow on in-memory adapters without a publisher, so the outbox holds only payments."""
-    return make_flow(publish=False)
+    return make_flow(settings=settings, publish=False)
 
 
 @pytest.fixture

@@ -31,8 +31,9 @@ def test_cancelling_an_authorized_order_voids_the_authorization_through_the_gate
     )
     order = harness.flow.get(authorized.id)
     assert financial_status(order) == "voided"
-    assert [e.message for e in order.timeline[-3:]] == [
+    assert [e.message for e in order.timeline[-4:]] == [
         "Order cancelled (reason: customer).",
+        "Fulfillment order id-1-fo1 cancelled.",
         "Void of 62.00 EUR requested from the gateway.",
         "Authorization of 62.00 EUR voided.",
     ]

@@ -5,18 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from orderflow import Money, Order, RetryPolicy, Settings, financial_status
-from orderflow.testing import GATEWAY, STAFF, Harness, authorization, make_draft, make_flow
+import pytest
 
-TOTAL = Money("62.00", "EUR")
-"""``make_draft()``, worked out by hand: 2 x 20.00 + 15.00 shipping + 7.00 VAT."""
-
-
-def _authorized(harness: Harness) -> Order:
-    placed = harness.flow.place(make_draft(), actor=STAFF)
-    return harness.flow.record_payment(
-        placed.id, authorization(TOTAL), idempotency_key="evt-auth", actor=GATEWAY
-    )
+from orderflow import Order, RetryPolicy, Settings, financial_status
+from orderflow.testing import STAFF, Harness
 
 
 def test_a_gateway_that_fails_before_acting_is_retried_only_after_the_backoff(
@@ -75,11 +67,14 @@ def test_a_gateway_that_charged_but_lost_the_answer_is_retried_with_the_same_key
     assert order.transaction(capture.id).reference == "gw_capture_1"
 
 
-def test_a_request_failing_max_attempts_times_is_dead_lettered_and_stays_pending() -> None:
-    harness = make_flow(settings=Settings(retry=RetryPolicy(max_attempts=3)), publish=False)
-    order = _authorized(harness)
+@pytest.mark.parametrize(
+    "settings", [Settings(retry=RetryPolicy(max_attempts=3))], ids=["max_attempts=3"]
+)
+def test_a_request_failing_max_attempts_times_is_dead_lettered_and_stays_pending(
+    harness: Harness, authorized: Order
+) -> None:
     harness.gateway.fail_next(3, "before")
-    capture = harness.flow.capture(order.id, actor=STAFF).transactions[-1]
+    capture = harness.flow.capture(authorized.id, actor=STAFF).transactions[-1]
 
     first = harness.flow.dispatch()  # attempt 1; next in 30 s
     harness.clock.advance(seconds=30)
@@ -88,7 +83,7 @@ def test_a_request_failing_max_attempts_times_is_dead_lettered_and_stays_pending
     third = harness.flow.dispatch()  # attempt 3 of 3: dead
 
     assert [(r.failed, r.dead) for r in (first, second, third)] == [(1, 0), (1, 0), (0, 1)]
-    (delivery,) = harness.repository.deliveries(order.id)
+    (delivery,) = harness.repository.deliveries(authorized.id)
     assert (delivery.state, delivery.attempts) == ("dead", 3)
     assert delivery.last_error == (
         f"GatewayUnavailable: gateway unreachable (capture {capture.idempotency_key})"
@@ -96,7 +91,7 @@ def test_a_request_failing_max_attempts_times_is_dead_lettered_and_stays_pending
     # The transaction stays pending on purpose: a timeout does not tell us whether the
     # gateway acted. Marking it failed would invite a second capture and a double charge;
     # a person (or the gateway's webhook, through settle_payment) must say what happened.
-    assert harness.flow.get(order.id).transaction(capture.id).status == "pending"
+    assert harness.flow.get(authorized.id).transaction(capture.id).status == "pending"
 
     harness.clock.advance(hours=6)
     later = harness.flow.dispatch()
@@ -104,18 +99,19 @@ def test_a_request_failing_max_attempts_times_is_dead_lettered_and_stays_pending
     assert len(harness.gateway.calls) == 3
 
 
-def test_with_inline_jobs_a_gateway_outage_leaves_the_capture_pending_for_the_outbox() -> None:
-    harness = make_flow(settings=Settings(run_jobs_inline=True), publish=False)
-    order = _authorized(harness)
+@pytest.mark.parametrize("settings", [Settings(run_jobs_inline=True)], ids=["inline jobs"])
+def test_with_inline_jobs_a_gateway_outage_leaves_the_capture_pending_for_the_outbox(
+    harness: Harness, authorized: Order
+) -> None:
     harness.gateway.fail_next(1, "before")
 
-    returned = harness.flow.capture(order.id, actor=STAFF)
+    returned = harness.flow.capture(authorized.id, actor=STAFF)
 
     assert returned.transactions[-1].status == "pending"
     assert financial_status(returned) == "authorized"
     harness.clock.advance(seconds=30)
     assert harness.flow.dispatch().delivered == 1
-    assert financial_status(harness.flow.get(order.id)) == "paid"
+    assert financial_status(harness.flow.get(authorized.id)) == "paid"
 
 
 def test_a_job_leased_by_one_dispatcher_is_not_run_by_another(

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
-from orderflow import Money, Order
+from orderflow import Order
 from orderflow.testing import GATEWAY, STAFF, Harness, authorization, make_draft, make_flow
 
-TOTAL = Money("62.00", "EUR")
-"""``make_draft()``, worked out by hand: 2 x 20.00 + 15.00 shipping + 7.00 VAT."""
+from .conftest import TOTAL
 
 
 def _paid(harness: Harness) -> Order:

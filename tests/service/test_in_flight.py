@@ -19,7 +19,7 @@ from orderflow import (
     balance,
     financial_status,
 )
-from orderflow.testing import GATEWAY, STAFF, Harness, authorization, make_draft, make_flow
+from orderflow.testing import GATEWAY, STAFF, Harness, authorization
 
 from .conftest import TOTAL
 
@@ -75,24 +75,26 @@ def test_a_late_asynchronous_answer_is_recorded_once_however_often_it_is_deliver
     assert first.transaction(capture_id).reference == "ch_late"
 
 
-def test_a_dead_lettered_capture_can_be_requeued_and_then_charges_once() -> None:
-    harness = make_flow(publish=False, settings=Settings(retry=RetryPolicy(max_attempts=2)))
+@pytest.mark.parametrize(
+    "settings", [Settings(retry=RetryPolicy(max_attempts=2))], ids=["max_attempts=2"]
+)
+def test_a_dead_lettered_capture_can_be_requeued_and_then_charges_once(
+    harness: Harness, authorized: Order
+) -> None:
     flow = harness.flow
-    order = flow.place(make_draft(), actor=STAFF)
-    flow.record_payment(order.id, authorization(TOTAL), idempotency_key="evt-auth", actor=GATEWAY)
-    pending = flow.capture(order.id, actor=STAFF)
+    pending = flow.capture(authorized.id, actor=STAFF)
     key = pending.transactions[-1].idempotency_key
     harness.gateway.fail_next(2, "before")
     assert flow.dispatch().failed == 1
     harness.clock.advance(minutes=5)
     assert flow.dispatch().dead == 1
-    assert [d.state for d in harness.repository.deliveries(order.id)] == ["dead"]
+    assert [d.state for d in harness.repository.deliveries(authorized.id)] == ["dead"]
 
     flow.requeue(key)
     assert flow.dispatch().delivered == 1
     assert len(harness.gateway.effects) == 1
-    assert [d.state for d in harness.repository.deliveries(order.id)] == ["delivered"]
-    assert financial_status(flow.get(order.id)) == "paid"
+    assert [d.state for d in harness.repository.deliveries(authorized.id)] == ["delivered"]
+    assert financial_status(flow.get(authorized.id)) == "paid"
 
 
 def test_an_authorization_with_a_capture_in_flight_does_not_expire(

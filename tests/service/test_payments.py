@@ -19,10 +19,9 @@ from orderflow import (
     balance,
     financial_status,
 )
-from orderflow.testing import GATEWAY, STAFF, Harness, authorization, make_draft, make_flow
+from orderflow.testing import GATEWAY, STAFF, Harness, authorization, make_draft
 
-TOTAL = Money("62.00", "EUR")
-"""``make_draft()``, worked out by hand: 2 x 20.00 + 15.00 shipping + 7.00 VAT."""
+from .conftest import TOTAL
 
 # -- outside results, once per idempotency key -----------------------------------------
 
@@ -206,20 +205,17 @@ def test_a_partial_capture_leaves_the_order_partially_paid(
     assert balance(order) == Money("42.00", "EUR")  # 62.00 - 20.00
 
 
-def test_with_inline_jobs_capture_returns_the_paid_order() -> None:
-    harness = make_flow(settings=Settings(run_jobs_inline=True), publish=False)
-    placed = harness.flow.place(make_draft(), actor=STAFF)
-    harness.flow.record_payment(
-        placed.id, authorization(TOTAL), idempotency_key="evt-1", actor=GATEWAY
-    )
-
-    order = harness.flow.capture(placed.id, actor=STAFF)
+@pytest.mark.parametrize("settings", [Settings(run_jobs_inline=True)], ids=["inline jobs"])
+def test_with_inline_jobs_capture_returns_the_paid_order(
+    harness: Harness, authorized: Order
+) -> None:
+    order = harness.flow.capture(authorized.id, actor=STAFF)
 
     assert financial_status(order) == "paid"
     assert order.version == 4  # placed, authorized, capture requested, capture settled
-    assert order == harness.flow.get(placed.id)
+    assert order == harness.flow.get(authorized.id)
     assert len(harness.gateway.effects) == 1
-    assert [d.state for d in harness.repository.deliveries(placed.id)] == ["delivered"]
+    assert [d.state for d in harness.repository.deliveries(authorized.id)] == ["delivered"]
 
 
 def test_a_declined_capture_fails_the_transaction_and_keeps_the_order_authorized(

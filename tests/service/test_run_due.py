@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from orderflow import SYSTEM, Money, Order, financial_status
+from orderflow import SYSTEM, Order, financial_status
 from orderflow.testing import GATEWAY, STAFF, Harness, authorization
 
-TOTAL = Money("62.00", "EUR")
-"""``make_draft()``, worked out by hand: 2 x 20.00 + 15.00 shipping + 7.00 VAT."""
+from .conftest import TOTAL
 
 
 def _authorize_for_a_week(harness: Harness, order: Order) -> Order:

@@ -2,41 +2,39 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
 from orderflow import SYSTEM, Actor, RetryPolicy
 from orderflow.service import StaffAndSystem
-from orderflow.testing import GATEWAY, STAFF
-
-NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+from orderflow.testing import EPOCH, GATEWAY, STAFF
 
 
 def test_retries_back_off_exponentially_from_thirty_seconds() -> None:
     policy = RetryPolicy()
 
-    delays = [policy.retry_at(attempts, NOW) for attempts in (1, 2, 3, 4)]
+    delays = [policy.retry_at(attempts, EPOCH) for attempts in (1, 2, 3, 4)]
 
     assert delays == [
-        NOW + timedelta(seconds=30),
-        NOW + timedelta(seconds=60),
-        NOW + timedelta(seconds=120),
-        NOW + timedelta(seconds=240),
+        EPOCH + timedelta(seconds=30),
+        EPOCH + timedelta(seconds=60),
+        EPOCH + timedelta(seconds=120),
+        EPOCH + timedelta(seconds=240),
     ]
 
 
 def test_the_retry_delay_is_capped_at_the_maximum_delay() -> None:
     policy = RetryPolicy(max_attempts=20, max_delay=timedelta(minutes=5))
 
-    assert policy.retry_at(10, NOW) == NOW + timedelta(minutes=5)
+    assert policy.retry_at(10, EPOCH) == EPOCH + timedelta(minutes=5)
 
 
 def test_after_the_last_attempt_there_is_no_retry() -> None:
     policy = RetryPolicy(max_attempts=3)
 
-    assert policy.retry_at(2, NOW) == NOW + timedelta(seconds=60)
-    assert policy.retry_at(3, NOW) is None
+    assert policy.retry_at(2, EPOCH) == EPOCH + timedelta(seconds=60)
+    assert policy.retry_at(3, EPOCH) is None
 
 
 def test_a_retry_policy_needs_at_least_one_attempt() -> None:

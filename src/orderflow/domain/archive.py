@@ -25,10 +25,11 @@ def archive(order: Order, *, now: datetime, actor: Actor) -> Change:
 
 
 def unarchive(order: Order, *, now: datetime, actor: Actor) -> Change:
+    """Bring an order back to the working lists; automatic archiving leaves it alone after."""
     status = cast(
         ArchiveStatus, ARCHIVE_TABLE.step(order.archive_status, "unarchive", subject=str(order))
     )
     return Change(
-        attrs.evolve(order, archive_status=status, archived_at=None),
+        attrs.evolve(order, archive_status=status, archived_at=None, keep_active=True),
         (OrderUnarchived(order_id=order.id, at=now, actor=actor),),
     )

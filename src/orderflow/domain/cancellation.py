@@ -10,6 +10,7 @@ import attrs
 from orderflow.domain.actor import Actor
 from orderflow.domain.events import OrderCancelled
 from orderflow.domain.financial import net_paid, open_authorizations
+from orderflow.domain.fulfilling import cancel_fulfillment_orders
 from orderflow.domain.machines import ORDER_TABLE, OrderStatus
 from orderflow.domain.order import CancelReason, Change, Order
 from orderflow.domain.payments import NewId, request_in_flight, request_refund, request_void
@@ -25,7 +26,9 @@ def cancel(
     now: datetime,
     actor: Actor,
 ) -> Change:
-    """Cancel ``order``: void every open authorization and, with ``refund``, return what was taken.
+    """Cancel ``order``: its fulfillment orders are cancelled, every open authorization
+    voided and, with ``refund``, what was taken returned. An order with fulfillments not
+    cancelled is refused: the goods must come back first.
 
     The void and refund are requests (pending transactions) the service sends through the
     outbox, like any other. Without ``refund`` the money stays taken and the balance shows
@@ -34,10 +37,14 @@ def cancel(
     if not isinstance(reason, CancelReason):
         raise TypeError(f"'reason' must be a CancelReason, got {type(reason).__name__}")
     status = cast(OrderStatus, ORDER_TABLE.step(order.status, "cancel", subject=str(order)))
-    cancelled = attrs.evolve(order, status=status, cancelled_at=now, cancel_reason=reason)
+    work = cancel_fulfillment_orders(order, now=now, actor=actor)
+    cancelled = attrs.evolve(work.order, status=status, cancelled_at=now, cancel_reason=reason)
     change = Change(
         cancelled,
-        (OrderCancelled(order_id=order.id, at=now, actor=actor, reason=reason.value, note=note),),
+        (
+            OrderCancelled(order_id=order.id, at=now, actor=actor, reason=reason.value, note=note),
+            *work.events,
+        ),
     )
     for auth in open_authorizations(cancelled):
         if request_in_flight(cancelled, auth) is None:  # a capture in flight settles first

@@ -13,6 +13,8 @@ from typing import ClassVar
 import attrs
 
 from orderflow.domain.actor import Actor
+from orderflow.domain.customer import Address
+from orderflow.domain.fulfillment import Hold, LineQuantity, ShipmentEvent, Tracking
 from orderflow.domain.money import Money
 from orderflow.domain.transaction import TransactionKind
 
@@ -101,6 +103,90 @@ class TagsUpdated(OrderEvent):
     removed: frozenset[str] = frozenset()
 
 
+@attrs.frozen(kw_only=True)
+class FulfillmentOrderEvent(OrderEvent):
+    fulfillment_order_id: str
+
+
+@attrs.frozen(kw_only=True)
+class FulfillmentHeld(FulfillmentOrderEvent):
+    hold: Hold
+    note: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class FulfillmentReleased(FulfillmentOrderEvent):
+    hold_ids: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class FulfillmentOrderSplit(FulfillmentOrderEvent):
+    """Some lines of ``fulfillment_order_id`` moved to the new ``into_id``."""
+
+    into_id: str
+    lines: tuple[LineQuantity, ...]
+
+
+@attrs.frozen(kw_only=True)
+class FulfillmentScheduled(FulfillmentOrderEvent):
+    fulfill_at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class FulfillmentOpened(FulfillmentOrderEvent):
+    """A scheduled (or incomplete, or reopened) fulfillment order can be worked on."""
+
+
+@attrs.frozen(kw_only=True)
+class FulfillmentOrderCancelled(FulfillmentOrderEvent):
+    pass
+
+
+@attrs.frozen(kw_only=True)
+class ReadyForPickup(FulfillmentOrderEvent):
+    pass
+
+
+@attrs.frozen(kw_only=True)
+class FulfillmentCreated(FulfillmentOrderEvent):
+    fulfillment_id: str
+    lines: tuple[LineQuantity, ...]
+    tracking: Tracking | None = None
+    picked_up: bool = False
+    """The customer collected it (local pickup)."""
+
+
+@attrs.frozen(kw_only=True)
+class FulfillmentCancelled(FulfillmentOrderEvent):
+    fulfillment_id: str
+    lines: tuple[LineQuantity, ...]
+    restock: bool
+    note: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class TrackingUpdated(FulfillmentOrderEvent):
+    fulfillment_id: str
+    tracking: Tracking
+
+
+@attrs.frozen(kw_only=True)
+class ShipmentEventRecorded(FulfillmentOrderEvent):
+    fulfillment_id: str
+    event: ShipmentEvent
+
+
+@attrs.frozen(kw_only=True)
+class OrderFulfilled(OrderEvent):
+    """Every line of the order is fulfilled."""
+
+
+@attrs.frozen(kw_only=True)
+class ShippingAddressChanged(OrderEvent):
+    address: Address
+    note: str | None = None
+
+
 EVENT_TYPES: tuple[type[OrderEvent], ...] = (
     OrderPlaced,
     PaymentRequested,
@@ -115,5 +201,18 @@ EVENT_TYPES: tuple[type[OrderEvent], ...] = (
     OrderUnarchived,
     NoteUpdated,
     TagsUpdated,
+    FulfillmentHeld,
+    FulfillmentReleased,
+    FulfillmentOrderSplit,
+    FulfillmentScheduled,
+    FulfillmentOpened,
+    FulfillmentOrderCancelled,
+    ReadyForPickup,
+    FulfillmentCreated,
+    FulfillmentCancelled,
+    TrackingUpdated,
+    ShipmentEventRecorded,
+    OrderFulfilled,
+    ShippingAddressChanged,
 )
 """Every event the library emits (notification rules are checked against this list)."""

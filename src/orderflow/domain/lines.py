@@ -9,6 +9,7 @@ import attrs
 from attrs import validators as v
 
 from orderflow.domain._fields import BOOL, MONEY, OPTIONAL_TEXT, TEXT
+from orderflow.domain.fulfillment import DeliveryMethod, Location
 from orderflow.domain.money import Money
 from orderflow.errors import InvalidAmount, InvalidQuantity
 
@@ -44,6 +45,14 @@ class LineItem:
     gift_card: bool = attrs.field(default=False, validator=BOOL)
     pre_order: date | None = attrs.field(default=None, validator=v.optional(v.instance_of(date)))
     requires_manual_review: bool = attrs.field(default=False, validator=BOOL)
+    location: Location | None = attrs.field(
+        default=None, validator=v.optional(v.instance_of(Location))
+    )
+    """Where it is fulfilled from, when not the order's default location."""
+    delivery_method: DeliveryMethod | None = attrs.field(
+        default=None, validator=v.optional(v.instance_of(DeliveryMethod))
+    )
+    """How it reaches the customer, when not the order's delivery method (e.g. picked up)."""
 
     @property
     def subtotal(self) -> Money:

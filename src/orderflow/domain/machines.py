@@ -61,14 +61,42 @@ class ArchiveLifecycle(StateMachine):
     unarchive = archived.to(active)
 
 
+class FulfillmentOrderLifecycle(StateMachine):
+    """Lines to fulfil together from one location by one delivery method.
+
+    ``open`` is also the way back: a scheduled order whose time came, an incomplete one the
+    merchant takes over, a closed one whose fulfillment was cancelled.
+    """
+
+    open = State(initial=True)
+    scheduled = State()
+    incomplete = State()
+    closed = State()
+    cancelled = State(final=True)
+
+    schedule = open.to(scheduled)
+    reopen = scheduled.to(open) | incomplete.to(open) | closed.to(open)
+    complete = open.to(closed)
+    close = open.to(incomplete)
+    cancel = open.to(cancelled) | scheduled.to(cancelled) | incomplete.to(cancelled)
+
+
 PaymentStatus = Literal["pending", "succeeded", "failed"]
 AuthorizationStatus = Literal["pending", "authorized", "captured", "voided", "expired", "failed"]
 OrderStatus = Literal["open", "cancelled"]
 ArchiveStatus = Literal["active", "archived"]
+FulfillmentOrderStatus = Literal["open", "scheduled", "incomplete", "closed", "cancelled"]
 
 PAYMENT_TABLE = compile_machine(PaymentLifecycle)
 AUTHORIZATION_TABLE = compile_machine(AuthorizationLifecycle)
 ORDER_TABLE = compile_machine(OrderLifecycle)
 ARCHIVE_TABLE = compile_machine(ArchiveLifecycle)
+FULFILLMENT_ORDER_TABLE = compile_machine(FulfillmentOrderLifecycle)
 
-MACHINES = (PaymentLifecycle, AuthorizationLifecycle, OrderLifecycle, ArchiveLifecycle)
+MACHINES = (
+    PaymentLifecycle,
+    AuthorizationLifecycle,
+    OrderLifecycle,
+    ArchiveLifecycle,
+    FulfillmentOrderLifecycle,
+)

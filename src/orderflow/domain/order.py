@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TypeVar
 
 import attrs
 from attrs import validators as v
@@ -24,6 +25,7 @@ from orderflow.domain._fields import (
 )
 from orderflow.domain.customer import Address, Customer
 from orderflow.domain.events import OrderEvent
+from orderflow.domain.fulfillment import Fulfillment, FulfillmentOrder
 from orderflow.domain.lines import Discount, LineItem, ShippingLine, TaxLine
 from orderflow.domain.machines import ARCHIVE_TABLE, ORDER_TABLE, ArchiveStatus, OrderStatus
 from orderflow.domain.money import Money, minor_unit
@@ -32,12 +34,15 @@ from orderflow.domain.transaction import Transaction
 from orderflow.errors import (
     CurrencyMismatch,
     DuplicateOrder,
+    FulfillmentNotFound,
+    FulfillmentOrderNotFound,
     InvalidAmount,
     InvalidQuantity,
     TransactionNotFound,
+    UnknownLineItem,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Shape of the stored order document; bump it with an upgrade step in serialization."""
 
 
@@ -99,6 +104,10 @@ class Order:
     note: str = attrs.field(default="", validator=TEXT)
     tags: frozenset[str] = attrs.field(default=frozenset(), validator=frozenset_of(str))
     transactions: tuple[Transaction, ...] = attrs.field(default=(), validator=tuple_of(Transaction))
+    fulfillment_orders: tuple[FulfillmentOrder, ...] = attrs.field(
+        default=(), validator=tuple_of(FulfillmentOrder)
+    )
+    fulfillments: tuple[Fulfillment, ...] = attrs.field(default=(), validator=tuple_of(Fulfillment))
     timeline: tuple[TimelineEntry, ...] = attrs.field(default=(), validator=tuple_of(TimelineEntry))
     status: OrderStatus = attrs.field(default="open", validator=_lifecycle)
     archive_status: ArchiveStatus = attrs.field(default="active", validator=_archive)
@@ -107,6 +116,10 @@ class Order:
         default=None, validator=v.optional(v.instance_of(CancelReason))
     )
     archived_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
+    archive_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
+    """When the archive policy will archive the finished order (after its delay)."""
+    keep_active: bool = attrs.field(default=False, validator=v.instance_of(bool))
+    """Staff unarchived the order: automatic archiving leaves it alone from then on."""
     version: int = attrs.field(default=0, validator=_count)
     """How many times the order was saved; the repository's concurrency check."""
     schema_version: int = attrs.field(default=SCHEMA_VERSION, validator=_count)
@@ -166,14 +179,43 @@ class Order:
                 return tx
         raise TransactionNotFound(f"{self} has no transaction {transaction_id!r}")
 
+    def line_item(self, line_item_id: str) -> LineItem:
+        for line in self.line_items:
+            if line.id == line_item_id:
+                return line
+        raise UnknownLineItem(f"{self} has no line item {line_item_id!r}")
+
+    def fulfillment_order(self, fulfillment_order_id: str) -> FulfillmentOrder:
+        for fo in self.fulfillment_orders:
+            if fo.id == fulfillment_order_id:
+                return fo
+        raise FulfillmentOrderNotFound(f"{self} has no fulfillment order {fulfillment_order_id!r}")
+
+    def fulfillment(self, fulfillment_id: str) -> Fulfillment:
+        for f in self.fulfillments:
+            if f.id == fulfillment_id:
+                return f
+        raise FulfillmentNotFound(f"{self} has no fulfillment {fulfillment_id!r}")
+
     def with_transaction(self, tx: Transaction) -> Order:
         """The order with ``tx`` added, or replacing the transaction with the same id."""
-        others = tuple(t for t in self.transactions if t.id != tx.id)
-        if len(others) == len(self.transactions):
-            return attrs.evolve(self, transactions=(*self.transactions, tx))
-        return attrs.evolve(
-            self, transactions=tuple(tx if t.id == tx.id else t for t in self.transactions)
-        )
+        return attrs.evolve(self, transactions=_replaced(self.transactions, tx))
+
+    def with_fulfillment_order(self, fo: FulfillmentOrder) -> Order:
+        return attrs.evolve(self, fulfillment_orders=_replaced(self.fulfillment_orders, fo))
+
+    def with_fulfillment(self, fulfillment: Fulfillment) -> Order:
+        return attrs.evolve(self, fulfillments=_replaced(self.fulfillments, fulfillment))
+
+
+_T = TypeVar("_T", Transaction, FulfillmentOrder, Fulfillment)
+
+
+def _replaced(items: tuple[_T, ...], item: _T) -> tuple[_T, ...]:
+    """``items`` with ``item`` replacing the one with its id, or appended."""
+    if any(i.id == item.id for i in items):
+        return tuple(item if i.id == item.id else i for i in items)
+    return items + (item,)  # noqa: RUF005 (mypy cannot type the unpacking of a TypeVar tuple)
 
 
 @attrs.frozen

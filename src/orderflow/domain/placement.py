@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timezone
 
 import attrs
 from attrs import validators as v
@@ -18,8 +18,17 @@ from orderflow.domain._fields import (
 from orderflow.domain.actor import Actor
 from orderflow.domain.customer import Address, Customer
 from orderflow.domain.events import OrderPlaced
+from orderflow.domain.fulfillment import (
+    ADDRESSED,
+    DeliveryMethod,
+    FulfillmentOrder,
+    LineQuantity,
+    Location,
+)
 from orderflow.domain.lines import Discount, LineItem, ShippingLine, TaxLine
 from orderflow.domain.order import Change, Order, check_consistency
+
+DEFAULT_LOCATION = Location("default", "Default location")
 
 
 @attrs.frozen(kw_only=True)
@@ -48,6 +57,12 @@ class OrderDraft:
     taxes_included: bool = attrs.field(default=False, validator=BOOL)
     note: str = attrs.field(default="", validator=TEXT)
     tags: frozenset[str] = attrs.field(default=frozenset(), validator=frozenset_of(str))
+    location: Location = attrs.field(default=DEFAULT_LOCATION, validator=v.instance_of(Location))
+    """Where lines without a location of their own are fulfilled from."""
+    delivery_method: DeliveryMethod = attrs.field(
+        default=DeliveryMethod.SHIPPING, validator=v.instance_of(DeliveryMethod)
+    )
+    """How the goods that need shipping reach the customer (digital goods need none)."""
     number: int | None = attrs.field(default=None, validator=v.optional(v.instance_of(int)))
     placed_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
 
@@ -71,7 +86,50 @@ def place(draft: OrderDraft, *, order_id: str, number: int, now: datetime, actor
             taxes_included=draft.taxes_included,
             note=draft.note,
             tags=draft.tags,
+            fulfillment_orders=fulfillment_orders(
+                draft.line_items,
+                order_id=order_id,
+                location=draft.location,
+                delivery_method=draft.delivery_method,
+                destination=draft.shipping_address,
+            ),
         )
     )
     event = OrderPlaced(order_id=order.id, at=now, actor=actor, number=number, total=order.total)
     return Change(order, (event,))
+
+
+def fulfillment_orders(
+    lines: tuple[LineItem, ...],
+    *,
+    order_id: str,
+    location: Location = DEFAULT_LOCATION,
+    delivery_method: DeliveryMethod = DeliveryMethod.SHIPPING,
+    destination: Address | None = None,
+) -> tuple[FulfillmentOrder, ...]:
+    """Group the lines that are fulfilled together: same location, same delivery method,
+    same pre-order date. Pre-orders are scheduled to open on their expected date (UTC)."""
+    groups: dict[tuple[Location, DeliveryMethod, date | None], list[LineQuantity]] = {}
+    for line in lines:
+        method = (
+            (line.delivery_method or delivery_method)
+            if line.requires_shipping
+            else DeliveryMethod.NONE
+        )
+        key = (line.location or location, method, line.pre_order)
+        groups.setdefault(key, []).append(LineQuantity(line.id, line.quantity))
+    result = []
+    for index, ((where, method, pre_order), quantities) in enumerate(groups.items(), start=1):
+        opens = None if pre_order is None else datetime.combine(pre_order, time(0), timezone.utc)
+        result.append(
+            FulfillmentOrder(
+                id=f"{order_id}-fo{index}",
+                location=where,
+                delivery_method=method,
+                destination=destination if method in ADDRESSED else None,
+                lines=tuple(quantities),
+                status="open" if opens is None else "scheduled",
+                fulfill_at=opens,
+            )
+        )
+    return tuple(result)

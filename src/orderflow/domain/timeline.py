@@ -11,10 +11,19 @@ from orderflow.domain._fields import AWARE, OPTIONAL_TEXT, TEXT
 from orderflow.domain.actor import Actor
 from orderflow.domain.events import (
     AuthorizationExpired,
+    FulfillmentCancelled,
+    FulfillmentCreated,
+    FulfillmentHeld,
+    FulfillmentOpened,
+    FulfillmentOrderCancelled,
+    FulfillmentOrderSplit,
+    FulfillmentReleased,
+    FulfillmentScheduled,
     NoteUpdated,
     OrderArchived,
     OrderCancelled,
     OrderEvent,
+    OrderFulfilled,
     OrderPlaced,
     OrderUnarchived,
     PaymentAuthorized,
@@ -23,8 +32,13 @@ from orderflow.domain.events import (
     PaymentRefunded,
     PaymentRequested,
     PaymentVoided,
+    ReadyForPickup,
+    ShipmentEventRecorded,
+    ShippingAddressChanged,
     TagsUpdated,
+    TrackingUpdated,
 )
+from orderflow.domain.fulfillment import LineQuantity
 
 
 @attrs.frozen
@@ -121,3 +135,81 @@ def _(event: TagsUpdated) -> str:
     if event.removed:
         parts.append("removed " + ", ".join(sorted(event.removed)))
     return "Tags " + "; ".join(parts) + "."
+
+
+def _items(lines: tuple[LineQuantity, ...]) -> str:
+    count = sum(line.quantity for line in lines)
+    return f"{count} item{'s' if count != 1 else ''}"
+
+
+@describe.register
+def _(event: FulfillmentHeld) -> str:
+    return f"Fulfillment order {event.fulfillment_order_id} held ({event.hold.reason.value.replace('_', ' ')})."
+
+
+@describe.register
+def _(event: FulfillmentReleased) -> str:
+    return f"Fulfillment order {event.fulfillment_order_id} released ({len(event.hold_ids)} hold(s) lifted)."
+
+
+@describe.register
+def _(event: FulfillmentOrderSplit) -> str:
+    return f"{_items(event.lines)} moved from {event.fulfillment_order_id} to {event.into_id}."
+
+
+@describe.register
+def _(event: FulfillmentScheduled) -> str:
+    return (
+        f"Fulfillment order {event.fulfillment_order_id} scheduled for {event.fulfill_at:%Y-%m-%d}."
+    )
+
+
+@describe.register
+def _(event: FulfillmentOpened) -> str:
+    return f"Fulfillment order {event.fulfillment_order_id} is open for fulfilling."
+
+
+@describe.register
+def _(event: FulfillmentOrderCancelled) -> str:
+    return f"Fulfillment order {event.fulfillment_order_id} cancelled."
+
+
+@describe.register
+def _(event: ReadyForPickup) -> str:
+    return f"Fulfillment order {event.fulfillment_order_id} is ready for pickup."
+
+
+@describe.register
+def _(event: FulfillmentCreated) -> str:
+    verb = "picked up by the customer" if event.picked_up else "fulfilled"
+    tracking = ""
+    if event.tracking is not None and event.tracking.numbers:
+        tracking = f" (tracking {', '.join(event.tracking.numbers)})"
+    return f"{_items(event.lines)} {verb}{tracking}."
+
+
+@describe.register
+def _(event: FulfillmentCancelled) -> str:
+    restock = ", to restock" if event.restock else ""
+    return f"Fulfillment {event.fulfillment_id} cancelled ({_items(event.lines)}{restock})."
+
+
+@describe.register
+def _(event: TrackingUpdated) -> str:
+    numbers = ", ".join(event.tracking.numbers) or "none"
+    return f"Tracking of {event.fulfillment_id} updated: {event.tracking.company or 'carrier'} {numbers}."
+
+
+@describe.register
+def _(event: ShipmentEventRecorded) -> str:
+    return f"Shipment {event.fulfillment_id}: {event.event.status.value.replace('_', ' ')}."
+
+
+@describe.register
+def _(event: OrderFulfilled) -> str:
+    return "Order fulfilled."
+
+
+@describe.register
+def _(event: ShippingAddressChanged) -> str:
+    return f"Shipping address changed to {event.address.line1}, {event.address.city}."

@@ -4,6 +4,7 @@ Implement these, or take the shipped adapters (``orderflow.adapters``). Ports im
 domain, so a host's adapter depends on nothing but its own stack and these definitions.
 """
 
+from orderflow.ports.inventory import InventoryPort, RestockRequest
 from orderflow.ports.messaging import EventPublisher, Message, Notifier, PublishedEvent
 from orderflow.ports.outbox import Delivery, Outbox, OutboxItem
 from orderflow.ports.payments import PaymentGateway, PaymentRequest
@@ -17,6 +18,7 @@ __all__ = [
     "EventPublisher",
     "IdGenerator",
     "IdempotencyRecord",
+    "InventoryPort",
     "Message",
     "Notifier",
     "OrderQuery",
@@ -27,4 +29,5 @@ __all__ = [
     "PaymentGateway",
     "PaymentRequest",
     "PublishedEvent",
+    "RestockRequest",
 ]

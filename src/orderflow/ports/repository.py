@@ -11,6 +11,7 @@ import attrs
 from attrs import validators as v
 
 from orderflow.domain.financial import FinancialStatus, financial_status
+from orderflow.domain.fulfillment_status import FulfillmentStatus, fulfillment_status
 from orderflow.domain.machines import OrderStatus
 from orderflow.domain.order import Order
 from orderflow.ports.outbox import OutboxItem
@@ -44,6 +45,7 @@ class OrderQuery:
     archived: bool | None = False
     status: OrderStatus | None = None
     financial_status: FinancialStatus | None = None
+    fulfillment_status: FulfillmentStatus | None = None
     customer_email: str | None = None
     tag: str | None = None
     text: str | None = None
@@ -59,6 +61,7 @@ class OrderQuery:
             self.archived is None or (order.archive_status == "archived") == self.archived,
             self.status is None or order.status == self.status,
             self.financial_status is None or financial_status(order) == self.financial_status,
+            self.fulfillment_status is None or fulfillment_status(order) == self.fulfillment_status,
             self.customer_email is None
             or (customer.email or "").lower() == self.customer_email.lower(),
             self.tag is None or self.tag in order.tags,

@@ -16,10 +16,22 @@ from typing import Any, Literal, TypeVar
 import attrs
 
 from orderflow.domain import archive as archiving
-from orderflow.domain import cancellation, due, notes, payments, placement
+from orderflow.domain import (
+    cancellation,
+    due,
+    fulfilling,
+    holds,
+    notes,
+    payments,
+    placement,
+    policies,
+)
 from orderflow.domain.actor import SYSTEM, Actor
+from orderflow.domain.customer import Address
+from orderflow.domain.fulfillment import HoldReason, LineQuantity, ShipmentEvent, Tracking
 from orderflow.domain.money import Money
 from orderflow.domain.order import CancelReason, Change, Order
+from orderflow.domain.policies import Policies
 from orderflow.errors import ConcurrencyError, DuplicateOrder, IdempotencyConflict, NotPermitted
 from orderflow.ports import (
     Authorizer,
@@ -28,6 +40,7 @@ from orderflow.ports import (
     EventPublisher,
     IdempotencyRecord,
     IdGenerator,
+    InventoryPort,
     OrderQuery,
     OrderRepository,
     Outbox,
@@ -65,7 +78,9 @@ class OrderFlow:
         clock: Clock,
         ids: IdGenerator,
         publisher: EventPublisher | None = None,
+        inventory: InventoryPort | None = None,
         authorizer: Authorizer | None = None,
+        policies: Policies | None = None,
         settings: Settings | None = None,
     ) -> None:
         self.repository = repository
@@ -74,6 +89,8 @@ class OrderFlow:
         self.clock = clock
         self.ids = ids
         self.publisher = publisher
+        self.inventory = inventory
+        self.policies = policies or Policies()
         self.authorizer = authorizer or StaffAndSystem()
         self.settings = settings or Settings()
 
@@ -98,6 +115,7 @@ class OrderFlow:
         change = placement.place(
             draft, order_id=self.ids.new_id(), number=number, now=now, actor=actor
         )
+        change = change.then(self._follow(change, now))
         order = change.recorded(version=1).order
         items = self._items(order, change, now)
         try:
@@ -258,6 +276,191 @@ class OrderFlow:
             lambda order, now: notes.retag(order, add=add, remove=remove, now=now, actor=actor),
         )
 
+    # -- fulfillment ----------------------------------------------------------------------
+
+    def fulfill(
+        self,
+        order_id: str,
+        fulfillment_order_id: str,
+        lines: Iterable[LineQuantity] | None = None,
+        *,
+        actor: Actor,
+        tracking: Tracking | None = None,
+    ) -> Order:
+        """Fulfil a fulfillment order, or chosen quantities of its lines (the rest stays open)."""
+        chosen = None if lines is None else tuple(lines)
+        return self._execute(
+            order_id,
+            actor,
+            "fulfill",
+            lambda order, now: fulfilling.fulfill(
+                order,
+                fulfillment_order_id,
+                chosen,
+                tracking=tracking,
+                new_id=self.ids.new_id,
+                now=now,
+                actor=actor,
+            ),
+        )
+
+    def cancel_fulfillment(
+        self,
+        order_id: str,
+        fulfillment_id: str,
+        *,
+        actor: Actor,
+        restock: bool = True,
+        note: str | None = None,
+    ) -> Order:
+        """Cancel a fulfillment; its quantities can be fulfilled again, and are restocked
+        through the InventoryPort when one is configured."""
+        return self._execute(
+            order_id,
+            actor,
+            "cancel_fulfillment",
+            lambda order, now: fulfilling.cancel_fulfillment(
+                order, fulfillment_id, restock=restock, note=note, now=now, actor=actor
+            ),
+        )
+
+    def hold(
+        self,
+        order_id: str,
+        fulfillment_order_id: str,
+        reason: HoldReason,
+        *,
+        actor: Actor,
+        note: str | None = None,
+        handle: str | None = None,
+        lines: Iterable[LineQuantity] | None = None,
+    ) -> Order:
+        """Hold fulfillment (holds stack); with ``lines``, only those, split off first."""
+        chosen = None if lines is None else tuple(lines)
+        return self._execute(
+            order_id,
+            actor,
+            "hold",
+            lambda order, now: holds.hold(
+                order,
+                fulfillment_order_id,
+                reason,
+                note=note,
+                handle=handle,
+                lines=chosen,
+                new_id=self.ids.new_id,
+                now=now,
+                actor=actor,
+            ),
+        )
+
+    def release(
+        self,
+        order_id: str,
+        fulfillment_order_id: str,
+        hold_id: str | None = None,
+        *,
+        actor: Actor,
+        release_all: bool = False,
+    ) -> Order:
+        """Release one hold by id, or all of them with ``release_all=True``."""
+        return self._execute(
+            order_id,
+            actor,
+            "release",
+            lambda order, now: holds.release(
+                order, fulfillment_order_id, hold_id, release_all=release_all, now=now, actor=actor
+            ),
+        )
+
+    def schedule(
+        self, order_id: str, fulfillment_order_id: str, fulfill_at: datetime, *, actor: Actor
+    ) -> Order:
+        return self._execute(
+            order_id,
+            actor,
+            "schedule",
+            lambda order, now: fulfilling.schedule(
+                order, fulfillment_order_id, fulfill_at, now=now, actor=actor
+            ),
+        )
+
+    def open_fulfillment(self, order_id: str, fulfillment_order_id: str, *, actor: Actor) -> Order:
+        """Fulfil a scheduled fulfillment order now, or take back an incomplete one."""
+        return self._execute(
+            order_id,
+            actor,
+            "open_fulfillment",
+            lambda order, now: fulfilling.open_now(
+                order, fulfillment_order_id, now=now, actor=actor
+            ),
+        )
+
+    def ready_for_pickup(self, order_id: str, fulfillment_order_id: str, *, actor: Actor) -> Order:
+        return self._execute(
+            order_id,
+            actor,
+            "ready_for_pickup",
+            lambda order, now: fulfilling.ready_for_pickup(
+                order, fulfillment_order_id, now=now, actor=actor
+            ),
+        )
+
+    def picked_up(self, order_id: str, fulfillment_order_id: str, *, actor: Actor) -> Order:
+        return self._execute(
+            order_id,
+            actor,
+            "picked_up",
+            lambda order, now: fulfilling.picked_up(
+                order, fulfillment_order_id, new_id=self.ids.new_id, now=now, actor=actor
+            ),
+        )
+
+    def update_tracking(
+        self, order_id: str, fulfillment_id: str, tracking: Tracking, *, actor: Actor
+    ) -> Order:
+        return self._execute(
+            order_id,
+            actor,
+            "update_tracking",
+            lambda order, now: fulfilling.update_tracking(
+                order, fulfillment_id, tracking, now=now, actor=actor
+            ),
+        )
+
+    def record_shipment_event(
+        self,
+        order_id: str,
+        fulfillment_id: str,
+        event: ShipmentEvent,
+        *,
+        idempotency_key: str,
+        actor: Actor,
+    ) -> Order:
+        """Record a carrier event, once per key (carriers redeliver their webhooks)."""
+        return self._execute(
+            order_id,
+            actor,
+            "record_shipment_event",
+            lambda order, now: fulfilling.record_shipment_event(
+                order, fulfillment_id, event, now=now, actor=actor
+            ),
+            request=("carrier", idempotency_key, (fulfillment_id, event)),
+        )
+
+    def change_shipping_address(
+        self, order_id: str, address: Address, *, actor: Actor, note: str | None = None
+    ) -> Order:
+        """Change the shipping address, while nothing has left for it yet."""
+        return self._execute(
+            order_id,
+            actor,
+            "change_shipping_address",
+            lambda order, now: fulfilling.change_shipping_address(
+                order, address, note=note, now=now, actor=actor
+            ),
+        )
+
     # -- background work ----------------------------------------------------------------
 
     def run_due(self, now: datetime | None = None) -> int:
@@ -339,6 +542,7 @@ class OrderFlow:
         self._authorize(actor, command, order)
         now = now or self.clock.now()
         change = decide(order, now)
+        change = change.then(self._follow(change, now))
         if request is not None:
             record = IdempotencyRecord(
                 source=source,
@@ -348,7 +552,7 @@ class OrderFlow:
                 created_at=now,
                 expires_at=now + self.settings.idempotency_retention,
             )
-        if not change.events and record is None:
+        if change.order == order and record is None:
             return order
         after = change.recorded(version=order.version + 1).order
         items = self._items(after, change, now)
@@ -357,8 +561,19 @@ class OrderFlow:
         )
         return self._after_save(after, items)
 
+    def _follow(self, change: Change, now: datetime) -> Change:
+        return policies.follow(
+            change.order, change.events, self.policies, new_id=self.ids.new_id, now=now
+        )
+
     def _items(self, order: Order, change: Change, now: datetime) -> tuple[OutboxItem, ...]:
-        return jobs.outbox_items(order, change.events, now, publish=self.publisher is not None)
+        return jobs.outbox_items(
+            order,
+            change.events,
+            now,
+            publish=self.publisher is not None,
+            restock=self.inventory is not None,
+        )
 
     def _after_save(self, order: Order, items: tuple[OutboxItem, ...]) -> Order:
         if not self.settings.run_jobs_inline:
@@ -383,6 +598,11 @@ class OrderFlow:
             if self.publisher is None:
                 raise LookupError("an event item was queued but no EventPublisher is configured")
             self.publisher.publish(jobs.published(item))
+            return
+        if item.topic == jobs.RESTOCK:
+            if self.inventory is None:
+                raise LookupError("a restock item was queued but no InventoryPort is configured")
+            self.inventory.restock(jobs.restock_request(item))
             return
         order = self.repository.get(item.order_id)
         request = jobs.payment_request(order, item)

@@ -6,10 +6,12 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from orderflow.domain.events import OrderEvent, PaymentRequested
+from orderflow.domain.events import FulfillmentCancelled, OrderEvent, PaymentRequested
+from orderflow.domain.fulfillment import LineQuantity
 from orderflow.domain.order import Order
 from orderflow.domain.payments import GatewayResult
 from orderflow.domain.transaction import TransactionKind
+from orderflow.ports.inventory import RestockRequest
 from orderflow.ports.messaging import PublishedEvent
 from orderflow.ports.outbox import OutboxItem
 from orderflow.ports.payments import PaymentGateway, PaymentRequest
@@ -17,15 +19,34 @@ from orderflow.serialization import event_to_dict
 
 PAYMENT = "payment"
 EVENT = "event"
+RESTOCK = "restock"
 
 
 def outbox_items(
-    order: Order, events: Sequence[OrderEvent], now: datetime, *, publish: bool
+    order: Order, events: Sequence[OrderEvent], now: datetime, *, publish: bool, restock: bool
 ) -> tuple[OutboxItem, ...]:
-    """The outside work ``events`` call for: a gateway request per payment intent and, when
-    a publisher is configured, each event for the host. Keys are stable across retries."""
+    """The outside work ``events`` call for: a gateway request per payment intent, a restock
+    per cancelled fulfillment (with an inventory port) and, with a publisher, each event
+    for the host. Keys are stable across retries."""
     items = []
     for index, event in enumerate(events):
+        if restock and isinstance(event, FulfillmentCancelled) and event.restock:
+            fo = order.fulfillment_order(event.fulfillment_order_id)
+            payload = json.dumps(
+                {
+                    "location_id": fo.location.id,
+                    "lines": [[q.line_item_id, q.quantity] for q in event.lines],
+                }
+            )
+            items.append(
+                OutboxItem(
+                    key=f"restock-{event.fulfillment_id}",
+                    order_id=order.id,
+                    topic=RESTOCK,
+                    payload=payload,
+                    created_at=now,
+                )
+            )
         if isinstance(event, PaymentRequested):
             tx = order.transaction(event.transaction_id)
             payload = json.dumps({"transaction_id": tx.id})
@@ -76,6 +97,17 @@ def call_gateway(
         TransactionKind.SALE: gateway.charge,
     }
     return calls[kind](request)
+
+
+def restock_request(item: OutboxItem) -> RestockRequest:
+    data = json.loads(item.payload)
+    lines = tuple(LineQuantity(line_id, quantity) for line_id, quantity in data["lines"])
+    return RestockRequest(
+        order_id=item.order_id,
+        location_id=data["location_id"],
+        lines=lines,
+        idempotency_key=item.key,
+    )
 
 
 def published(item: OutboxItem) -> PublishedEvent:

@@ -46,7 +46,15 @@ class StaffAndSystem:
     Hosts with roles implement :class:`~orderflow.ports.Authorizer`."""
 
     LIMITED: ClassVar[dict[ActorKind, frozenset[str]]] = {
-        ActorKind.APP: frozenset({"place", "record_payment", "settle_payment"}),
+        ActorKind.APP: frozenset(
+            {
+                "place",
+                "record_payment",
+                "settle_payment",
+                "record_shipment_event",
+                "update_tracking",
+            }
+        ),
         ActorKind.CUSTOMER: frozenset({"place"}),
     }
 

@@ -1,0 +1,326 @@
+"""Fulfilling: shipments and hand-overs, tracking, carrier events, schedules, the address.
+
+Every operation checks the fulfillment order's machine, quantities against what remains,
+and the order's own state; the derived statuses are recomputed from the facts afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import cast
+
+import attrs
+
+from orderflow.domain.actor import Actor
+from orderflow.domain.customer import Address
+from orderflow.domain.events import (
+    FulfillmentCancelled,
+    FulfillmentCreated,
+    FulfillmentOpened,
+    FulfillmentOrderCancelled,
+    FulfillmentScheduled,
+    OrderEvent,
+    OrderFulfilled,
+    ReadyForPickup,
+    ShipmentEventRecorded,
+    ShippingAddressChanged,
+    TrackingUpdated,
+)
+from orderflow.domain.fulfillment import (
+    ADDRESSED,
+    DeliveryMethod,
+    Fulfillment,
+    FulfillmentOrder,
+    LineQuantity,
+    ShipmentEvent,
+    Tracking,
+)
+from orderflow.domain.fulfillment_status import fulfillment_status, remaining
+from orderflow.domain.holds import requested, require_workable
+from orderflow.domain.machines import FULFILLMENT_ORDER_TABLE, FulfillmentOrderStatus
+from orderflow.domain.order import Change, Order
+from orderflow.domain.payments import NewId
+from orderflow.errors import AddressLocked, FulfillmentOnHold, InvalidTransition
+
+
+def _moved(order: Order, fo: FulfillmentOrder, event: str) -> FulfillmentOrder:
+    status = FULFILLMENT_ORDER_TABLE.step(
+        fo.status, event, subject=f"{order} fulfillment order {fo.id}"
+    )
+    return attrs.evolve(fo, status=cast(FulfillmentOrderStatus, status))
+
+
+def fulfill(
+    order: Order,
+    fulfillment_order_id: str,
+    lines: Iterable[LineQuantity] | None = None,
+    *,
+    tracking: Tracking | None = None,
+    new_id: NewId,
+    now: datetime,
+    actor: Actor,
+    picked_up: bool = False,
+) -> Change:
+    """Fulfil chosen quantities of a fulfillment order (default: all that remains)."""
+    require_workable(order, "fulfil")
+    fo = order.fulfillment_order(fulfillment_order_id)
+    if fo.holds:
+        reasons = ", ".join(h.reason.value for h in fo.holds)
+        raise FulfillmentOnHold(
+            f"{order}: fulfillment order {fo.id} is on hold ({reasons}): release it first"
+        )
+    if fo.status != "open":
+        hint = " (open it first)" if fo.status in ("scheduled", "incomplete") else ""
+        raise InvalidTransition(
+            f"{order}: cannot fulfil fulfillment order {fo.id} while {fo.status}{hint}"
+        )
+    if fo.delivery_method is DeliveryMethod.PICK_UP and not picked_up:
+        raise InvalidTransition(
+            f"{order}: fulfillment order {fo.id} is a local pickup: it is fulfilled when the customer picks it up"
+        )
+    chosen = requested(order, fo, lines)
+    fulfillment = Fulfillment(
+        id=new_id(), fulfillment_order_id=fo.id, lines=chosen, created_at=now, tracking=tracking
+    )
+    before = fulfillment_status(order)
+    order = order.with_fulfillment(fulfillment)
+    if not remaining(order, fo):
+        order = order.with_fulfillment_order(_moved(order, fo, "complete"))
+    events: list[OrderEvent] = [
+        FulfillmentCreated(
+            order_id=order.id,
+            at=now,
+            actor=actor,
+            fulfillment_order_id=fo.id,
+            fulfillment_id=fulfillment.id,
+            lines=chosen,
+            tracking=tracking,
+            picked_up=picked_up,
+        )
+    ]
+    if before != "fulfilled" and fulfillment_status(order) == "fulfilled":
+        events.append(OrderFulfilled(order_id=order.id, at=now, actor=actor))
+    return Change(order, tuple(events))
+
+
+def cancel_fulfillment(
+    order: Order,
+    fulfillment_id: str,
+    *,
+    restock: bool = True,
+    note: str | None = None,
+    now: datetime,
+    actor: Actor,
+) -> Change:
+    """Cancel a fulfillment: its quantities can be fulfilled again (and restocked)."""
+    fulfillment = order.fulfillment(fulfillment_id)
+    if not fulfillment.active:
+        raise InvalidTransition(f"{order}: fulfillment {fulfillment.id} is already cancelled")
+    order = order.with_fulfillment(attrs.evolve(fulfillment, cancelled_at=now))
+    fo = order.fulfillment_order(fulfillment.fulfillment_order_id)
+    if fo.status == "closed":
+        order = order.with_fulfillment_order(_moved(order, fo, "reopen"))
+    event = FulfillmentCancelled(
+        order_id=order.id,
+        at=now,
+        actor=actor,
+        fulfillment_order_id=fo.id,
+        fulfillment_id=fulfillment.id,
+        lines=fulfillment.lines,
+        restock=restock,
+        note=note,
+    )
+    return Change(order, (event,))
+
+
+def ready_for_pickup(
+    order: Order, fulfillment_order_id: str, *, now: datetime, actor: Actor
+) -> Change:
+    require_workable(order, "prepare a pickup")
+    fo = _pickup(order, fulfillment_order_id)
+    if fo.ready_for_pickup_at is not None:
+        raise InvalidTransition(f"{order}: fulfillment order {fo.id} is already ready for pickup")
+    if fo.holds or fo.status != "open":
+        raise InvalidTransition(
+            f"{order}: fulfillment order {fo.id} cannot be ready while {'on hold' if fo.holds else fo.status}"
+        )
+    event = ReadyForPickup(order_id=order.id, at=now, actor=actor, fulfillment_order_id=fo.id)
+    return Change(order.with_fulfillment_order(attrs.evolve(fo, ready_for_pickup_at=now)), (event,))
+
+
+def picked_up(
+    order: Order, fulfillment_order_id: str, *, new_id: NewId, now: datetime, actor: Actor
+) -> Change:
+    """The customer collected everything that remained: that is the fulfillment."""
+    _pickup(order, fulfillment_order_id)
+    return fulfill(order, fulfillment_order_id, new_id=new_id, now=now, actor=actor, picked_up=True)
+
+
+def _pickup(order: Order, fulfillment_order_id: str) -> FulfillmentOrder:
+    fo = order.fulfillment_order(fulfillment_order_id)
+    if fo.delivery_method is not DeliveryMethod.PICK_UP:
+        raise InvalidTransition(
+            f"{order}: fulfillment order {fo.id} is delivered by {fo.delivery_method.value}, not picked up"
+        )
+    return fo
+
+
+def _active(order: Order, fulfillment_id: str) -> Fulfillment:
+    fulfillment = order.fulfillment(fulfillment_id)
+    if not fulfillment.active:
+        raise InvalidTransition(f"{order}: fulfillment {fulfillment.id} is cancelled")
+    return fulfillment
+
+
+def update_tracking(
+    order: Order, fulfillment_id: str, tracking: Tracking, *, now: datetime, actor: Actor
+) -> Change:
+    """Add or replace the tracking of a fulfillment (several numbers and urls allowed)."""
+    if not isinstance(tracking, Tracking):
+        raise TypeError(f"'tracking' must be Tracking, got {type(tracking).__name__}")
+    fulfillment = _active(order, fulfillment_id)
+    if fulfillment.tracking == tracking:
+        return Change(order)
+    event = TrackingUpdated(
+        order_id=order.id,
+        at=now,
+        actor=actor,
+        fulfillment_order_id=fulfillment.fulfillment_order_id,
+        fulfillment_id=fulfillment.id,
+        tracking=tracking,
+    )
+    return Change(order.with_fulfillment(attrs.evolve(fulfillment, tracking=tracking)), (event,))
+
+
+def record_shipment_event(
+    order: Order, fulfillment_id: str, shipment_event: ShipmentEvent, *, now: datetime, actor: Actor
+) -> Change:
+    """Record a carrier event; late and duplicate events are kept, the status decides."""
+    if not isinstance(shipment_event, ShipmentEvent):
+        raise TypeError(
+            f"'shipment_event' must be a ShipmentEvent, got {type(shipment_event).__name__}"
+        )
+    fulfillment = _active(order, fulfillment_id)
+    recorded = attrs.evolve(fulfillment, events=(*fulfillment.events, shipment_event))
+    event = ShipmentEventRecorded(
+        order_id=order.id,
+        at=now,
+        actor=actor,
+        fulfillment_order_id=fulfillment.fulfillment_order_id,
+        fulfillment_id=fulfillment.id,
+        event=shipment_event,
+    )
+    return Change(order.with_fulfillment(recorded), (event,))
+
+
+def schedule(
+    order: Order, fulfillment_order_id: str, fulfill_at: datetime, *, now: datetime, actor: Actor
+) -> Change:
+    """Fulfil later: the fulfillment order opens at ``fulfill_at`` (through ``run_due``)."""
+    require_workable(order, "schedule fulfillment")
+    fo = order.fulfillment_order(fulfillment_order_id)
+    scheduled = attrs.evolve(_moved(order, fo, "schedule"), fulfill_at=fulfill_at)
+    event = FulfillmentScheduled(
+        order_id=order.id, at=now, actor=actor, fulfillment_order_id=fo.id, fulfill_at=fulfill_at
+    )
+    return Change(order.with_fulfillment_order(scheduled), (event,))
+
+
+def open_now(order: Order, fulfillment_order_id: str, *, now: datetime, actor: Actor) -> Change:
+    """Open a scheduled fulfillment order now ("fulfil now"), or take back an incomplete one."""
+    require_workable(order, "open fulfillment")
+    fo = order.fulfillment_order(fulfillment_order_id)
+    if fo.status == "open":
+        raise InvalidTransition(f"{order}: fulfillment order {fo.id} is already open")
+    if fo.status == "closed":
+        raise InvalidTransition(
+            f"{order}: fulfillment order {fo.id} is closed: cancel a fulfillment to reopen it"
+        )
+    opened = attrs.evolve(_moved(order, fo, "reopen"), fulfill_at=None)
+    event = FulfillmentOpened(order_id=order.id, at=now, actor=actor, fulfillment_order_id=fo.id)
+    return Change(order.with_fulfillment_order(opened), (event,))
+
+
+def open_due(order: Order, *, now: datetime, actor: Actor) -> Change:
+    """Open every scheduled fulfillment order whose time has come."""
+    change = Change(order)
+    if order.status == "cancelled":
+        return change
+    for fo in order.fulfillment_orders:
+        if fo.status == "scheduled" and fo.fulfill_at is not None and fo.fulfill_at <= now:
+            opened = attrs.evolve(_moved(order, fo, "reopen"), fulfill_at=None)
+            change = change.then(
+                Change(
+                    change.order.with_fulfillment_order(opened),
+                    (
+                        FulfillmentOpened(
+                            order_id=order.id, at=now, actor=actor, fulfillment_order_id=fo.id
+                        ),
+                    ),
+                )
+            )
+    return change
+
+
+def next_opening(order: Order) -> datetime | None:
+    times = [
+        fo.fulfill_at
+        for fo in order.fulfillment_orders
+        if fo.status == "scheduled" and fo.fulfill_at
+    ]
+    return None if order.status == "cancelled" else min(times, default=None)
+
+
+def cancel_fulfillment_orders(order: Order, *, now: datetime, actor: Actor) -> Change:
+    """Cancel every fulfillment order still to do (the order is being cancelled)."""
+    shipped = [f.id for f in order.fulfillments if f.active]
+    if shipped:
+        raise InvalidTransition(
+            f"{order}: fulfillments {', '.join(shipped)} are not cancelled: cancel them (and get the goods back) before cancelling the order"
+        )
+    change = Change(order)
+    for fo in order.fulfillment_orders:
+        if fo.status != "cancelled":
+            cancelled = _moved(order, fo, "cancel")
+            change = change.then(
+                Change(
+                    change.order.with_fulfillment_order(cancelled),
+                    (
+                        FulfillmentOrderCancelled(
+                            order_id=order.id, at=now, actor=actor, fulfillment_order_id=fo.id
+                        ),
+                    ),
+                )
+            )
+    return change
+
+
+def change_shipping_address(
+    order: Order, address: Address, *, note: str | None = None, now: datetime, actor: Actor
+) -> Change:
+    """Change where the order ships, while nothing has left for the old address."""
+    if not isinstance(address, Address):
+        raise TypeError(f"'address' must be an Address, got {type(address).__name__}")
+    if order.status == "cancelled":
+        raise InvalidTransition(f"{order}: cannot change the shipping address while cancelled")
+    shipping = [
+        fo
+        for fo in order.fulfillment_orders
+        if fo.delivery_method in ADDRESSED and fo.status != "cancelled"
+    ]
+    gone = [
+        f.id
+        for f in order.fulfillments
+        if f.active and any(f.fulfillment_order_id == fo.id for fo in shipping)
+    ]
+    if gone:
+        raise AddressLocked(
+            f"{order}: fulfillments {', '.join(gone)} already left for the shipping address; it can no longer change"
+        )
+    for fo in shipping:
+        order = order.with_fulfillment_order(attrs.evolve(fo, destination=address))
+    event = ShippingAddressChanged(
+        order_id=order.id, at=now, actor=actor, address=address, note=note
+    )
+    return Change(attrs.evolve(order, shipping_address=address), (event,))

@@ -1,0 +1,163 @@
+"""Fulfillment orders, holds and fulfillments: the work of getting goods to the customer.
+
+A *fulfillment order* groups the lines to be fulfilled together from one location by one
+delivery method, with a snapshot of the destination. A *fulfillment* is one shipment or
+hand-over of some quantities of its lines, with tracking and the carrier's events.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import attrs
+from attrs import validators as v
+
+from orderflow.domain._fields import AWARE, OPTIONAL_AWARE, OPTIONAL_TEXT, TEXT, tuple_of
+from orderflow.domain.customer import Address
+from orderflow.domain.machines import FULFILLMENT_ORDER_TABLE, FulfillmentOrderStatus
+from orderflow.errors import InvalidQuantity
+
+
+class DeliveryMethod(str, enum.Enum):
+    SHIPPING = "shipping"
+    PICK_UP = "pick_up"
+    """Local pickup: the customer collects at the location; a person marks it ready."""
+    LOCAL_DELIVERY = "local_delivery"
+    PICKUP_POINT = "pickup_point"
+    RETAIL = "retail"
+    NONE = "none"
+    """Nothing to deliver: digital goods and gift cards."""
+
+
+ADDRESSED = frozenset(
+    {DeliveryMethod.SHIPPING, DeliveryMethod.LOCAL_DELIVERY, DeliveryMethod.PICKUP_POINT}
+)
+"""Delivery methods that go to the order's shipping address (and keep a snapshot of it)."""
+
+
+class HoldReason(str, enum.Enum):
+    AWAITING_PAYMENT = "awaiting_payment"
+    AWAITING_RETURN_ITEMS = "awaiting_return_items"
+    HIGH_RISK_OF_FRAUD = "high_risk_of_fraud"
+    INCORRECT_ADDRESS = "incorrect_address"
+    INVENTORY_OUT_OF_STOCK = "inventory_out_of_stock"
+    POST_PURCHASE_UPSELL = "post_purchase_upsell"
+    UNKNOWN_DELIVERY_DATE = "unknown_delivery_date"
+    OTHER = "other"
+
+
+class ShipmentStatus(str, enum.Enum):
+    """Carrier events, in the order a shipment normally progresses (see ``RANK``)."""
+
+    def __str__(self) -> str:
+        return self.value.replace("_", " ")
+
+    LABEL_PURCHASED = "label_purchased"
+    LABEL_PRINTED = "label_printed"
+    CONFIRMED = "confirmed"
+    CARRIER_PICKED_UP = "carrier_picked_up"
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    ATTEMPTED_DELIVERY = "attempted_delivery"
+    DELAYED = "delayed"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    PICKED_UP = "picked_up"
+    DELIVERED = "delivered"
+    FAILURE = "failure"
+
+
+def _positive(_: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"'{attribute.name}' must be an int, got {type(value).__name__}")
+    if value <= 0:
+        raise InvalidQuantity(f"a quantity must be at least 1, got {value}")
+
+
+@attrs.frozen
+class Location:
+    """Where stock is kept and fulfilled from (a warehouse, a shop, a 3PL's site)."""
+
+    id: str = attrs.field(validator=TEXT)
+    name: str = attrs.field(validator=TEXT)
+
+
+@attrs.frozen
+class LineQuantity:
+    """Some quantity of one line item: the unit of fulfillment orders and fulfillments."""
+
+    line_item_id: str = attrs.field(validator=TEXT)
+    quantity: int = attrs.field(validator=_positive)
+
+
+@attrs.frozen(kw_only=True)
+class Hold:
+    """Why fulfillment must wait. Holds stack; each is released by its id.
+
+    ``handle`` is the caller's own name for a hold (e.g. an app's), unique among the active
+    holds of a fulfillment order.
+    """
+
+    id: str = attrs.field(validator=TEXT)
+    reason: HoldReason = attrs.field(validator=v.instance_of(HoldReason))
+    note: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+    handle: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+    held_at: datetime = attrs.field(validator=AWARE)
+
+
+def _fo_status(fo: FulfillmentOrder, _: object, value: str) -> None:
+    if value not in FULFILLMENT_ORDER_TABLE.states:
+        FULFILLMENT_ORDER_TABLE.parse(value, subject=f"fulfillment order {fo.id}")
+
+
+@attrs.frozen(kw_only=True)
+class FulfillmentOrder:
+    id: str = attrs.field(validator=TEXT)
+    location: Location = attrs.field(validator=v.instance_of(Location))
+    delivery_method: DeliveryMethod = attrs.field(validator=v.instance_of(DeliveryMethod))
+    destination: Address | None = attrs.field(
+        default=None, validator=v.optional(v.instance_of(Address))
+    )
+    """A snapshot of the address it ships to (``None`` for pickup and digital goods)."""
+    lines: tuple[LineQuantity, ...] = attrs.field(validator=tuple_of(LineQuantity))
+    status: FulfillmentOrderStatus = attrs.field(default="open", validator=_fo_status)
+    holds: tuple[Hold, ...] = attrs.field(default=(), validator=tuple_of(Hold))
+    fulfill_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
+    """When a scheduled fulfillment order opens (a pre-order's expected date)."""
+    ready_for_pickup_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
+
+    def quantity_of(self, line_item_id: str) -> int:
+        return sum(line.quantity for line in self.lines if line.line_item_id == line_item_id)
+
+
+@attrs.frozen(kw_only=True)
+class Tracking:
+    company: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+    numbers: tuple[str, ...] = attrs.field(default=(), validator=tuple_of(str))
+    urls: tuple[str, ...] = attrs.field(default=(), validator=tuple_of(str))
+
+
+@attrs.frozen(kw_only=True)
+class ShipmentEvent:
+    """One carrier event, as reported; ``at`` is when it happened at the carrier."""
+
+    status: ShipmentStatus = attrs.field(validator=v.instance_of(ShipmentStatus))
+    at: datetime = attrs.field(validator=AWARE)
+    message: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+
+
+@attrs.frozen(kw_only=True)
+class Fulfillment:
+    id: str = attrs.field(validator=TEXT)
+    fulfillment_order_id: str = attrs.field(validator=TEXT)
+    lines: tuple[LineQuantity, ...] = attrs.field(validator=tuple_of(LineQuantity))
+    created_at: datetime = attrs.field(validator=AWARE)
+    tracking: Tracking | None = attrs.field(
+        default=None, validator=v.optional(v.instance_of(Tracking))
+    )
+    events: tuple[ShipmentEvent, ...] = attrs.field(default=(), validator=tuple_of(ShipmentEvent))
+    cancelled_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
+
+    @property
+    def active(self) -> bool:
+        return self.cancelled_at is None

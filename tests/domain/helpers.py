@@ -1,0 +1,23 @@
+"""Helpers the domain tests share, on top of ``orderflow.testing``.
+
+Payments are recorded straight in the domain, as the gateway reports them, at ``EPOCH``.
+"""
+
+from __future__ import annotations
+
+from orderflow.domain import payments
+from orderflow.domain.order import Change, Order
+from orderflow.domain.payments import PaymentReport
+from orderflow.testing import EPOCH, GATEWAY
+
+
+def recording(order: Order, report: PaymentReport, tx_id: str = "t-1") -> Change:
+    """The change that records ``report`` as transaction ``tx_id``, keyed ``key-<tx_id>``."""
+    return payments.record_payment(
+        order, report, transaction_id=tx_id, key=f"key-{tx_id}", now=EPOCH, actor=GATEWAY
+    )
+
+
+def record(order: Order, report: PaymentReport, tx_id: str = "t-1") -> Order:
+    """``order`` with ``report`` recorded as transaction ``tx_id``."""
+    return recording(order, report, tx_id).order
