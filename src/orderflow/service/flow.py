@@ -19,17 +19,11 @@ from orderflow.domain import archive as archiving
 from orderflow.domain import (
     cancellation,
     due,
-    fulfilling,
-    holds,
     notes,
-    payments,
     placement,
     policies,
 )
 from orderflow.domain.actor import SYSTEM, Actor
-from orderflow.domain.customer import Address
-from orderflow.domain.fulfillment import HoldReason, LineQuantity, ShipmentEvent, Tracking
-from orderflow.domain.money import Money
 from orderflow.domain.order import CancelReason, Change, Order
 from orderflow.domain.policies import Policies
 from orderflow.errors import ConcurrencyError, DuplicateOrder, IdempotencyConflict, NotPermitted
@@ -50,9 +44,11 @@ from orderflow.ports import (
 )
 from orderflow.serialization import converter
 from orderflow.service import jobs
+from orderflow.service.commands import Decide
+from orderflow.service.fulfillment_commands import FulfillmentCommands
+from orderflow.service.payment_commands import PaymentCommands
 from orderflow.service.settings import Settings, StaffAndSystem
 
-Decide = Callable[[Order, datetime], Change]
 Outcome = Literal["delivered", "failed", "dead"]
 T = TypeVar("T")
 
@@ -66,7 +62,7 @@ class DispatchReport:
     """(outbox key, error) of each failed attempt, also kept in the outbox."""
 
 
-class OrderFlow:
+class OrderFlow(PaymentCommands, FulfillmentCommands):
     """The application service a host calls. Every command names its ``actor``."""
 
     def __init__(
@@ -126,96 +122,6 @@ class OrderFlow:
             raise
         return self._after_save(order, items)
 
-    def record_payment(
-        self, order_id: str, report: payments.PaymentReport, *, idempotency_key: str, actor: Actor
-    ) -> Order:
-        """Record a payment outcome from outside (checkout, gateway webhook), once per key."""
-        return self._execute(
-            order_id,
-            actor,
-            "record_payment",
-            lambda order, now: payments.record_payment(
-                order,
-                report,
-                transaction_id=self.ids.new_id(),
-                key=idempotency_key,
-                now=now,
-                actor=actor,
-            ),
-            request=("payment", idempotency_key, report),
-        )
-
-    def settle_payment(
-        self,
-        order_id: str,
-        transaction_id: str,
-        result: payments.GatewayResult,
-        *,
-        actor: Actor,
-        idempotency_key: str | None = None,
-    ) -> Order:
-        """Record the gateway's answer to one of our requests; a late asynchronous answer
-        arrives by webhook, with its ``idempotency_key`` so a redelivery changes nothing."""
-        request = (
-            None
-            if idempotency_key is None
-            else ("payment", idempotency_key, (transaction_id, result))
-        )
-        return self._execute(
-            order_id,
-            actor,
-            "settle_payment",
-            lambda order, now: payments.settle(order, transaction_id, result, now=now, actor=actor),
-            request=request,
-        )
-
-    def capture(
-        self,
-        order_id: str,
-        *,
-        actor: Actor,
-        amount: Money | None = None,
-        authorization_id: str | None = None,
-    ) -> Order:
-        """Capture held funds (default: what is owed, up to the authorization)."""
-        return self._execute(
-            order_id,
-            actor,
-            "capture",
-            lambda order, now: payments.request_capture(
-                order,
-                amount=amount,
-                authorization_id=authorization_id,
-                new_id=self.ids.new_id,
-                now=now,
-                actor=actor,
-            ),
-        )
-
-    def refund(self, order_id: str, amount: Money, *, actor: Actor) -> Order:
-        return self._execute(
-            order_id,
-            actor,
-            "refund",
-            lambda order, now: payments.request_refund(
-                order, amount, new_id=self.ids.new_id, now=now, actor=actor
-            ),
-        )
-
-    def void(self, order_id: str, *, actor: Actor, authorization_id: str | None = None) -> Order:
-        return self._execute(
-            order_id,
-            actor,
-            "void",
-            lambda order, now: payments.request_void(
-                order,
-                authorization_id=authorization_id,
-                new_id=self.ids.new_id,
-                now=now,
-                actor=actor,
-            ),
-        )
-
     def cancel(
         self,
         order_id: str,
@@ -274,191 +180,6 @@ class OrderFlow:
             actor,
             "retag",
             lambda order, now: notes.retag(order, add=add, remove=remove, now=now, actor=actor),
-        )
-
-    # -- fulfillment ----------------------------------------------------------------------
-
-    def fulfill(
-        self,
-        order_id: str,
-        fulfillment_order_id: str,
-        lines: Iterable[LineQuantity] | None = None,
-        *,
-        actor: Actor,
-        tracking: Tracking | None = None,
-    ) -> Order:
-        """Fulfil a fulfillment order, or chosen quantities of its lines (the rest stays open)."""
-        chosen = None if lines is None else tuple(lines)
-        return self._execute(
-            order_id,
-            actor,
-            "fulfill",
-            lambda order, now: fulfilling.fulfill(
-                order,
-                fulfillment_order_id,
-                chosen,
-                tracking=tracking,
-                new_id=self.ids.new_id,
-                now=now,
-                actor=actor,
-            ),
-        )
-
-    def cancel_fulfillment(
-        self,
-        order_id: str,
-        fulfillment_id: str,
-        *,
-        actor: Actor,
-        restock: bool = True,
-        note: str | None = None,
-    ) -> Order:
-        """Cancel a fulfillment; its quantities can be fulfilled again, and are restocked
-        through the InventoryPort when one is configured."""
-        return self._execute(
-            order_id,
-            actor,
-            "cancel_fulfillment",
-            lambda order, now: fulfilling.cancel_fulfillment(
-                order, fulfillment_id, restock=restock, note=note, now=now, actor=actor
-            ),
-        )
-
-    def hold(
-        self,
-        order_id: str,
-        fulfillment_order_id: str,
-        reason: HoldReason,
-        *,
-        actor: Actor,
-        note: str | None = None,
-        handle: str | None = None,
-        lines: Iterable[LineQuantity] | None = None,
-    ) -> Order:
-        """Hold fulfillment (holds stack); with ``lines``, only those, split off first."""
-        chosen = None if lines is None else tuple(lines)
-        return self._execute(
-            order_id,
-            actor,
-            "hold",
-            lambda order, now: holds.hold(
-                order,
-                fulfillment_order_id,
-                reason,
-                note=note,
-                handle=handle,
-                lines=chosen,
-                new_id=self.ids.new_id,
-                now=now,
-                actor=actor,
-            ),
-        )
-
-    def release(
-        self,
-        order_id: str,
-        fulfillment_order_id: str,
-        hold_id: str | None = None,
-        *,
-        actor: Actor,
-        release_all: bool = False,
-    ) -> Order:
-        """Release one hold by id, or all of them with ``release_all=True``."""
-        return self._execute(
-            order_id,
-            actor,
-            "release",
-            lambda order, now: holds.release(
-                order, fulfillment_order_id, hold_id, release_all=release_all, now=now, actor=actor
-            ),
-        )
-
-    def schedule(
-        self, order_id: str, fulfillment_order_id: str, fulfill_at: datetime, *, actor: Actor
-    ) -> Order:
-        return self._execute(
-            order_id,
-            actor,
-            "schedule",
-            lambda order, now: fulfilling.schedule(
-                order, fulfillment_order_id, fulfill_at, now=now, actor=actor
-            ),
-        )
-
-    def open_fulfillment(self, order_id: str, fulfillment_order_id: str, *, actor: Actor) -> Order:
-        """Fulfil a scheduled fulfillment order now, or take back an incomplete one."""
-        return self._execute(
-            order_id,
-            actor,
-            "open_fulfillment",
-            lambda order, now: fulfilling.open_now(
-                order, fulfillment_order_id, now=now, actor=actor
-            ),
-        )
-
-    def ready_for_pickup(self, order_id: str, fulfillment_order_id: str, *, actor: Actor) -> Order:
-        return self._execute(
-            order_id,
-            actor,
-            "ready_for_pickup",
-            lambda order, now: fulfilling.ready_for_pickup(
-                order, fulfillment_order_id, now=now, actor=actor
-            ),
-        )
-
-    def picked_up(self, order_id: str, fulfillment_order_id: str, *, actor: Actor) -> Order:
-        return self._execute(
-            order_id,
-            actor,
-            "picked_up",
-            lambda order, now: fulfilling.picked_up(
-                order, fulfillment_order_id, new_id=self.ids.new_id, now=now, actor=actor
-            ),
-        )
-
-    def update_tracking(
-        self, order_id: str, fulfillment_id: str, tracking: Tracking, *, actor: Actor
-    ) -> Order:
-        return self._execute(
-            order_id,
-            actor,
-            "update_tracking",
-            lambda order, now: fulfilling.update_tracking(
-                order, fulfillment_id, tracking, now=now, actor=actor
-            ),
-        )
-
-    def record_shipment_event(
-        self,
-        order_id: str,
-        fulfillment_id: str,
-        event: ShipmentEvent,
-        *,
-        idempotency_key: str,
-        actor: Actor,
-    ) -> Order:
-        """Record a carrier event, once per key (carriers redeliver their webhooks)."""
-        return self._execute(
-            order_id,
-            actor,
-            "record_shipment_event",
-            lambda order, now: fulfilling.record_shipment_event(
-                order, fulfillment_id, event, now=now, actor=actor
-            ),
-            request=("carrier", idempotency_key, (fulfillment_id, event)),
-        )
-
-    def change_shipping_address(
-        self, order_id: str, address: Address, *, actor: Actor, note: str | None = None
-    ) -> Order:
-        """Change the shipping address, while nothing has left for it yet."""
-        return self._execute(
-            order_id,
-            actor,
-            "change_shipping_address",
-            lambda order, now: fulfilling.change_shipping_address(
-                order, address, note=note, now=now, actor=actor
-            ),
         )
 
     # -- background work ----------------------------------------------------------------

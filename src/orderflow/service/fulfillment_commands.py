@@ -1,0 +1,201 @@
+"""Fulfillment commands: fulfil, hold and release, schedule, pickup, tracking, carrier
+events, the shipping address."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from orderflow.domain import fulfilling, holds
+from orderflow.domain.actor import Actor
+from orderflow.domain.customer import Address
+from orderflow.domain.fulfillment import HoldReason, LineQuantity, ShipmentEvent, Tracking
+from orderflow.domain.order import Order
+from orderflow.service.commands import Commands
+
+
+class FulfillmentCommands(Commands):
+    """The fulfillment commands of :class:`~orderflow.service.OrderFlow`."""
+
+    def fulfill(
+        self,
+        order_id: str,
+        fulfillment_order_id: str,
+        lines: Iterable[LineQuantity] | None = None,
+        *,
+        actor: Actor,
+        tracking: Tracking | None = None,
+    ) -> Order:
+        """Fulfil a fulfillment order, or chosen quantities of its lines (the rest stays open)."""
+        chosen = None if lines is None else tuple(lines)
+        return self._execute(
+            order_id,
+            actor,
+            "fulfill",
+            lambda order, now: fulfilling.fulfill(
+                order,
+                fulfillment_order_id,
+                chosen,
+                tracking=tracking,
+                new_id=self.ids.new_id,
+                now=now,
+                actor=actor,
+            ),
+        )
+
+    def cancel_fulfillment(
+        self,
+        order_id: str,
+        fulfillment_id: str,
+        *,
+        actor: Actor,
+        restock: bool = True,
+        note: str | None = None,
+    ) -> Order:
+        """Cancel a fulfillment; its quantities can be fulfilled again, and are restocked
+        through the InventoryPort when one is configured."""
+        return self._execute(
+            order_id,
+            actor,
+            "cancel_fulfillment",
+            lambda order, now: fulfilling.cancel_fulfillment(
+                order, fulfillment_id, restock=restock, note=note, now=now, actor=actor
+            ),
+        )
+
+    def hold(
+        self,
+        order_id: str,
+        fulfillment_order_id: str,
+        reason: HoldReason,
+        *,
+        actor: Actor,
+        note: str | None = None,
+        handle: str | None = None,
+        lines: Iterable[LineQuantity] | None = None,
+    ) -> Order:
+        """Hold fulfillment (holds stack); with ``lines``, only those, split off first."""
+        chosen = None if lines is None else tuple(lines)
+        return self._execute(
+            order_id,
+            actor,
+            "hold",
+            lambda order, now: holds.hold(
+                order,
+                fulfillment_order_id,
+                reason,
+                note=note,
+                handle=handle,
+                lines=chosen,
+                new_id=self.ids.new_id,
+                now=now,
+                actor=actor,
+            ),
+        )
+
+    def release(
+        self,
+        order_id: str,
+        fulfillment_order_id: str,
+        hold_id: str | None = None,
+        *,
+        actor: Actor,
+        release_all: bool = False,
+    ) -> Order:
+        """Release one hold by id, or all of them with ``release_all=True``."""
+        return self._execute(
+            order_id,
+            actor,
+            "release",
+            lambda order, now: holds.release(
+                order, fulfillment_order_id, hold_id, release_all=release_all, now=now, actor=actor
+            ),
+        )
+
+    def schedule(
+        self, order_id: str, fulfillment_order_id: str, fulfill_at: datetime, *, actor: Actor
+    ) -> Order:
+        return self._execute(
+            order_id,
+            actor,
+            "schedule",
+            lambda order, now: fulfilling.schedule(
+                order, fulfillment_order_id, fulfill_at, now=now, actor=actor
+            ),
+        )
+
+    def open_fulfillment(self, order_id: str, fulfillment_order_id: str, *, actor: Actor) -> Order:
+        """Fulfil a scheduled fulfillment order now, or take back an incomplete one."""
+        return self._execute(
+            order_id,
+            actor,
+            "open_fulfillment",
+            lambda order, now: fulfilling.open_now(
+                order, fulfillment_order_id, now=now, actor=actor
+            ),
+        )
+
+    def ready_for_pickup(self, order_id: str, fulfillment_order_id: str, *, actor: Actor) -> Order:
+        return self._execute(
+            order_id,
+            actor,
+            "ready_for_pickup",
+            lambda order, now: fulfilling.ready_for_pickup(
+                order, fulfillment_order_id, now=now, actor=actor
+            ),
+        )
+
+    def picked_up(self, order_id: str, fulfillment_order_id: str, *, actor: Actor) -> Order:
+        return self._execute(
+            order_id,
+            actor,
+            "picked_up",
+            lambda order, now: fulfilling.picked_up(
+                order, fulfillment_order_id, new_id=self.ids.new_id, now=now, actor=actor
+            ),
+        )
+
+    def update_tracking(
+        self, order_id: str, fulfillment_id: str, tracking: Tracking, *, actor: Actor
+    ) -> Order:
+        return self._execute(
+            order_id,
+            actor,
+            "update_tracking",
+            lambda order, now: fulfilling.update_tracking(
+                order, fulfillment_id, tracking, now=now, actor=actor
+            ),
+        )
+
+    def record_shipment_event(
+        self,
+        order_id: str,
+        fulfillment_id: str,
+        event: ShipmentEvent,
+        *,
+        idempotency_key: str,
+        actor: Actor,
+    ) -> Order:
+        """Record a carrier event, once per key (carriers redeliver their webhooks)."""
+        return self._execute(
+            order_id,
+            actor,
+            "record_shipment_event",
+            lambda order, now: fulfilling.record_shipment_event(
+                order, fulfillment_id, event, now=now, actor=actor
+            ),
+            request=("carrier", idempotency_key, (fulfillment_id, event)),
+        )
+
+    def change_shipping_address(
+        self, order_id: str, address: Address, *, actor: Actor, note: str | None = None
+    ) -> Order:
+        """Change the shipping address, while nothing has left for it yet."""
+        return self._execute(
+            order_id,
+            actor,
+            "change_shipping_address",
+            lambda order, now: fulfilling.change_shipping_address(
+                order, address, note=note, now=now, actor=actor
+            ),
+        )
