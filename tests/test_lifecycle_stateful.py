@@ -28,7 +28,13 @@ from orderflow import (
     balance,
     financial_status,
 )
-from orderflow.domain.fulfillment import HoldReason, LineQuantity, ShipmentEvent, ShipmentStatus
+from orderflow.domain.fulfillment import (
+    HoldReason,
+    LineQuantity,
+    ShipmentEvent,
+    ShipmentStatus,
+    Tracking,
+)
 from orderflow.domain.fulfillment_status import display_status, fulfillment_status, shipment_status
 from orderflow.domain.machines import ARCHIVE_TABLE, ORDER_TABLE
 from orderflow.domain.policies import (
@@ -40,7 +46,16 @@ from orderflow.domain.policies import (
     Policies,
 )
 from orderflow.serialization import dumps, loads
-from orderflow.testing import GATEWAY, STAFF, authorization, make_draft, make_flow, make_line, sale
+from orderflow.testing import (
+    GATEWAY,
+    STAFF,
+    authorization,
+    make_address,
+    make_draft,
+    make_flow,
+    make_line,
+    sale,
+)
 
 CENTS = st.integers(min_value=1, max_value=20_000).map(lambda c: Money(Decimal(c) / 100, "EUR"))
 
@@ -360,6 +375,61 @@ class OrderLives(RuleBasedStateMachine):
                 order_id, target, event, idempotency_key=key, actor=GATEWAY
             ),
         )
+
+    @rule(
+        order_id=orders, index=st.integers(0, 9), days=st.integers(0, 5), now_instead=st.booleans()
+    )
+    def schedule_or_open(self, order_id: str, index: int, days: int, now_instead: bool) -> None:
+        fo_id = self._fulfillment_order(order_id, index)
+        if fo_id is None:
+            return
+        if now_instead:
+            self._attempt(
+                order_id, lambda: self.flow.open_fulfillment(order_id, fo_id, actor=STAFF)
+            )
+        else:
+            at = self.harness.clock.now() + timedelta(days=days)
+            self._attempt(order_id, lambda: self.flow.schedule(order_id, fo_id, at, actor=STAFF))
+
+    @rule(order_id=orders, index=st.integers(0, 9), collected=st.booleans())
+    def pickup(self, order_id: str, index: int, collected: bool) -> None:
+        fo_id = self._fulfillment_order(order_id, index)
+        if fo_id is None:
+            return
+        command = self.flow.picked_up if collected else self.flow.ready_for_pickup
+        self._attempt(order_id, lambda: command(order_id, fo_id, actor=STAFF))
+
+    @rule(order_id=orders, city=st.sampled_from(["Lyon", "Paris", "Nantes"]))
+    def move_house(self, order_id: str, city: str) -> None:
+        before = self.flow.get(order_id)
+        self._attempt(
+            order_id,
+            lambda: self.flow.change_shipping_address(
+                order_id, make_address(city=city), actor=STAFF
+            ),
+        )
+        after = self.flow.get(order_id)
+        if after.shipping_address != before.shipping_address:
+            # Allowed only while nothing had left for the old address.
+            assert not any(
+                f.cancelled_at is None
+                for f in before.fulfillments
+                if before.fulfillment_order(f.fulfillment_order_id).destination is not None
+            )
+
+    @rule(
+        order_id=orders,
+        index=st.integers(0, 9),
+        number=st.text("0123456789ABZ", min_size=3, max_size=8),
+    )
+    def track(self, order_id: str, index: int, number: str) -> None:
+        fulfillments = self.flow.get(order_id).fulfillments
+        if fulfillments:
+            target = fulfillments[index % len(fulfillments)].id
+            tracking = Tracking(company="La Poste", numbers=(number,))
+            self._attempt(
+                order_id, lambda: self.flow.update_tracking(order_id, target, tracking, actor=STAFF)
+            )
 
     @invariant()
     def every_order_obeys_the_rules(self) -> None:
