@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from decimal import Decimal
 from typing import TypeVar
 
 import attrs
@@ -41,6 +42,8 @@ from orderflow.errors import (
     TransactionNotFound,
     UnknownLineItem,
 )
+
+_ZERO = Decimal(0)
 
 SCHEMA_VERSION = 2
 """Shape of the stored order document; bump it with an upgrade step in serialization."""
@@ -152,9 +155,20 @@ class Order:
 
     @property
     def total(self) -> Money:
-        """What the customer agreed to pay at checkout."""
-        total = self.subtotal + self.shipping_total - self.discount_total
-        return total if self.taxes_included else total + self.tax_total
+        """What the customer agreed to pay at checkout: subtotal + shipping - discounts
+        (+ taxes unless included).
+
+        Summed as plain decimals, one Money at the end: every part is already exact in the
+        order's currency (checked when the order is placed or loaded), and it is read often.
+        """
+        amount = (
+            sum((line.unit_price.amount * line.quantity for line in self.line_items), _ZERO)
+            + sum((s.price.amount for s in self.shipping_lines), _ZERO)
+            - sum((d.amount.amount for d in self.discounts), _ZERO)
+        )
+        if not self.taxes_included:
+            amount += sum((t.amount.amount for t in self.tax_lines), _ZERO)
+        return Money(amount, self.currency)
 
     @property
     def current_total(self) -> Money:

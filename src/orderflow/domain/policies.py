@@ -120,7 +120,12 @@ def follow(
     mode = policies.capture.mode
     if mode is CaptureMode.AUTOMATIC and _any(events, PaymentAuthorized):
         change = change.then(_capture(change.order, new_id, now))
-    if _any(events, FULFILLMENT_TRIGGERS) and _payment_allows_fulfilling(change.order, mode):
+    automatic = policies.fulfillment.mode is not FulfillmentMode.MANUAL
+    if (
+        automatic
+        and _any(events, FULFILLMENT_TRIGGERS)
+        and _payment_allows_fulfilling(change.order, mode)
+    ):
         change = change.then(_fulfil(change.order, policies.fulfillment, new_id, now))
     if mode is CaptureMode.ON_FULFILLMENT and _any(events + change.events, OrderFulfilled):
         change = change.then(_capture(change.order, new_id, now))
