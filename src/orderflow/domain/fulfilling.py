@@ -237,6 +237,10 @@ def open_now(order: Order, fulfillment_order_id: str, *, now: datetime, actor: A
         raise InvalidTransition(
             f"{order}: fulfillment order {fo.id} is closed: cancel a fulfillment to reopen it"
         )
+    return _opened(order, fo, now, actor)
+
+
+def _opened(order: Order, fo: FulfillmentOrder, now: datetime, actor: Actor) -> Change:
     opened = attrs.evolve(_moved(order, fo, "reopen"), fulfill_at=None)
     event = FulfillmentOpened(order_id=order.id, at=now, actor=actor, fulfillment_order_id=fo.id)
     return Change(order.with_fulfillment_order(opened), (event,))
@@ -249,17 +253,7 @@ def open_due(order: Order, *, now: datetime, actor: Actor) -> Change:
         return change
     for fo in order.fulfillment_orders:
         if fo.status == "scheduled" and fo.fulfill_at is not None and fo.fulfill_at <= now:
-            opened = attrs.evolve(_moved(order, fo, "reopen"), fulfill_at=None)
-            change = change.then(
-                Change(
-                    change.order.with_fulfillment_order(opened),
-                    (
-                        FulfillmentOpened(
-                            order_id=order.id, at=now, actor=actor, fulfillment_order_id=fo.id
-                        ),
-                    ),
-                )
-            )
+            change = change.then(_opened(change.order, fo, now, actor))
     return change
 
 
@@ -282,17 +276,11 @@ def cancel_fulfillment_orders(order: Order, *, now: datetime, actor: Actor) -> C
     change = Change(order)
     for fo in order.fulfillment_orders:
         if fo.status != "cancelled":
-            cancelled = _moved(order, fo, "cancel")
-            change = change.then(
-                Change(
-                    change.order.with_fulfillment_order(cancelled),
-                    (
-                        FulfillmentOrderCancelled(
-                            order_id=order.id, at=now, actor=actor, fulfillment_order_id=fo.id
-                        ),
-                    ),
-                )
+            cancelled = change.order.with_fulfillment_order(_moved(order, fo, "cancel"))
+            event = FulfillmentOrderCancelled(
+                order_id=order.id, at=now, actor=actor, fulfillment_order_id=fo.id
             )
+            change = change.then(Change(cancelled, (event,)))
     return change
 
 
