@@ -77,13 +77,14 @@ def test_diagram_prints_one_mermaid_state_diagram_per_machine() -> None:
     code, output = _run("diagram")
 
     assert code == 0
-    assert output.count("stateDiagram-v2") == 5
+    assert output.count("stateDiagram-v2") == 6
     for name in (
         "PaymentLifecycle",
         "AuthorizationLifecycle",
         "OrderLifecycle",
         "ArchiveLifecycle",
         "FulfillmentOrderLifecycle",
+        "ServiceRequestLifecycle",
     ):
         assert f"%% {name}\nstateDiagram-v2" in output
     assert "open --> cancelled : Cancel" in output

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orderflow import serialization
-from orderflow.domain import fulfilling, holds, payments
+from orderflow.domain import fulfilling, holds, payments, service_requests
 from orderflow.domain.actor import Actor
 from orderflow.domain.archive import archive, unarchive
 from orderflow.domain.cancellation import cancel
@@ -31,6 +31,7 @@ from orderflow.domain.fulfillment import (
     HoldReason,
     LineQuantity,
     Location,
+    RejectionReason,
     ShipmentEvent,
     ShipmentStatus,
     Tracking,
@@ -358,7 +359,51 @@ def fulfillment_events() -> list[OrderEvent]:
     pickup = make_order(make_draft(delivery_method=DeliveryMethod.PICK_UP))
     ready = fulfilling.ready_for_pickup(pickup, "ord-1-fo1", now=EPOCH, actor=STAFF)
     cancelled = fulfilling.cancel_fulfillment_orders(pickup, now=EPOCH, actor=STAFF)
-    return [*change.events, *ready.events, *cancelled.events]
+    return [*change.events, *ready.events, *cancelled.events, *service_request_events()]
+
+
+def service_request_events() -> list[OrderEvent]:
+    """Every service request event, on make_draft()'s order shipped by a 3PL."""
+    warehouse = Location("3pl", "Warehouse", fulfillment_service="shipfast")
+    placed = make_order(make_draft(location=warehouse))
+    ids = SequentialIds("r").new_id
+
+    def lived(*steps: Callable[[Order], Change]) -> list[OrderEvent]:
+        change = service_requests.submit(placed, "ord-1-fo1", new_id=ids, now=EPOCH, actor=STAFF)
+        for step in steps:
+            change = change.then(step(change.order))
+        return list(change.events)
+
+    def request_id(order: Order) -> str:
+        request = order.fulfillment_order("ord-1-fo1").request
+        assert request is not None
+        return request.id
+
+    return [
+        *lived(
+            lambda o: service_requests.accept(o, request_id(o), now=EPOCH, actor=GATEWAY),
+            lambda o: service_requests.request_cancellation(
+                o, "ord-1-fo1", message="customer moved", now=EPOCH, actor=STAFF
+            ),
+            lambda o: service_requests.reject_cancellation(
+                o, request_id(o), message="already packed", now=EPOCH, actor=GATEWAY
+            ),
+            lambda o: service_requests.close(
+                o, request_id(o), message="stock lost", now=EPOCH, actor=GATEWAY
+            ),
+        ),
+        *lived(
+            lambda o: service_requests.reject(
+                o, request_id(o), RejectionReason.INCORRECT_ADDRESS, now=EPOCH, actor=GATEWAY
+            )
+        ),
+        *lived(
+            lambda o: service_requests.request_cancellation(o, "ord-1-fo1", now=EPOCH, actor=STAFF),
+            lambda o: service_requests.accept_cancellation(
+                o, request_id(o), now=EPOCH, actor=GATEWAY
+            ),
+        ),
+    ]
 
 
 EVENTS = every_kind_of_event()
@@ -498,7 +543,11 @@ def test_the_stored_version_1_document_is_written_back_as_version_2_with_fulfill
         "fulfillment_orders": [
             {
                 "id": "o-fixture-1-fo1",
-                "location": {"id": "default", "name": "Default location"},
+                "location": {
+                    "id": "default",
+                    "name": "Default location",
+                    "fulfillment_service": None,
+                },
                 "delivery_method": "shipping",
                 "destination": stored["shipping_address"],
                 "lines": [{"line_item_id": "line-1", "quantity": 2}],
@@ -506,6 +555,7 @@ def test_the_stored_version_1_document_is_written_back_as_version_2_with_fulfill
                 "holds": [],
                 "fulfill_at": None,
                 "ready_for_pickup_at": None,
+                "request": None,
             }
         ],
         "fulfillments": [],

@@ -63,6 +63,10 @@ class FulfillmentNotFound(NotFound):
     """No fulfillment with that id on the order."""
 
 
+class ServiceRequestNotFound(NotFound):
+    """No fulfillment order of the order carries a service request with that id."""
+
+
 class HoldNotFound(NotFound):
     """No active hold with that id on the fulfillment order."""
 

@@ -18,6 +18,7 @@ from orderflow.domain.machines import (
     MACHINES,
     ORDER_TABLE,
     PAYMENT_TABLE,
+    SERVICE_REQUEST_TABLE,
     ArchiveLifecycle,
     ArchiveStatus,
     AuthorizationLifecycle,
@@ -28,6 +29,8 @@ from orderflow.domain.machines import (
     OrderStatus,
     PaymentLifecycle,
     PaymentStatus,
+    RequestStatus,
+    ServiceRequestLifecycle,
 )
 from orderflow.domain.order import CancelReason
 from orderflow.domain.transitions import TransitionTable, compile_machine
@@ -43,6 +46,7 @@ TABLES: dict[type[Any], TransitionTable] = {
     OrderLifecycle: ORDER_TABLE,
     ArchiveLifecycle: ARCHIVE_TABLE,
     FulfillmentOrderLifecycle: FULFILLMENT_ORDER_TABLE,
+    ServiceRequestLifecycle: SERVICE_REQUEST_TABLE,
 }
 
 
@@ -119,6 +123,7 @@ def test_final_states_allow_no_event(machine: type[Any]) -> None:
         (OrderStatus, OrderLifecycle),
         (ArchiveStatus, ArchiveLifecycle),
         (FulfillmentOrderStatus, FulfillmentOrderLifecycle),
+        (RequestStatus, ServiceRequestLifecycle),
     ],
     ids=[
         "PaymentStatus",
@@ -126,6 +131,7 @@ def test_final_states_allow_no_event(machine: type[Any]) -> None:
         "OrderStatus",
         "ArchiveStatus",
         "FulfillmentOrderStatus",
+        "RequestStatus",
     ],
 )
 def test_the_literal_status_aliases_name_exactly_the_machine_states(

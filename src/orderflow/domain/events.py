@@ -14,7 +14,13 @@ import attrs
 
 from orderflow.domain.actor import Actor
 from orderflow.domain.customer import Address
-from orderflow.domain.fulfillment import Hold, LineQuantity, ShipmentEvent, Tracking
+from orderflow.domain.fulfillment import (
+    Hold,
+    LineQuantity,
+    RejectionReason,
+    ShipmentEvent,
+    Tracking,
+)
 from orderflow.domain.money import Money
 from orderflow.domain.transaction import TransactionKind
 
@@ -177,6 +183,50 @@ class ShipmentEventRecorded(FulfillmentOrderEvent):
 
 
 @attrs.frozen(kw_only=True)
+class ServiceRequestEvent(FulfillmentOrderEvent):
+    request_id: str
+    service: str
+    message: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class FulfillmentRequested(ServiceRequestEvent):
+    """Fulfillment was requested from a service; an outbox job sends the request."""
+
+    lines: tuple[LineQuantity, ...]
+
+
+@attrs.frozen(kw_only=True)
+class FulfillmentRequestAccepted(ServiceRequestEvent):
+    pass
+
+
+@attrs.frozen(kw_only=True)
+class FulfillmentRequestRejected(ServiceRequestEvent):
+    reason: RejectionReason
+
+
+@attrs.frozen(kw_only=True)
+class CancellationRequested(ServiceRequestEvent):
+    """The merchant asked the service to cancel; an outbox job sends the request."""
+
+
+@attrs.frozen(kw_only=True)
+class CancellationAccepted(ServiceRequestEvent):
+    pass
+
+
+@attrs.frozen(kw_only=True)
+class CancellationRejected(ServiceRequestEvent):
+    pass
+
+
+@attrs.frozen(kw_only=True)
+class FulfillmentRequestClosed(ServiceRequestEvent):
+    """The service gave up: the fulfillment order is incomplete, back with the merchant."""
+
+
+@attrs.frozen(kw_only=True)
 class OrderFulfilled(OrderEvent):
     """Every line of the order is fulfilled."""
 
@@ -214,5 +264,12 @@ EVENT_TYPES: tuple[type[OrderEvent], ...] = (
     ShipmentEventRecorded,
     OrderFulfilled,
     ShippingAddressChanged,
+    FulfillmentRequested,
+    FulfillmentRequestAccepted,
+    FulfillmentRequestRejected,
+    CancellationRequested,
+    CancellationAccepted,
+    CancellationRejected,
+    FulfillmentRequestClosed,
 )
 """Every event the library emits (notification rules are checked against this list)."""

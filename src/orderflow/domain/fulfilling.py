@@ -61,8 +61,10 @@ def fulfill(
     now: datetime,
     actor: Actor,
     picked_up: bool = False,
+    by_service: bool = False,
 ) -> Change:
-    """Fulfil chosen quantities of a fulfillment order (default: all that remains)."""
+    """Fulfil chosen quantities of a fulfillment order (default: all that remains);
+    ``by_service`` when its fulfillment service reports a shipment."""
     require_workable(order, "fulfil")
     fo = order.fulfillment_order(fulfillment_order_id)
     if fo.holds:
@@ -74,6 +76,16 @@ def fulfill(
         hint = " (open it first)" if fo.status in ("scheduled", "incomplete") else ""
         raise InvalidTransition(
             f"{order}: cannot fulfil fulfillment order {fo.id} while {fo.status}{hint}"
+        )
+    if fo.with_service != by_service:
+        raise InvalidTransition(
+            f"{order}: fulfillment order {fo.id} is with {fo.location.fulfillment_service}: only it can fulfil it now"
+            if fo.with_service
+            else f"{order}: fulfillment order {fo.id} has no request with a fulfillment service"
+        )
+    if by_service and fo.request_status == "submitted":
+        raise InvalidTransition(
+            f"{order}: the service has not accepted the request for fulfillment order {fo.id}"
         )
     if fo.delivery_method is DeliveryMethod.PICK_UP and not picked_up:
         raise InvalidTransition(
@@ -268,6 +280,11 @@ def next_opening(order: Order) -> datetime | None:
 
 def cancel_fulfillment_orders(order: Order, *, now: datetime, actor: Actor) -> Change:
     """Cancel every fulfillment order still to do (the order is being cancelled)."""
+    with_service = [fo.id for fo in order.fulfillment_orders if fo.with_service]
+    if with_service:
+        raise InvalidTransition(
+            f"{order}: fulfillment orders {', '.join(with_service)} are with a fulfillment service: request cancellation first"
+        )
     shipped = [f.id for f in order.fulfillments if f.active]
     if shipped:
         raise InvalidTransition(

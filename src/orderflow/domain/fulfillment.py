@@ -15,7 +15,12 @@ from attrs import validators as v
 
 from orderflow.domain._fields import AWARE, OPTIONAL_AWARE, OPTIONAL_TEXT, TEXT, tuple_of
 from orderflow.domain.customer import Address
-from orderflow.domain.machines import FULFILLMENT_ORDER_TABLE, FulfillmentOrderStatus
+from orderflow.domain.machines import (
+    FULFILLMENT_ORDER_TABLE,
+    SERVICE_REQUEST_TABLE,
+    FulfillmentOrderStatus,
+    RequestStatus,
+)
 from orderflow.errors import InvalidQuantity
 
 
@@ -67,6 +72,16 @@ class ShipmentStatus(str, enum.Enum):
     FAILURE = "failure"
 
 
+class RejectionReason(str, enum.Enum):
+    """Why a fulfillment service declined a request."""
+
+    INCORRECT_ADDRESS = "incorrect_address"
+    INVENTORY_OUT_OF_STOCK = "inventory_out_of_stock"
+    INELIGIBLE_PRODUCT = "ineligible_product"
+    UNDELIVERABLE_DESTINATION = "undeliverable_destination"
+    OTHER = "other"
+
+
 def _positive(_: object, attribute: attrs.Attribute[int], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"'{attribute.name}' must be an int, got {type(value).__name__}")
@@ -80,6 +95,8 @@ class Location:
 
     id: str = attrs.field(validator=TEXT)
     name: str = attrs.field(validator=TEXT)
+    fulfillment_service: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+    """The third-party service (3PL) that fulfils from here, if not the merchant."""
 
 
 @attrs.frozen
@@ -105,6 +122,39 @@ class Hold:
     held_at: datetime = attrs.field(validator=AWARE)
 
 
+def _request_status(request: ServiceRequest, _: object, value: str) -> None:
+    if value not in SERVICE_REQUEST_TABLE.states:
+        SERVICE_REQUEST_TABLE.parse(value, subject=f"service request {request.id}")
+
+
+@attrs.frozen(kw_only=True)
+class ServiceRequest:
+    """The latest request of a fulfillment order to its fulfillment service.
+
+    ``reason`` and ``message`` are the service's answer (a rejection) or the last message
+    of either side.
+    """
+
+    id: str = attrs.field(validator=TEXT)
+    service: str = attrs.field(validator=TEXT)
+    status: RequestStatus = attrs.field(default="submitted", validator=_request_status)
+    submitted_at: datetime = attrs.field(validator=AWARE)
+    reason: RejectionReason | None = attrs.field(
+        default=None, validator=v.optional(v.instance_of(RejectionReason))
+    )
+    message: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+
+    @property
+    def with_service(self) -> bool:
+        """The service has the work: submitted, accepted, or a cancellation is pending or refused."""
+        return self.status in (
+            "submitted",
+            "accepted",
+            "cancellation_requested",
+            "cancellation_rejected",
+        )
+
+
 def _fo_status(fo: FulfillmentOrder, _: object, value: str) -> None:
     if value not in FULFILLMENT_ORDER_TABLE.states:
         FULFILLMENT_ORDER_TABLE.parse(value, subject=f"fulfillment order {fo.id}")
@@ -125,6 +175,18 @@ class FulfillmentOrder:
     fulfill_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
     """When a scheduled fulfillment order opens (a pre-order's expected date)."""
     ready_for_pickup_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
+    request: ServiceRequest | None = attrs.field(
+        default=None, validator=v.optional(v.instance_of(ServiceRequest))
+    )
+    """The latest request to the location's fulfillment service (``None``: never submitted)."""
+
+    @property
+    def request_status(self) -> RequestStatus:
+        return "unsubmitted" if self.request is None else self.request.status
+
+    @property
+    def with_service(self) -> bool:
+        return self.request is not None and self.request.with_service
 
     def quantity_of(self, line_item_id: str) -> int:
         return sum(line.quantity for line in self.lines if line.line_item_id == line_item_id)

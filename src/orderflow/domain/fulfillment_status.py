@@ -105,8 +105,8 @@ def shipment_status(fulfillment: Fulfillment) -> ShipmentStatus | None:
 def fulfillment_status(order: Order) -> FulfillmentStatus:
     """The order's fulfillment status, by the brief's precedence (first rule that matches).
 
-    Cancelled fulfillment orders need nothing. ``request_declined`` and ``in_progress``
-    come with fulfillment services.
+    Cancelled fulfillment orders need nothing. ``request_declined``: a service rejected a
+    request and nothing is fulfilled; ``in_progress``: a service has some of the work.
     """
     live = [fo for fo in order.fulfillment_orders if fo.status != "cancelled"]
     needed = sum(line.quantity for fo in live for line in fo.lines)
@@ -117,7 +117,11 @@ def fulfillment_status(order: Order) -> FulfillmentStatus:
         return "fulfilled"
     if done:
         return "partially_fulfilled"
+    if any(fo.request_status == "rejected" for fo in live):
+        return "request_declined"
     waiting = [fo for fo in live if remaining(order, fo)]
+    if any(fo.with_service for fo in waiting):
+        return "in_progress"
     if all(fo.holds for fo in waiting):
         return "on_hold"
     if all(fo.status == "scheduled" for fo in waiting):

@@ -131,6 +131,10 @@ def hold(
     fo = order.fulfillment_order(fulfillment_order_id)
     if fo.status not in ("open", "scheduled"):
         raise InvalidTransition(f"{order}: cannot hold fulfillment order {fo.id} while {fo.status}")
+    if fo.with_service:
+        raise InvalidTransition(
+            f"{order}: fulfillment order {fo.id} is with {fo.location.fulfillment_service}: request cancellation first"
+        )
     if handle is not None and any(h.handle == handle for h in fo.holds):
         raise DuplicateHandle(
             f"{order}: fulfillment order {fo.id} already has an active hold {handle!r}"

@@ -81,17 +81,62 @@ class FulfillmentOrderLifecycle(StateMachine):
     cancel = open.to(cancelled) | scheduled.to(cancelled) | incomplete.to(cancelled)
 
 
+class ServiceRequestLifecycle(StateMachine):
+    """A fulfillment order's request to a third-party fulfillment service (3PL).
+
+    The service answers the request and any cancellation request; a request it rejected,
+    cancelled or closed leaves the work with the merchant, who may submit it again.
+    """
+
+    unsubmitted = State(initial=True)
+    submitted = State()
+    accepted = State()
+    rejected = State()
+    cancellation_requested = State()
+    cancellation_accepted = State()
+    cancellation_rejected = State()
+    closed = State()
+
+    submit = (
+        unsubmitted.to(submitted)
+        | rejected.to(submitted)
+        | cancellation_accepted.to(submitted)
+        | closed.to(submitted)
+    )
+    accept = submitted.to(accepted)
+    reject = submitted.to(rejected)
+    request_cancellation = (
+        submitted.to(cancellation_requested)
+        | accepted.to(cancellation_requested)
+        | cancellation_rejected.to(cancellation_requested)
+    )
+    accept_cancellation = cancellation_requested.to(cancellation_accepted)
+    reject_cancellation = cancellation_requested.to(cancellation_rejected)
+    close = accepted.to(closed) | cancellation_rejected.to(closed)
+
+
 PaymentStatus = Literal["pending", "succeeded", "failed"]
 AuthorizationStatus = Literal["pending", "authorized", "captured", "voided", "expired", "failed"]
 OrderStatus = Literal["open", "cancelled"]
 ArchiveStatus = Literal["active", "archived"]
 FulfillmentOrderStatus = Literal["open", "scheduled", "incomplete", "closed", "cancelled"]
+RequestStatus = Literal[
+    "unsubmitted",
+    "submitted",
+    "accepted",
+    "rejected",
+    "cancellation_requested",
+    "cancellation_accepted",
+    "cancellation_rejected",
+    "closed",
+]
 
 PAYMENT_TABLE = compile_machine(PaymentLifecycle)
 AUTHORIZATION_TABLE = compile_machine(AuthorizationLifecycle)
 ORDER_TABLE = compile_machine(OrderLifecycle)
 ARCHIVE_TABLE = compile_machine(ArchiveLifecycle)
 FULFILLMENT_ORDER_TABLE = compile_machine(FulfillmentOrderLifecycle)
+SERVICE_REQUEST_TABLE = compile_machine(ServiceRequestLifecycle)
 
 MACHINES = (
     PaymentLifecycle,
@@ -99,4 +144,5 @@ MACHINES = (
     OrderLifecycle,
     ArchiveLifecycle,
     FulfillmentOrderLifecycle,
+    ServiceRequestLifecycle,
 )

@@ -33,6 +33,7 @@ from orderflow.domain.lines import LineItem
 from orderflow.domain.money import Money
 from orderflow.domain.order import Change, Order
 from orderflow.domain.payments import NewId, request_capture, request_in_flight
+from orderflow.domain.service_requests import submit
 
 
 class CaptureMode(str, enum.Enum):
@@ -159,12 +160,18 @@ def _capture(order: Order, new_id: NewId, now: datetime) -> Change:
 
 
 def automatic_lines(order: Order, policy: FulfillmentPolicy) -> dict[str, tuple[LineQuantity, ...]]:
-    """Per fulfillment order, the quantities the policy fulfils by itself right now."""
+    """Per fulfillment order, the quantities the policy takes by itself right now: to fulfil,
+    or to request from the location's fulfillment service (never requested twice)."""
     if policy.mode is FulfillmentMode.MANUAL or order.archive_status == "archived":
         return {}
     chosen = {}
     for fo in order.fulfillment_orders:
-        if fo.status != "open" or fo.holds or fo.delivery_method is DeliveryMethod.PICK_UP:
+        if (
+            fo.status != "open"
+            or fo.holds
+            or fo.delivery_method is DeliveryMethod.PICK_UP
+            or fo.request
+        ):
             continue
         lines = tuple(
             q
@@ -191,9 +198,11 @@ def _automatic(order: Order, line: LineItem, policy: FulfillmentPolicy) -> bool:
 def _fulfil(order: Order, policy: FulfillmentPolicy, new_id: NewId, now: datetime) -> Change:
     change = Change(order)
     for fo_id, lines in automatic_lines(order, policy).items():
-        change = change.then(
-            fulfill(change.order, fo_id, lines, new_id=new_id, now=now, actor=SYSTEM)
-        )
+        if order.fulfillment_order(fo_id).location.fulfillment_service is None:
+            step = fulfill(change.order, fo_id, lines, new_id=new_id, now=now, actor=SYSTEM)
+        else:
+            step = submit(change.order, fo_id, lines, new_id=new_id, now=now, actor=SYSTEM)
+        change = change.then(step)
     return change
 
 

@@ -11,6 +11,9 @@ from orderflow.domain._fields import AWARE, OPTIONAL_TEXT, TEXT
 from orderflow.domain.actor import Actor
 from orderflow.domain.events import (
     AuthorizationExpired,
+    CancellationAccepted,
+    CancellationRejected,
+    CancellationRequested,
     FulfillmentCancelled,
     FulfillmentCreated,
     FulfillmentHeld,
@@ -18,6 +21,10 @@ from orderflow.domain.events import (
     FulfillmentOrderCancelled,
     FulfillmentOrderSplit,
     FulfillmentReleased,
+    FulfillmentRequestAccepted,
+    FulfillmentRequestClosed,
+    FulfillmentRequested,
+    FulfillmentRequestRejected,
     FulfillmentScheduled,
     NoteUpdated,
     OrderArchived,
@@ -57,7 +64,7 @@ def entry_for(event: OrderEvent) -> TimelineEntry:
         actor=event.actor,
         kind=type(event).__name__,
         message=describe(event),
-        note=getattr(event, "note", None),
+        note=getattr(event, "note", None) or getattr(event, "message", None),
     )
 
 
@@ -213,3 +220,38 @@ def _(event: OrderFulfilled) -> str:
 @describe.register
 def _(event: ShippingAddressChanged) -> str:
     return f"Shipping address changed to {event.address.line1}, {event.address.city}."
+
+
+@describe.register
+def _(event: FulfillmentRequested) -> str:
+    return f"Fulfillment of {_items(event.lines)} requested from {event.service} ({event.fulfillment_order_id})."
+
+
+@describe.register
+def _(event: FulfillmentRequestAccepted) -> str:
+    return f"{event.service} accepted the fulfillment request for {event.fulfillment_order_id}."
+
+
+@describe.register
+def _(event: FulfillmentRequestRejected) -> str:
+    return f"{event.service} rejected the fulfillment request for {event.fulfillment_order_id} ({event.reason.value.replace('_', ' ')})."
+
+
+@describe.register
+def _(event: CancellationRequested) -> str:
+    return f"Cancellation of the fulfillment request for {event.fulfillment_order_id} asked of {event.service}."
+
+
+@describe.register
+def _(event: CancellationAccepted) -> str:
+    return f"{event.service} cancelled the fulfillment request for {event.fulfillment_order_id}."
+
+
+@describe.register
+def _(event: CancellationRejected) -> str:
+    return f"{event.service} refused to cancel the fulfillment request for {event.fulfillment_order_id}."
+
+
+@describe.register
+def _(event: FulfillmentRequestClosed) -> str:
+    return f"{event.service} closed the fulfillment request for {event.fulfillment_order_id}: back with the merchant."
