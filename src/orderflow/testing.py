@@ -18,6 +18,7 @@ import attrs
 from orderflow.adapters.fakes import (
     FakeClock,
     FakeGateway,
+    RecordingFulfillmentService,
     RecordingNotifier,
     RecordingPublisher,
     SequentialIds,
@@ -40,6 +41,7 @@ __all__ = [
     "FakeClock",
     "FakeGateway",
     "Harness",
+    "RecordingFulfillmentService",
     "RecordingNotifier",
     "RecordingPublisher",
     "SequentialIds",

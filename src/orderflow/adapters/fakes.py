@@ -14,6 +14,7 @@ from typing import Literal
 import attrs
 
 from orderflow.domain.payments import GatewayResult
+from orderflow.ports.fulfillment_service import ServiceCall
 from orderflow.ports.messaging import Message, PublishedEvent
 from orderflow.ports.payments import PaymentRequest
 
@@ -149,3 +150,22 @@ class RecordingNotifier:
             self._failures -= 1
             raise ConnectionError(f"notifier unavailable ({message.key})")
         self.sent.append(message)
+
+
+class RecordingFulfillmentService:
+    """Keeps the calls sent to fulfillment services, once per idempotency key (as a real
+    service dedupes); ``fail_next(n)`` makes the next n sends raise."""
+
+    def __init__(self) -> None:
+        self.calls: list[ServiceCall] = []
+        self._failures = 0
+
+    def fail_next(self, times: int = 1) -> None:
+        self._failures += times
+
+    def send(self, call: ServiceCall) -> None:
+        if self._failures:
+            self._failures -= 1
+            raise ConnectionError(f"fulfillment service unavailable ({call.idempotency_key})")
+        if all(c.idempotency_key != call.idempotency_key for c in self.calls):
+            self.calls.append(call)

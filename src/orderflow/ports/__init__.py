@@ -4,6 +4,7 @@ Implement these, or take the shipped adapters (``orderflow.adapters``). Ports im
 domain, so a host's adapter depends on nothing but its own stack and these definitions.
 """
 
+from orderflow.ports.fulfillment_service import FulfillmentService, ServiceCall
 from orderflow.ports.inventory import InventoryPort, RestockRequest
 from orderflow.ports.messaging import EventPublisher, Message, Notifier, PublishedEvent
 from orderflow.ports.outbox import Delivery, Outbox, OutboxItem
@@ -16,6 +17,7 @@ __all__ = [
     "Clock",
     "Delivery",
     "EventPublisher",
+    "FulfillmentService",
     "IdGenerator",
     "IdempotencyRecord",
     "InventoryPort",
@@ -30,4 +32,5 @@ __all__ = [
     "PaymentRequest",
     "PublishedEvent",
     "RestockRequest",
+    "ServiceCall",
 ]

@@ -32,6 +32,7 @@ from orderflow.ports import (
     Clock,
     Delivery,
     EventPublisher,
+    FulfillmentService,
     IdempotencyRecord,
     IdGenerator,
     InventoryPort,
@@ -47,6 +48,7 @@ from orderflow.service import jobs
 from orderflow.service.commands import Decide
 from orderflow.service.fulfillment_commands import FulfillmentCommands
 from orderflow.service.payment_commands import PaymentCommands
+from orderflow.service.service_request_commands import ServiceRequestCommands
 from orderflow.service.settings import Settings, StaffAndSystem
 
 Outcome = Literal["delivered", "failed", "dead"]
@@ -62,7 +64,7 @@ class DispatchReport:
     """(outbox key, error) of each failed attempt, also kept in the outbox."""
 
 
-class OrderFlow(PaymentCommands, FulfillmentCommands):
+class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands):
     """The application service a host calls. Every command names its ``actor``."""
 
     def __init__(
@@ -75,6 +77,7 @@ class OrderFlow(PaymentCommands, FulfillmentCommands):
         ids: IdGenerator,
         publisher: EventPublisher | None = None,
         inventory: InventoryPort | None = None,
+        fulfillment_service: FulfillmentService | None = None,
         authorizer: Authorizer | None = None,
         policies: Policies | None = None,
         settings: Settings | None = None,
@@ -86,6 +89,7 @@ class OrderFlow(PaymentCommands, FulfillmentCommands):
         self.ids = ids
         self.publisher = publisher
         self.inventory = inventory
+        self.fulfillment_service = fulfillment_service
         self.policies = policies or Policies()
         self.authorizer = authorizer or StaffAndSystem()
         self.settings = settings or Settings()
@@ -319,6 +323,15 @@ class OrderFlow(PaymentCommands, FulfillmentCommands):
             if self.publisher is None:
                 raise LookupError("an event item was queued but no EventPublisher is configured")
             self.publisher.publish(jobs.published(item))
+            return
+        if item.topic == jobs.SERVICE:
+            if self.fulfillment_service is None:
+                raise LookupError(
+                    "a fulfillment service request was queued but no FulfillmentService is configured"
+                )
+            call = jobs.service_call(self.repository.get(item.order_id), item)
+            if call is not None:  # else superseded: answered, cancelled or resubmitted since
+                self.fulfillment_service.send(call)
             return
         if item.topic == jobs.RESTOCK:
             if self.inventory is None:

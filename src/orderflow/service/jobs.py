@@ -6,11 +6,19 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from orderflow.domain.events import FulfillmentCancelled, OrderEvent, PaymentRequested
+from orderflow.domain.events import (
+    CancellationRequested,
+    FulfillmentCancelled,
+    FulfillmentRequested,
+    OrderEvent,
+    PaymentRequested,
+)
 from orderflow.domain.fulfillment import LineQuantity
+from orderflow.domain.fulfillment_status import remaining
 from orderflow.domain.order import Order
 from orderflow.domain.payments import GatewayResult
 from orderflow.domain.transaction import TransactionKind
+from orderflow.ports.fulfillment_service import ServiceCall
 from orderflow.ports.inventory import RestockRequest
 from orderflow.ports.messaging import PublishedEvent
 from orderflow.ports.outbox import OutboxItem
@@ -20,6 +28,7 @@ from orderflow.serialization import event_to_dict
 PAYMENT = "payment"
 EVENT = "event"
 RESTOCK = "restock"
+SERVICE = "fulfillment_service"
 
 
 def outbox_items(
@@ -30,6 +39,25 @@ def outbox_items(
     for the host. Keys are stable across retries."""
     items = []
     for index, event in enumerate(events):
+        if isinstance(event, (FulfillmentRequested, CancellationRequested)):
+            kind = "fulfil" if isinstance(event, FulfillmentRequested) else "cancel"
+            payload = json.dumps(
+                {
+                    "kind": kind,
+                    "fulfillment_order_id": event.fulfillment_order_id,
+                    "request_id": event.request_id,
+                    "message": event.message,
+                }
+            )
+            items.append(
+                OutboxItem(
+                    key=f"{kind}-{event.request_id}-{order.version}",
+                    order_id=order.id,
+                    topic=SERVICE,
+                    payload=payload,
+                    created_at=now,
+                )
+            )
         if restock and isinstance(event, FulfillmentCancelled) and event.restock:
             fo = order.fulfillment_order(event.fulfillment_order_id)
             payload = json.dumps(
@@ -107,6 +135,30 @@ def restock_request(item: OutboxItem) -> RestockRequest:
         location_id=data["location_id"],
         lines=lines,
         idempotency_key=item.key,
+    )
+
+
+def service_call(order: Order, item: OutboxItem) -> ServiceCall | None:
+    """The call an item stands for, or ``None`` when its request is no longer current."""
+    data = json.loads(item.payload)
+    fo = order.fulfillment_order(data["fulfillment_order_id"])
+    request = fo.request
+    expected = "submitted" if data["kind"] == "fulfil" else "cancellation_requested"
+    if request is None or request.id != data["request_id"] or request.status != expected:
+        return None
+    lines = remaining(order, fo) if data["kind"] == "fulfil" else fo.lines
+    return ServiceCall(
+        kind=data["kind"],
+        service=request.service,
+        order_id=order.id,
+        order_name=order.name,
+        fulfillment_order_id=fo.id,
+        request_id=request.id,
+        location_id=fo.location.id,
+        destination=fo.destination,
+        lines=lines,
+        idempotency_key=item.key,
+        message=data["message"],
     )
 
 

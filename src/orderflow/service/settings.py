@@ -41,8 +41,9 @@ class Settings:
 
 
 class StaffAndSystem:
-    """The default authorizer: staff and the system run every command; apps (gateway
-    webhooks, checkout) place orders and report payments; customers place orders.
+    """The default authorizer: staff and the system run every command; apps (gateway,
+    carrier and fulfillment service webhooks, checkout) place orders and report what they
+    did; customers place orders.
     Hosts with roles implement :class:`~orderflow.ports.Authorizer`."""
 
     LIMITED: ClassVar[dict[ActorKind, frozenset[str]]] = {
@@ -53,6 +54,12 @@ class StaffAndSystem:
                 "settle_payment",
                 "record_shipment_event",
                 "update_tracking",
+                "accept_fulfillment_request",
+                "reject_fulfillment_request",
+                "accept_fulfillment_cancellation",
+                "reject_fulfillment_cancellation",
+                "close_fulfillment_request",
+                "record_service_fulfillment",
             }
         ),
         ActorKind.CUSTOMER: frozenset({"place"}),
