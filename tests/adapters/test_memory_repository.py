@@ -26,7 +26,7 @@ from orderflow import (
     TransactionKind,
 )
 from orderflow.adapters.memory import InMemoryRepository
-from orderflow.domain.fulfillment import Fulfillment
+from orderflow.domain.fulfillment import Fulfillment, ServiceRequest, Tracking
 from orderflow.domain.placement import place
 from orderflow.ports import IdempotencyRecord, OrderRepository, Outbox, OutboxItem
 from orderflow.testing import STAFF, make_customer, make_draft
@@ -614,3 +614,70 @@ def test_a_query_selects_orders_by_fulfillment_status(repository: Store) -> None
     assert ids(repository.query(OrderQuery(fulfillment_status="unfulfilled")).orders) == ["ord-1"]
     assert ids(repository.query(OrderQuery(fulfillment_status="fulfilled")).orders) == ["ord-2"]
     assert repository.query(OrderQuery(fulfillment_status="on_hold")).orders == ()
+
+
+def test_an_order_is_found_by_each_outside_reference_it_carries(repository: Store) -> None:
+    placed = new_order("ord-1", 1001)
+    (fo,) = placed.fulfillment_orders
+    shipped = attrs.evolve(
+        placed,
+        fulfillment_orders=(
+            attrs.evolve(
+                fo,
+                request=ServiceRequest(
+                    id="req-1", service="shipfast", status="accepted", submitted_at=T0
+                ),
+            ),
+        ),
+        fulfillments=(
+            Fulfillment(
+                id="f-1",
+                fulfillment_order_id=fo.id,
+                lines=fo.lines,
+                created_at=T0,
+                tracking=Tracking(numbers=("1Z1", "1Z2")),
+            ),
+        ),
+        transactions=(
+            attrs.evolve(transaction(TransactionKind.SALE, "succeeded"), reference="gw-9"),
+        ),
+    )
+    repository.add(shipped)
+
+    found = [
+        repository.by_reference("fulfillment_order", fo.id),
+        repository.by_reference("service_request", "req-1"),
+        repository.by_reference("tracking_number", "1Z1"),
+        repository.by_reference("tracking_number", "1Z2"),
+        repository.by_reference("gateway_reference", "gw-9"),
+    ]
+    assert [order.id if order else None for order in found] == ["ord-1"] * 5
+    assert repository.by_reference("tracking_number", "nope") is None
+
+
+def test_a_reference_the_order_no_longer_carries_finds_nothing(repository: Store) -> None:
+    placed = new_order("ord-1", 1001)
+    (fo,) = placed.fulfillment_orders
+    requested = attrs.evolve(
+        placed,
+        fulfillment_orders=(
+            attrs.evolve(
+                fo, request=ServiceRequest(id="req-1", service="shipfast", submitted_at=T0)
+            ),
+        ),
+    )
+    repository.add(requested)
+    resubmitted = attrs.evolve(
+        requested,
+        version=2,
+        fulfillment_orders=(
+            attrs.evolve(
+                fo, request=ServiceRequest(id="req-2", service="shipfast", submitted_at=T0)
+            ),
+        ),
+    )
+
+    repository.save(resubmitted, expected_version=1)
+
+    assert repository.by_reference("service_request", "req-1") is None
+    assert repository.by_reference("service_request", "req-2") == resubmitted

@@ -6,7 +6,15 @@ from unittest import mock
 
 import pytest
 
-from orderflow import Actor, CurrencyMismatch, DuplicateOrder, Money, NotPermitted, Order
+from orderflow import (
+    Actor,
+    CurrencyMismatch,
+    DuplicateOrder,
+    Money,
+    NotPermitted,
+    Order,
+    OrderNotFound,
+)
 from orderflow.testing import GATEWAY, STAFF, Harness, make_draft, make_line
 
 CUSTOMER = Actor.customer("cust-1", "Ada")
@@ -116,3 +124,14 @@ def test_a_placed_order_is_listed_at_once(harness: Harness) -> None:
 
     assert page.orders == (order,)
     assert page.next_cursor is None
+
+
+def test_an_order_is_found_by_an_outside_reference_and_an_unknown_one_is_refused(
+    harness: Harness,
+) -> None:
+    order = harness.flow.place(make_draft(), actor=STAFF)
+    fo_id = order.fulfillment_orders[0].id
+
+    assert harness.flow.find("fulfillment_order", fo_id) == order
+    with pytest.raises(OrderNotFound, match="no order carries tracking number '1Z9'"):
+        harness.flow.find("tracking_number", "1Z9")

@@ -21,8 +21,10 @@ from orderflow.ports.repository import (
     IdempotencyRecord,
     OrderQuery,
     Page,
+    ReferenceKind,
     comes_after,
     cursor_of,
+    references,
     sort_key,
 )
 
@@ -36,6 +38,8 @@ class InMemoryRepository:
         self._by_number: dict[int, str] = {}
         self._by_checkout: dict[str, str] = {}
         self._due: dict[str, datetime] = {}
+        self._references: dict[tuple[ReferenceKind, str], str] = {}
+        self._references_of: dict[str, frozenset[tuple[ReferenceKind, str]]] = {}
         self._idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
         self._deliveries: dict[str, Delivery] = {}
         self._pending: dict[str, None] = {}
@@ -101,6 +105,12 @@ class InMemoryRepository:
         self, order: Order, outbox: Sequence[OutboxItem], idempotency: IdempotencyRecord | None
     ) -> None:
         self._orders[order.id] = order
+        now_known = references(order)
+        for stale in self._references_of.get(order.id, frozenset()) - now_known:
+            if self._references.get(stale) == order.id:
+                del self._references[stale]
+        self._references.update(dict.fromkeys(now_known, order.id))
+        self._references_of[order.id] = now_known
         due = next_due_at(order)
         if due is None:
             self._due.pop(order.id, None)
@@ -125,6 +135,10 @@ class InMemoryRepository:
 
     def by_checkout_id(self, checkout_id: str) -> Order | None:
         order_id = self._by_checkout.get(checkout_id)
+        return None if order_id is None else self._orders[order_id]
+
+    def by_reference(self, kind: ReferenceKind, value: str) -> Order | None:
+        order_id = self._references.get((kind, value))
         return None if order_id is None else self._orders[order_id]
 
     def idempotency_record(self, source: str, key: str) -> IdempotencyRecord | None:

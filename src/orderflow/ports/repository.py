@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 import attrs
 from attrs import validators as v
@@ -92,6 +92,26 @@ def comes_after(order: Order, cursor: str) -> bool:
     return sort_key(order) < (datetime.fromisoformat(placed), order_id)
 
 
+ReferenceKind = Literal[
+    "fulfillment_order", "service_request", "tracking_number", "gateway_reference"
+]
+
+
+def references(order: Order) -> frozenset[tuple[ReferenceKind, str]]:
+    """The outside references a callback may quote to find ``order``: fulfillment order
+    ids, current service request ids, tracking numbers, gateway references."""
+    found: set[tuple[ReferenceKind, str]] = set()
+    for fo in order.fulfillment_orders:
+        found.add(("fulfillment_order", fo.id))
+        if fo.request is not None:
+            found.add(("service_request", fo.request.id))
+    for fulfillment in order.fulfillments:
+        if fulfillment.tracking is not None:
+            found.update(("tracking_number", number) for number in fulfillment.tracking.numbers)
+    found.update(("gateway_reference", tx.reference) for tx in order.transactions if tx.reference)
+    return frozenset(found)
+
+
 @attrs.frozen(kw_only=True)
 class Page:
     orders: tuple[Order, ...]
@@ -135,6 +155,11 @@ class OrderRepository(Protocol):
     def by_number(self, number: int) -> Order | None: ...
 
     def by_checkout_id(self, checkout_id: str) -> Order | None: ...
+
+    def by_reference(self, kind: ReferenceKind, value: str) -> Order | None:
+        """The order that carries this outside reference (see :func:`references`); when two
+        orders share a tracking number, the one saved last."""
+        ...
 
     def idempotency_record(self, source: str, key: str) -> IdempotencyRecord | None: ...
 

@@ -26,7 +26,13 @@ from orderflow.domain import (
 from orderflow.domain.actor import SYSTEM, Actor
 from orderflow.domain.order import CancelReason, Change, Order
 from orderflow.domain.policies import Policies
-from orderflow.errors import ConcurrencyError, DuplicateOrder, IdempotencyConflict, NotPermitted
+from orderflow.errors import (
+    ConcurrencyError,
+    DuplicateOrder,
+    IdempotencyConflict,
+    NotPermitted,
+    OrderNotFound,
+)
 from orderflow.ports import (
     Authorizer,
     Clock,
@@ -43,6 +49,7 @@ from orderflow.ports import (
     Page,
     PaymentGateway,
 )
+from orderflow.ports.repository import ReferenceKind
 from orderflow.serialization import converter
 from orderflow.service import jobs
 from orderflow.service.commands import Decide
@@ -98,6 +105,14 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands):
 
     def get(self, order_id: str) -> Order:
         return self.repository.get(order_id)
+
+    def find(self, kind: ReferenceKind, value: str) -> Order:
+        """The order an outside reference points to (a callback's tracking number, service
+        request id, fulfillment order id or gateway reference)."""
+        order = self.repository.by_reference(kind, value)
+        if order is None:
+            raise OrderNotFound(f"no order carries {kind.replace('_', ' ')} {value!r}")
+        return order
 
     def orders(self, query: OrderQuery | None = None) -> Page:
         return self.repository.query(query or OrderQuery())
