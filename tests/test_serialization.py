@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orderflow import serialization
-from orderflow.domain import fulfilling, holds, payments, service_requests
+from orderflow.domain import fulfilling, holds, payments, routing, service_requests
 from orderflow.domain.actor import Actor
 from orderflow.domain.archive import archive, unarchive
 from orderflow.domain.cancellation import cancel
@@ -359,7 +359,31 @@ def fulfillment_events() -> list[OrderEvent]:
     pickup = make_order(make_draft(delivery_method=DeliveryMethod.PICK_UP))
     ready = fulfilling.ready_for_pickup(pickup, "ord-1-fo1", now=EPOCH, actor=STAFF)
     cancelled = fulfilling.cancel_fulfillment_orders(pickup, now=EPOCH, actor=STAFF)
-    return [*change.events, *ready.events, *cancelled.events, *service_request_events()]
+    routed = routing.split_off(
+        make_order(), "ord-1-fo1", [LineQuantity("line-1", 1)], now=EPOCH, actor=STAFF
+    )
+    routed = routed.then(
+        routing.move(routed.order, "ord-1-fo2", Location("paris", "Paris"), now=EPOCH, actor=STAFF)
+    )
+    routed = routed.then(
+        routing.move(
+            routed.order,
+            "ord-1-fo2",
+            Location("default", "Default location"),
+            now=EPOCH,
+            actor=STAFF,
+        )
+    )
+    routed = routed.then(
+        routing.merge(routed.order, ["ord-1-fo1", "ord-1-fo2"], now=EPOCH, actor=STAFF)
+    )
+    return [
+        *change.events,
+        *ready.events,
+        *cancelled.events,
+        *routed.events,
+        *service_request_events(),
+    ]
 
 
 def service_request_events() -> list[OrderEvent]:

@@ -17,6 +17,7 @@ from orderflow.domain.customer import Address
 from orderflow.domain.fulfillment import (
     Hold,
     LineQuantity,
+    Location,
     RejectionReason,
     ShipmentEvent,
     Tracking,
@@ -131,6 +132,19 @@ class FulfillmentOrderSplit(FulfillmentOrderEvent):
 
     into_id: str
     lines: tuple[LineQuantity, ...]
+
+
+@attrs.frozen(kw_only=True)
+class FulfillmentOrderMoved(FulfillmentOrderEvent):
+    from_location: Location
+    to_location: Location
+
+
+@attrs.frozen(kw_only=True)
+class FulfillmentOrdersMerged(FulfillmentOrderEvent):
+    """The lines of ``merged_ids`` joined ``fulfillment_order_id``; those close, empty."""
+
+    merged_ids: tuple[str, ...]
 
 
 @attrs.frozen(kw_only=True)
@@ -254,6 +268,8 @@ EVENT_TYPES: tuple[type[OrderEvent], ...] = (
     FulfillmentHeld,
     FulfillmentReleased,
     FulfillmentOrderSplit,
+    FulfillmentOrderMoved,
+    FulfillmentOrdersMerged,
     FulfillmentScheduled,
     FulfillmentOpened,
     FulfillmentOrderCancelled,

@@ -19,6 +19,8 @@ from orderflow.domain.events import (
     FulfillmentHeld,
     FulfillmentOpened,
     FulfillmentOrderCancelled,
+    FulfillmentOrderMoved,
+    FulfillmentOrdersMerged,
     FulfillmentOrderSplit,
     FulfillmentReleased,
     FulfillmentRequestAccepted,
@@ -255,3 +257,13 @@ def _(event: CancellationRejected) -> str:
 @describe.register
 def _(event: FulfillmentRequestClosed) -> str:
     return f"{event.service} closed the fulfillment request for {event.fulfillment_order_id}: back with the merchant."
+
+
+@describe.register
+def _(event: FulfillmentOrderMoved) -> str:
+    return f"Fulfillment order {event.fulfillment_order_id} moved from {event.from_location.name} to {event.to_location.name}."
+
+
+@describe.register
+def _(event: FulfillmentOrdersMerged) -> str:
+    return f"Fulfillment orders {', '.join(event.merged_ids)} merged into {event.fulfillment_order_id}."

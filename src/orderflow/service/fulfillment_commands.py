@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from orderflow.domain import fulfilling, holds
+from orderflow.domain import fulfilling, holds, routing
 from orderflow.domain.actor import Actor
 from orderflow.domain.customer import Address
-from orderflow.domain.fulfillment import HoldReason, LineQuantity, ShipmentEvent, Tracking
+from orderflow.domain.fulfillment import HoldReason, LineQuantity, Location, ShipmentEvent, Tracking
 from orderflow.domain.order import Order
 from orderflow.service.commands import Commands
 
@@ -198,4 +198,55 @@ class FulfillmentCommands(Commands):
             lambda order, now: fulfilling.change_shipping_address(
                 order, address, note=note, now=now, actor=actor
             ),
+        )
+
+    def move_fulfillment_order(
+        self,
+        order_id: str,
+        fulfillment_order_id: str,
+        location: Location,
+        lines: Iterable[LineQuantity] | None = None,
+        *,
+        actor: Actor,
+    ) -> Order:
+        """Fulfil from another location; with ``lines``, only those (split off first)."""
+        chosen = None if lines is None else tuple(lines)
+        return self._execute(
+            order_id,
+            actor,
+            "move_fulfillment_order",
+            lambda order, now: routing.move(
+                order, fulfillment_order_id, location, chosen, now=now, actor=actor
+            ),
+        )
+
+    def split_fulfillment_order(
+        self,
+        order_id: str,
+        fulfillment_order_id: str,
+        lines: Iterable[LineQuantity],
+        *,
+        actor: Actor,
+    ) -> Order:
+        """Move chosen quantities into a new fulfillment order."""
+        chosen = tuple(lines)
+        return self._execute(
+            order_id,
+            actor,
+            "split_fulfillment_order",
+            lambda order, now: routing.split_off(
+                order, fulfillment_order_id, chosen, now=now, actor=actor
+            ),
+        )
+
+    def merge_fulfillment_orders(
+        self, order_id: str, fulfillment_order_ids: Iterable[str], *, actor: Actor
+    ) -> Order:
+        """Join fulfillment orders going the same way; the first takes the others' lines."""
+        chosen = tuple(fulfillment_order_ids)
+        return self._execute(
+            order_id,
+            actor,
+            "merge_fulfillment_orders",
+            lambda order, now: routing.merge(order, chosen, now=now, actor=actor),
         )
