@@ -77,7 +77,7 @@ def test_diagram_prints_one_mermaid_state_diagram_per_machine() -> None:
     code, output = _run("diagram")
 
     assert code == 0
-    assert output.count("stateDiagram-v2") == 6
+    assert output.count("stateDiagram-v2") == 7
     for name in (
         "PaymentLifecycle",
         "AuthorizationLifecycle",
@@ -85,6 +85,7 @@ def test_diagram_prints_one_mermaid_state_diagram_per_machine() -> None:
         "ArchiveLifecycle",
         "FulfillmentOrderLifecycle",
         "ServiceRequestLifecycle",
+        "LabelLifecycle",
     ):
         assert f"%% {name}\nstateDiagram-v2" in output
     assert "open --> cancelled : Cancel" in output

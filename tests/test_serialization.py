@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orderflow import serialization
-from orderflow.domain import fulfilling, holds, payments, routing, service_requests
+from orderflow.domain import fulfilling, holds, labels, payments, routing, service_requests
 from orderflow.domain.actor import Actor
 from orderflow.domain.archive import archive, unarchive
 from orderflow.domain.cancellation import cancel
@@ -31,11 +31,13 @@ from orderflow.domain.fulfillment import (
     HoldReason,
     LineQuantity,
     Location,
+    Parcel,
     RejectionReason,
     ShipmentEvent,
     ShipmentStatus,
     Tracking,
 )
+from orderflow.domain.labels import LabelResult
 from orderflow.domain.lines import Discount, LineItem, ShippingLine, TaxLine
 from orderflow.domain.money import Money
 from orderflow.domain.notes import retag, update_note
@@ -383,7 +385,66 @@ def fulfillment_events() -> list[OrderEvent]:
         *cancelled.events,
         *routed.events,
         *service_request_events(),
+        *label_events(),
     ]
+
+
+def label_events() -> list[OrderEvent]:
+    """Every label event: bought, a refused void, voided, a failed purchase."""
+    ids = SequentialIds("l").new_id
+    parcel = Parcel(weight_grams=500, length_cm=20, width_cm=15, height_cm=5)
+    shipped = fulfilling.fulfill(
+        make_order(), "ord-1-fo1", new_id=ids, now=EPOCH, actor=STAFF
+    ).order
+    bought = labels.buy(
+        shipped,
+        "l-1",
+        carrier="UPS",
+        service_level="Ground",
+        parcel=parcel,
+        new_id=ids,
+        now=EPOCH,
+        actor=STAFF,
+    )
+    label = bought.order.fulfillment("l-1").label
+    assert label is not None
+    answer = LabelResult(
+        succeeded=True, tracking_number="1Z9", document=b"%PDF", media_type="application/pdf"
+    )
+    change = bought.then(
+        labels.record_purchase(bought.order, "l-1", label.id, answer, now=EPOCH, actor=GATEWAY)
+    )
+    change = change.then(labels.void(change.order, "l-1", now=EPOCH, actor=STAFF))
+    change = change.then(
+        labels.record_void(
+            change.order, "l-1", label.id, voided=False, error="scanned", now=EPOCH, actor=GATEWAY
+        )
+    )
+    change = change.then(labels.void(change.order, "l-1", now=EPOCH, actor=STAFF))
+    change = change.then(
+        labels.record_void(change.order, "l-1", label.id, voided=True, now=EPOCH, actor=GATEWAY)
+    )
+    again = labels.buy(
+        change.order,
+        "l-1",
+        carrier="UPS",
+        service_level="Ground",
+        parcel=parcel,
+        new_id=ids,
+        now=EPOCH,
+        actor=STAFF,
+    )
+    second = again.order.fulfillment("l-1").label
+    assert second is not None
+    refused = labels.record_purchase(
+        again.order,
+        "l-1",
+        second.id,
+        LabelResult(succeeded=False, error="no service"),
+        now=EPOCH,
+        actor=GATEWAY,
+    )
+    return [*change.events, *again.events, *refused.events]
 
 
 def service_request_events() -> list[OrderEvent]:

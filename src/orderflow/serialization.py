@@ -1,12 +1,13 @@
 """Orders and events to JSON-ready documents and back, exactly (cattrs).
 
-Decimals travel as strings, datetimes as ISO 8601 with their offset, enums by value,
+Decimals travel as strings, bytes (label documents) as base64, datetimes as ISO 8601 with their offset, enums by value,
 tuples and frozensets as lists. Each order document carries ``schema_version``; on load it
 passes through :func:`upgrade`, so documents written by older releases keep loading.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
@@ -70,6 +71,8 @@ def _make_converter() -> cattrs.Converter:
     converter.register_structure_hook(Decimal, lambda value, _: _decimal(value))
     converter.register_unstructure_hook(datetime, datetime.isoformat)
     converter.register_structure_hook(datetime, lambda value, _: _aware(value))
+    converter.register_unstructure_hook(bytes, lambda raw: base64.b64encode(raw).decode("ascii"))
+    converter.register_structure_hook(bytes, lambda value, _: _bytes(value))
     converter.register_unstructure_hook(date, date.isoformat)
     converter.register_structure_hook(date, lambda value, _: date.fromisoformat(value))
     converter.register_unstructure_hook(
@@ -106,6 +109,12 @@ def _frozenset(value: Any, cls: Any) -> frozenset[Any]:
         raise TypeError(f"expected a list, got {type(value).__name__} {value!r}")
     (member,) = getattr(cls, "__args__", (Any,))
     return frozenset(converter.structure(item, member) for item in value)
+
+
+def _bytes(value: object) -> bytes:
+    if not isinstance(value, str):
+        raise TypeError(f"expected base64 text, got {type(value).__name__}")
+    return base64.b64decode(value, validate=True)
 
 
 def _decimal(value: object) -> Decimal:

@@ -18,6 +18,7 @@ import attrs
 from orderflow.adapters.fakes import (
     FakeClock,
     FakeGateway,
+    FakeLabelProvider,
     RecordingFulfillmentService,
     RecordingNotifier,
     RecordingPublisher,
@@ -40,6 +41,7 @@ __all__ = [
     "STAFF",
     "FakeClock",
     "FakeGateway",
+    "FakeLabelProvider",
     "Harness",
     "RecordingFulfillmentService",
     "RecordingNotifier",

@@ -15,6 +15,7 @@ from orderflow.domain.machines import (
     ARCHIVE_TABLE,
     AUTHORIZATION_TABLE,
     FULFILLMENT_ORDER_TABLE,
+    LABEL_TABLE,
     MACHINES,
     ORDER_TABLE,
     PAYMENT_TABLE,
@@ -25,6 +26,8 @@ from orderflow.domain.machines import (
     AuthorizationStatus,
     FulfillmentOrderLifecycle,
     FulfillmentOrderStatus,
+    LabelLifecycle,
+    LabelStatus,
     OrderLifecycle,
     OrderStatus,
     PaymentLifecycle,
@@ -47,6 +50,7 @@ TABLES: dict[type[Any], TransitionTable] = {
     ArchiveLifecycle: ARCHIVE_TABLE,
     FulfillmentOrderLifecycle: FULFILLMENT_ORDER_TABLE,
     ServiceRequestLifecycle: SERVICE_REQUEST_TABLE,
+    LabelLifecycle: LABEL_TABLE,
 }
 
 
@@ -124,6 +128,7 @@ def test_final_states_allow_no_event(machine: type[Any]) -> None:
         (ArchiveStatus, ArchiveLifecycle),
         (FulfillmentOrderStatus, FulfillmentOrderLifecycle),
         (RequestStatus, ServiceRequestLifecycle),
+        (LabelStatus, LabelLifecycle),
     ],
     ids=[
         "PaymentStatus",
@@ -132,6 +137,7 @@ def test_final_states_allow_no_event(machine: type[Any]) -> None:
         "ArchiveStatus",
         "FulfillmentOrderStatus",
         "RequestStatus",
+        "LabelStatus",
     ],
 )
 def test_the_literal_status_aliases_name_exactly_the_machine_states(

@@ -13,8 +13,10 @@ from typing import Literal
 
 import attrs
 
+from orderflow.domain.labels import LabelResult
 from orderflow.domain.payments import GatewayResult
 from orderflow.ports.fulfillment_service import ServiceCall
+from orderflow.ports.labels import LabelPurchase, LabelVoid
 from orderflow.ports.messaging import Message, PublishedEvent
 from orderflow.ports.payments import PaymentRequest
 
@@ -169,3 +171,35 @@ class RecordingFulfillmentService:
             raise ConnectionError(f"fulfillment service unavailable ({call.idempotency_key})")
         if all(c.idempotency_key != call.idempotency_key for c in self.calls):
             self.calls.append(call)
+
+
+class FakeLabelProvider:
+    """Deterministic labels: tracking ``FAKE0001``... and a tiny PDF-looking document, one
+    label per idempotency key (a retried purchase buys nothing more)."""
+
+    def __init__(self) -> None:
+        self.purchases: list[LabelPurchase] = []
+        self.voided: list[str] = []
+        self._results: dict[str, LabelResult] = {}
+        self._numbers = count(1)
+        self.refuse_voids = False
+
+    def buy(self, purchase: LabelPurchase) -> LabelResult:
+        if purchase.idempotency_key not in self._results:
+            self.purchases.append(purchase)
+            number = f"FAKE{next(self._numbers):04d}"
+            self._results[purchase.idempotency_key] = LabelResult(
+                succeeded=True,
+                tracking_number=number,
+                tracking_url=f"https://track.example/{number}",
+                document=f"%PDF-1.4 label {number} {purchase.carrier}".encode(),
+                media_type="application/pdf",
+            )
+        return self._results[purchase.idempotency_key]
+
+    def void(self, request: LabelVoid) -> bool:
+        if self.refuse_voids:
+            return False
+        if request.idempotency_key not in self.voided:
+            self.voided.append(request.idempotency_key)
+        return True

@@ -241,6 +241,38 @@ class FulfillmentRequestClosed(ServiceRequestEvent):
 
 
 @attrs.frozen(kw_only=True)
+class LabelEvent(FulfillmentOrderEvent):
+    fulfillment_id: str
+    label_id: str
+    carrier: str
+
+
+@attrs.frozen(kw_only=True)
+class LabelRequested(LabelEvent):
+    """A label purchase (or void) was decided; an outbox job asks the label provider."""
+
+    void: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class LabelPurchased(LabelEvent):
+    tracking_number: str
+
+
+@attrs.frozen(kw_only=True)
+class LabelFailed(LabelEvent):
+    """The provider refused to sell the label (or, with ``void``, to void it)."""
+
+    error: str
+    void: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class LabelVoided(LabelEvent):
+    pass
+
+
+@attrs.frozen(kw_only=True)
 class OrderFulfilled(OrderEvent):
     """Every line of the order is fulfilled."""
 
@@ -287,5 +319,9 @@ EVENT_TYPES: tuple[type[OrderEvent], ...] = (
     CancellationAccepted,
     CancellationRejected,
     FulfillmentRequestClosed,
+    LabelRequested,
+    LabelPurchased,
+    LabelFailed,
+    LabelVoided,
 )
 """Every event the library emits (notification rules are checked against this list)."""

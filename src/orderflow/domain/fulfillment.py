@@ -17,8 +17,10 @@ from orderflow.domain._fields import AWARE, OPTIONAL_AWARE, OPTIONAL_TEXT, TEXT,
 from orderflow.domain.customer import Address
 from orderflow.domain.machines import (
     FULFILLMENT_ORDER_TABLE,
+    LABEL_TABLE,
     SERVICE_REQUEST_TABLE,
     FulfillmentOrderStatus,
+    LabelStatus,
     RequestStatus,
 )
 from orderflow.errors import InvalidQuantity
@@ -208,6 +210,39 @@ class ShipmentEvent:
     message: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
 
 
+def _label_status(label: Label, _: object, value: str) -> None:
+    if value not in LABEL_TABLE.states:
+        LABEL_TABLE.parse(value, subject=f"label {label.id}")
+
+
+@attrs.frozen(kw_only=True)
+class Parcel:
+    """What the carrier takes: weight in grams, outer dimensions in centimetres."""
+
+    weight_grams: int = attrs.field(validator=_positive)
+    length_cm: int = attrs.field(validator=_positive)
+    width_cm: int = attrs.field(validator=_positive)
+    height_cm: int = attrs.field(validator=_positive)
+
+
+@attrs.frozen(kw_only=True)
+class Label:
+    """A shipping label for a fulfillment, bought through the label provider port."""
+
+    id: str = attrs.field(validator=TEXT)
+    carrier: str = attrs.field(validator=TEXT)
+    service_level: str = attrs.field(validator=TEXT)
+    parcel: Parcel = attrs.field(validator=v.instance_of(Parcel))
+    status: LabelStatus = attrs.field(default="pending", validator=_label_status)
+    requested_at: datetime = attrs.field(validator=AWARE)
+    tracking_number: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+    tracking_url: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+    document: bytes | None = attrs.field(default=None, validator=v.optional(v.instance_of(bytes)))
+    """The printable label (e.g. a PDF), as the provider returned it."""
+    media_type: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+    error: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+
+
 @attrs.frozen(kw_only=True)
 class Fulfillment:
     id: str = attrs.field(validator=TEXT)
@@ -219,6 +254,7 @@ class Fulfillment:
     )
     events: tuple[ShipmentEvent, ...] = attrs.field(default=(), validator=tuple_of(ShipmentEvent))
     cancelled_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
+    label: Label | None = attrs.field(default=None, validator=v.optional(v.instance_of(Label)))
 
     @property
     def active(self) -> bool:

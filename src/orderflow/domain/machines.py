@@ -115,11 +115,29 @@ class ServiceRequestLifecycle(StateMachine):
     close = accepted.to(closed) | cancellation_rejected.to(closed)
 
 
+class LabelLifecycle(StateMachine):
+    """A shipping label bought from a label provider for one fulfillment."""
+
+    pending = State(initial=True)
+    purchased = State()
+    failed = State(final=True)
+    void_requested = State()
+    voided = State(final=True)
+
+    purchase = pending.to(purchased)
+    fail = pending.to(failed)
+    request_void = purchased.to(void_requested)
+    void = void_requested.to(voided)
+    keep = void_requested.to(purchased)
+    """The provider refused to void: the label stands."""
+
+
 PaymentStatus = Literal["pending", "succeeded", "failed"]
 AuthorizationStatus = Literal["pending", "authorized", "captured", "voided", "expired", "failed"]
 OrderStatus = Literal["open", "cancelled"]
 ArchiveStatus = Literal["active", "archived"]
 FulfillmentOrderStatus = Literal["open", "scheduled", "incomplete", "closed", "cancelled"]
+LabelStatus = Literal["pending", "purchased", "failed", "void_requested", "voided"]
 RequestStatus = Literal[
     "unsubmitted",
     "submitted",
@@ -137,6 +155,7 @@ ORDER_TABLE = compile_machine(OrderLifecycle)
 ARCHIVE_TABLE = compile_machine(ArchiveLifecycle)
 FULFILLMENT_ORDER_TABLE = compile_machine(FulfillmentOrderLifecycle)
 SERVICE_REQUEST_TABLE = compile_machine(ServiceRequestLifecycle)
+LABEL_TABLE = compile_machine(LabelLifecycle)
 
 MACHINES = (
     PaymentLifecycle,
@@ -145,4 +164,5 @@ MACHINES = (
     ArchiveLifecycle,
     FulfillmentOrderLifecycle,
     ServiceRequestLifecycle,
+    LabelLifecycle,
 )

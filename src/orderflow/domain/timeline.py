@@ -28,6 +28,10 @@ from orderflow.domain.events import (
     FulfillmentRequested,
     FulfillmentRequestRejected,
     FulfillmentScheduled,
+    LabelFailed,
+    LabelPurchased,
+    LabelRequested,
+    LabelVoided,
     NoteUpdated,
     OrderArchived,
     OrderCancelled,
@@ -267,3 +271,27 @@ def _(event: FulfillmentOrderMoved) -> str:
 @describe.register
 def _(event: FulfillmentOrdersMerged) -> str:
     return f"Fulfillment orders {', '.join(event.merged_ids)} merged into {event.fulfillment_order_id}."
+
+
+@describe.register
+def _(event: LabelRequested) -> str:
+    verb = "Void" if event.void else "Purchase"
+    return f"{verb} of the {event.carrier} label for {event.fulfillment_id} requested from the label provider."
+
+
+@describe.register
+def _(event: LabelPurchased) -> str:
+    return f"{event.carrier} label bought for {event.fulfillment_id} (tracking {event.tracking_number})."
+
+
+@describe.register
+def _(event: LabelFailed) -> str:
+    verb = "voided" if event.void else "bought"
+    return (
+        f"The {event.carrier} label for {event.fulfillment_id} could not be {verb}: {event.error}."
+    )
+
+
+@describe.register
+def _(event: LabelVoided) -> str:
+    return f"{event.carrier} label for {event.fulfillment_id} voided; its tracking is cleared."

@@ -6,6 +6,7 @@ domain, so a host's adapter depends on nothing but its own stack and these defin
 
 from orderflow.ports.fulfillment_service import FulfillmentService, ServiceCall
 from orderflow.ports.inventory import InventoryPort, RestockRequest
+from orderflow.ports.labels import LabelProvider, LabelPurchase, LabelVoid
 from orderflow.ports.messaging import EventPublisher, Message, Notifier, PublishedEvent
 from orderflow.ports.outbox import Delivery, Outbox, OutboxItem
 from orderflow.ports.payments import PaymentGateway, PaymentRequest
@@ -21,6 +22,9 @@ __all__ = [
     "IdGenerator",
     "IdempotencyRecord",
     "InventoryPort",
+    "LabelProvider",
+    "LabelPurchase",
+    "LabelVoid",
     "Message",
     "Notifier",
     "OrderQuery",

@@ -19,6 +19,7 @@ from orderflow.domain import archive as archiving
 from orderflow.domain import (
     cancellation,
     due,
+    labels,
     notes,
     placement,
     policies,
@@ -42,6 +43,8 @@ from orderflow.ports import (
     IdempotencyRecord,
     IdGenerator,
     InventoryPort,
+    LabelProvider,
+    LabelVoid,
     OrderQuery,
     OrderRepository,
     Outbox,
@@ -85,6 +88,7 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands):
         publisher: EventPublisher | None = None,
         inventory: InventoryPort | None = None,
         fulfillment_service: FulfillmentService | None = None,
+        labels: LabelProvider | None = None,
         authorizer: Authorizer | None = None,
         policies: Policies | None = None,
         settings: Settings | None = None,
@@ -97,6 +101,7 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands):
         self.publisher = publisher
         self.inventory = inventory
         self.fulfillment_service = fulfillment_service
+        self.labels = labels
         self.policies = policies or Policies()
         self.authorizer = authorizer or StaffAndSystem()
         self.settings = settings or Settings()
@@ -348,6 +353,9 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands):
             if call is not None:  # else superseded: answered, cancelled or resubmitted since
                 self.fulfillment_service.send(call)
             return
+        if item.topic == jobs.LABEL:
+            self._label_job(item)
+            return
         if item.topic == jobs.RESTOCK:
             if self.inventory is None:
                 raise LookupError("a restock item was queued but no InventoryPort is configured")
@@ -360,6 +368,36 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands):
         tx = order.transaction(request.transaction_id)
         result = jobs.call_gateway(self.gateway, tx.kind, request)
         self._retrying(lambda: self.settle_payment(order.id, tx.id, result, actor=SYSTEM))
+
+    def _label_job(self, item: OutboxItem) -> None:
+        if self.labels is None:
+            raise LookupError("a label job was queued but no LabelProvider is configured")
+        order = self.repository.get(item.order_id)
+        call = jobs.label_call(order, item)
+        if call is None:
+            return  # answered since: an earlier delivery recorded it
+        if isinstance(call, LabelVoid):
+            voided = self.labels.void(call)
+
+            def decide(o: Order, now: datetime) -> Change:
+                return labels.record_void(
+                    o,
+                    call.fulfillment_id,
+                    call.label_id,
+                    voided=voided,
+                    error=None if voided else "the carrier refused",
+                    now=now,
+                    actor=SYSTEM,
+                )
+        else:
+            result = self.labels.buy(call)
+
+            def decide(o: Order, now: datetime) -> Change:
+                return labels.record_purchase(
+                    o, call.fulfillment_id, call.label_id, result, now=now, actor=SYSTEM
+                )
+
+        self._retrying(lambda: self._execute(order.id, SYSTEM, "record_label", decide))
 
     def _retrying(self, command: Callable[[], T], attempts: int = 3) -> T:
         """Run a command that re-decides on fresh state, again after a concurrent write."""

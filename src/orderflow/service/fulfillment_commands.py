@@ -6,10 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from orderflow.domain import fulfilling, holds, routing
+from orderflow.domain import fulfilling, holds, labels, routing
 from orderflow.domain.actor import Actor
 from orderflow.domain.customer import Address
-from orderflow.domain.fulfillment import HoldReason, LineQuantity, Location, ShipmentEvent, Tracking
+from orderflow.domain.fulfillment import (
+    HoldReason,
+    LineQuantity,
+    Location,
+    Parcel,
+    ShipmentEvent,
+    Tracking,
+)
 from orderflow.domain.order import Order
 from orderflow.service.commands import Commands
 
@@ -249,4 +256,40 @@ class FulfillmentCommands(Commands):
             actor,
             "merge_fulfillment_orders",
             lambda order, now: routing.merge(order, chosen, now=now, actor=actor),
+        )
+
+    def buy_label(
+        self,
+        order_id: str,
+        fulfillment_id: str,
+        *,
+        carrier: str,
+        service_level: str,
+        parcel: Parcel,
+        actor: Actor,
+    ) -> Order:
+        """Buy a shipping label for a fulfillment through the label provider (after the save)."""
+        return self._execute(
+            order_id,
+            actor,
+            "buy_label",
+            lambda order, now: labels.buy(
+                order,
+                fulfillment_id,
+                carrier=carrier,
+                service_level=service_level,
+                parcel=parcel,
+                new_id=self.ids.new_id,
+                now=now,
+                actor=actor,
+            ),
+        )
+
+    def void_label(self, order_id: str, fulfillment_id: str, *, actor: Actor) -> Order:
+        """Void a fulfillment's label; its tracking is cleared once the provider voided it."""
+        return self._execute(
+            order_id,
+            actor,
+            "void_label",
+            lambda order, now: labels.void(order, fulfillment_id, now=now, actor=actor),
         )

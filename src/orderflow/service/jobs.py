@@ -10,6 +10,7 @@ from orderflow.domain.events import (
     CancellationRequested,
     FulfillmentCancelled,
     FulfillmentRequested,
+    LabelRequested,
     OrderEvent,
     PaymentRequested,
 )
@@ -20,6 +21,7 @@ from orderflow.domain.payments import GatewayResult
 from orderflow.domain.transaction import TransactionKind
 from orderflow.ports.fulfillment_service import ServiceCall
 from orderflow.ports.inventory import RestockRequest
+from orderflow.ports.labels import LabelPurchase, LabelVoid
 from orderflow.ports.messaging import PublishedEvent
 from orderflow.ports.outbox import OutboxItem
 from orderflow.ports.payments import PaymentGateway, PaymentRequest
@@ -29,6 +31,7 @@ PAYMENT = "payment"
 EVENT = "event"
 RESTOCK = "restock"
 SERVICE = "fulfillment_service"
+LABEL = "label"
 
 
 def outbox_items(
@@ -39,6 +42,24 @@ def outbox_items(
     for the host. Keys are stable across retries."""
     items = []
     for index, event in enumerate(events):
+        if isinstance(event, LabelRequested):
+            action = "void" if event.void else "buy"
+            payload = json.dumps(
+                {
+                    "fulfillment_id": event.fulfillment_id,
+                    "label_id": event.label_id,
+                    "void": event.void,
+                }
+            )
+            items.append(
+                OutboxItem(
+                    key=f"label-{event.label_id}-{action}",
+                    order_id=order.id,
+                    topic=LABEL,
+                    payload=payload,
+                    created_at=now,
+                )
+            )
         if isinstance(event, (FulfillmentRequested, CancellationRequested)):
             kind = "fulfil" if isinstance(event, FulfillmentRequested) else "cancel"
             payload = json.dumps(
@@ -159,6 +180,38 @@ def service_call(order: Order, item: OutboxItem) -> ServiceCall | None:
         lines=lines,
         idempotency_key=item.key,
         message=data["message"],
+    )
+
+
+def label_call(order: Order, item: OutboxItem) -> LabelPurchase | LabelVoid | None:
+    """The provider call an item stands for, or ``None`` when its label moved on since."""
+    data = json.loads(item.payload)
+    fulfillment = order.fulfillment(data["fulfillment_id"])
+    label = fulfillment.label
+    expected = "void_requested" if data["void"] else "pending"
+    if label is None or label.id != data["label_id"] or label.status != expected:
+        return None
+    if data["void"]:
+        return LabelVoid(
+            order_id=order.id,
+            fulfillment_id=fulfillment.id,
+            label_id=label.id,
+            carrier=label.carrier,
+            tracking_number=label.tracking_number,
+            idempotency_key=item.key,
+        )
+    fo = order.fulfillment_order(fulfillment.fulfillment_order_id)
+    return LabelPurchase(
+        order_id=order.id,
+        fulfillment_id=fulfillment.id,
+        label_id=label.id,
+        carrier=label.carrier,
+        service_level=label.service_level,
+        parcel=label.parcel,
+        ship_from=fo.location,
+        ship_to=fo.destination,
+        lines=fulfillment.lines,
+        idempotency_key=item.key,
     )
 
 

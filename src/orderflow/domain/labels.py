@@ -1,0 +1,232 @@
+"""Shipping labels: bought and voided through the label provider port, via the outbox.
+
+Buying records a pending label (an intent); the provider's answer, recorded afterwards,
+sets the tracking and a ``label_purchased`` carrier event. Voiding clears them again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import cast
+
+import attrs
+from attrs import validators as v
+
+from orderflow.domain._fields import BOOL, OPTIONAL_TEXT
+from orderflow.domain.actor import Actor
+from orderflow.domain.events import (
+    LabelEvent,
+    LabelFailed,
+    LabelPurchased,
+    LabelRequested,
+    LabelVoided,
+)
+from orderflow.domain.fulfillment import (
+    Fulfillment,
+    Label,
+    Parcel,
+    ShipmentEvent,
+    ShipmentStatus,
+    Tracking,
+)
+from orderflow.domain.holds import require_workable
+from orderflow.domain.machines import LABEL_TABLE, LabelStatus
+from orderflow.domain.order import Change, Order
+from orderflow.domain.payments import NewId
+from orderflow.errors import InvalidTransition
+
+LABEL_EVENTS = (ShipmentStatus.LABEL_PURCHASED, ShipmentStatus.LABEL_PRINTED)
+
+
+@attrs.frozen(kw_only=True)
+class LabelResult:
+    """The provider's answer to a purchase: the label, or why not."""
+
+    succeeded: bool = attrs.field(validator=BOOL)
+    tracking_number: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+    tracking_url: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+    document: bytes | None = attrs.field(default=None, validator=v.optional(v.instance_of(bytes)))
+    media_type: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+    error: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+
+
+def _fulfillment(order: Order, fulfillment_id: str) -> Fulfillment:
+    fulfillment = order.fulfillment(fulfillment_id)
+    if not fulfillment.active:
+        raise InvalidTransition(f"{order}: fulfillment {fulfillment.id} is cancelled")
+    return fulfillment
+
+
+def _current(order: Order, fulfillment_id: str, label_id: str) -> tuple[Fulfillment, Label]:
+    fulfillment = _fulfillment(order, fulfillment_id)
+    label = fulfillment.label
+    if label is None or label.id != label_id:
+        raise InvalidTransition(
+            f"{order}: label {label_id!r} is not the current label of fulfillment {fulfillment.id}"
+        )
+    return fulfillment, label
+
+
+def _moved(order: Order, label: Label, event: str, **facts: object) -> Label:
+    status = LABEL_TABLE.step(label.status, event, subject=f"{order} label {label.id}")
+    return attrs.evolve(label, status=cast(LabelStatus, status), **facts)  # type: ignore[arg-type]
+
+
+def _event(
+    kind: type[LabelEvent],
+    order: Order,
+    f: Fulfillment,
+    label: Label,
+    now: datetime,
+    actor: Actor,
+    **facts: object,
+) -> LabelEvent:
+    return kind(
+        order_id=order.id,
+        at=now,
+        actor=actor,
+        fulfillment_order_id=f.fulfillment_order_id,
+        fulfillment_id=f.id,
+        label_id=label.id,
+        carrier=label.carrier,
+        **facts,
+    )
+
+
+def buy(
+    order: Order,
+    fulfillment_id: str,
+    *,
+    carrier: str,
+    service_level: str,
+    parcel: Parcel,
+    new_id: NewId,
+    now: datetime,
+    actor: Actor,
+) -> Change:
+    """Decide to buy a label for a fulfillment (a failed or voided one may be replaced)."""
+    if not isinstance(parcel, Parcel):
+        raise TypeError(f"'parcel' must be a Parcel, got {type(parcel).__name__}")
+    require_workable(order, "buy a label")
+    fulfillment = _fulfillment(order, fulfillment_id)
+    if fulfillment.label is not None and fulfillment.label.status not in ("failed", "voided"):
+        raise InvalidTransition(
+            f"{order}: fulfillment {fulfillment.id} already has a label ({fulfillment.label.status})"
+        )
+    label = Label(
+        id=new_id(), carrier=carrier, service_level=service_level, parcel=parcel, requested_at=now
+    )
+    order = order.with_fulfillment(attrs.evolve(fulfillment, label=label))
+    return Change(order, (_event(LabelRequested, order, fulfillment, label, now, actor),))
+
+
+def record_purchase(
+    order: Order,
+    fulfillment_id: str,
+    label_id: str,
+    result: LabelResult,
+    *,
+    now: datetime,
+    actor: Actor,
+) -> Change:
+    """The provider's answer: the label's tracking joins the fulfillment's, with a
+    ``label_purchased`` carrier event."""
+    fulfillment, label = _current(order, fulfillment_id, label_id)
+    if not result.succeeded or not result.tracking_number:
+        failed = _moved(order, label, "fail", error=result.error or "no tracking number returned")
+        order = order.with_fulfillment(attrs.evolve(fulfillment, label=failed))
+        return Change(
+            order,
+            (_event(LabelFailed, order, fulfillment, failed, now, actor, error=failed.error),),
+        )
+    bought = _moved(
+        order,
+        label,
+        "purchase",
+        tracking_number=result.tracking_number,
+        tracking_url=result.tracking_url,
+        document=result.document,
+        media_type=result.media_type,
+    )
+    tracking = fulfillment.tracking or Tracking(company=label.carrier)
+    tracking = attrs.evolve(
+        tracking,
+        numbers=(*tracking.numbers, result.tracking_number),
+        urls=(*tracking.urls, result.tracking_url) if result.tracking_url else tracking.urls,
+    )
+    purchased = ShipmentEvent(status=ShipmentStatus.LABEL_PURCHASED, at=now)
+    fulfillment = attrs.evolve(
+        fulfillment, label=bought, tracking=tracking, events=(*fulfillment.events, purchased)
+    )
+    order = order.with_fulfillment(fulfillment)
+    return Change(
+        order,
+        (
+            _event(
+                LabelPurchased,
+                order,
+                fulfillment,
+                bought,
+                now,
+                actor,
+                tracking_number=result.tracking_number,
+            ),
+        ),
+    )
+
+
+def void(order: Order, fulfillment_id: str, *, now: datetime, actor: Actor) -> Change:
+    """Decide to void the fulfillment's purchased label."""
+    fulfillment = _fulfillment(order, fulfillment_id)
+    if fulfillment.label is None:
+        raise InvalidTransition(f"{order}: fulfillment {fulfillment.id} has no label to void")
+    label = _moved(order, fulfillment.label, "request_void")
+    order = order.with_fulfillment(attrs.evolve(fulfillment, label=label))
+    return Change(
+        order, (_event(LabelRequested, order, fulfillment, label, now, actor, void=True),)
+    )
+
+
+def record_void(
+    order: Order,
+    fulfillment_id: str,
+    label_id: str,
+    *,
+    voided: bool,
+    error: str | None = None,
+    now: datetime,
+    actor: Actor,
+) -> Change:
+    """The provider voided the label (its tracking and label events are cleared), or refused."""
+    fulfillment, label = _current(order, fulfillment_id, label_id)
+    if not voided:
+        kept = _moved(order, label, "keep")
+        order = order.with_fulfillment(attrs.evolve(fulfillment, label=kept))
+        return Change(
+            order,
+            (
+                _event(
+                    LabelFailed,
+                    order,
+                    fulfillment,
+                    kept,
+                    now,
+                    actor,
+                    error=error or "refused",
+                    void=True,
+                ),
+            ),
+        )
+    gone = _moved(order, label, "void")
+    tracking = fulfillment.tracking
+    if tracking is not None:
+        tracking = attrs.evolve(
+            tracking,
+            numbers=tuple(n for n in tracking.numbers if n != label.tracking_number),
+            urls=tuple(u for u in tracking.urls if u != label.tracking_url),
+        )
+        tracking = tracking if tracking.numbers or tracking.urls else None
+    events = tuple(e for e in fulfillment.events if e.status not in LABEL_EVENTS)
+    fulfillment = attrs.evolve(fulfillment, label=gone, tracking=tracking, events=events)
+    order = order.with_fulfillment(fulfillment)
+    return Change(order, (_event(LabelVoided, order, fulfillment, gone, now, actor),))
