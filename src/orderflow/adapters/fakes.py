@@ -175,16 +175,25 @@ class RecordingFulfillmentService:
 
 class FakeLabelProvider:
     """Deterministic labels: tracking ``FAKE0001``... and a tiny PDF-looking document, one
-    label per idempotency key (a retried purchase buys nothing more)."""
+    label per idempotency key (a retried purchase buys nothing more). ``fail_next(n, how)``
+    rehearses trouble: ``"before"`` raises before buying, ``"after"`` buys then raises (the
+    answer was lost)."""
 
     def __init__(self) -> None:
         self.purchases: list[LabelPurchase] = []
         self.voided: list[str] = []
         self._results: dict[str, LabelResult] = {}
         self._numbers = count(1)
+        self._script: deque[Literal["before", "after"]] = deque()
         self.refuse_voids = False
 
+    def fail_next(self, times: int = 1, how: Literal["before", "after"] = "before") -> None:
+        self._script.extend([how] * times)
+
     def buy(self, purchase: LabelPurchase) -> LabelResult:
+        how = self._script.popleft() if self._script else None
+        if how == "before":
+            raise ConnectionError(f"label provider unreachable ({purchase.idempotency_key})")
         if purchase.idempotency_key not in self._results:
             self.purchases.append(purchase)
             number = f"FAKE{next(self._numbers):04d}"
@@ -195,6 +204,8 @@ class FakeLabelProvider:
                 document=f"%PDF-1.4 label {number} {purchase.carrier}".encode(),
                 media_type="application/pdf",
             )
+        if how == "after":
+            raise ConnectionError(f"connection reset after buying ({purchase.idempotency_key})")
         return self._results[purchase.idempotency_key]
 
     def void(self, request: LabelVoid) -> bool:
