@@ -123,3 +123,17 @@ def test_the_demo_takes_a_mixed_order_from_checkout_to_the_archive() -> None:
     assert "Fulfillment order id-1-fo3 is open for fulfilling." in story
     assert story.rstrip().endswith("system orderflow           Order archived.")
     assert "#1001  paid / fulfilled / archived" in story
+
+
+def test_the_demo_ships_one_order_through_a_fulfillment_service_and_one_with_a_label() -> None:
+    _, output = _run("demo")
+    story = output.split("== Paid, so automation asked shipfast", 1)[1]
+
+    assert (
+        "system orderflow           Fulfillment of 2 items requested from shipfast (id-1-fo1)."
+        in story
+    )
+    # The service's acceptance was delivered twice: one timeline entry.
+    assert story.count("shipfast accepted the fulfillment request for id-1-fo1.") == 1
+    assert "found by tracking XY123: #1001, fulfilled, shipment delivered" in story
+    assert "#1002: shipped by the merchant with a La Poste label, tracking FAKE0001" in story

@@ -15,6 +15,7 @@ from orderflow.domain.fulfillment import (
     HoldReason,
     LineQuantity,
     Location,
+    Parcel,
     ShipmentEvent,
     ShipmentStatus,
     Tracking,
@@ -31,7 +32,17 @@ from orderflow.domain.policies import (
     FulfillmentPolicy,
     Policies,
 )
-from orderflow.testing import GATEWAY, STAFF, authorization, make_draft, make_flow, make_line
+from orderflow.testing import (
+    GATEWAY,
+    STAFF,
+    FakeLabelProvider,
+    RecordingFulfillmentService,
+    authorization,
+    make_draft,
+    make_flow,
+    make_line,
+    sale,
+)
 
 CARRIER = Actor.app("carrier", "La Poste")
 
@@ -208,6 +219,72 @@ def fulfillment_demo(out: TextIO) -> None:
     write_timeline(flow.get(order.id), out)
 
 
+def service_demo(out: TextIO) -> None:
+    """An order shipped by a third-party fulfillment service, and a label bought for another."""
+    service, labels = RecordingFulfillmentService(), FakeLabelProvider()
+    policies = Policies(fulfillment=FulfillmentPolicy(FulfillmentMode.AUTOMATIC))
+    harness = make_flow(policies=policies, fulfillment_service=service, labels=labels)
+    flow, clock = harness.flow, harness.clock
+    warehouse = Location("wh-lyon", "ShipFast Lyon", fulfillment_service="shipfast")
+    shipfast = Actor.app("shipfast", "ShipFast")
+
+    order = flow.place(make_draft(location=warehouse), actor=GATEWAY)
+    flow.record_payment(
+        order.id, sale(order.total, "ch_88"), idempotency_key="evt_88", actor=GATEWAY
+    )
+    flow.dispatch()
+    (call,) = service.calls
+    out.write(
+        f"\n== Paid, so automation asked {call.service} to fulfil {call.fulfillment_order_id}"
+        f" ({fulfillment_status(flow.get(order.id))}); nothing is marked fulfilled by orderflow\n"
+    )
+    flow.accept_fulfillment_request(
+        order.id, call.request_id, idempotency_key="sf-1", actor=shipfast
+    )
+    flow.accept_fulfillment_request(
+        order.id, call.request_id, idempotency_key="sf-1", actor=shipfast
+    )  # redelivered
+    tracking = Tracking(company="Chronopost", numbers=("XY123",))
+    order = flow.record_service_fulfillment(
+        order.id, call.request_id, idempotency_key="sf-2", tracking=tracking, actor=shipfast
+    )
+    shipment = order.fulfillments[-1].id
+    clock.advance(days=1)
+    flow.record_shipment_event(
+        order.id,
+        shipment,
+        ShipmentEvent(status=ShipmentStatus.DELIVERED, at=clock.now()),
+        idempotency_key="carrier-xy",
+        actor=CARRIER,
+    )
+    order = flow.find("tracking_number", "XY123")
+    out.write(
+        f"   found by tracking XY123: {order.name}, {fulfillment_status(order)}, shipment "
+        f"{shipment_status(order.fulfillment(shipment))}\n"
+    )
+    write_timeline(order, out)
+
+    own = flow.place(make_draft(), actor=STAFF)
+    own = flow.fulfill(own.id, own.fulfillment_orders[0].id, actor=STAFF)
+    parcel = Parcel(weight_grams=1200, length_cm=30, width_cm=20, height_cm=12)
+    flow.buy_label(
+        own.id,
+        own.fulfillments[0].id,
+        carrier="La Poste",
+        service_level="Colissimo",
+        parcel=parcel,
+        actor=STAFF,
+    )
+    flow.dispatch()
+    label = flow.get(own.id).fulfillments[0].label
+    if label is None or label.document is None:
+        raise RuntimeError("the fake label provider always answers: the demo is broken")
+    out.write(
+        f"\n== {own.name}: shipped by the merchant with a {label.carrier} label, tracking "
+        f"{label.tracking_number}, {len(label.document)} bytes of {label.media_type}\n"
+    )
+
+
 def write_timeline(order: Order, out: TextIO) -> None:
     out.write(f"\nTimeline of {order.name}\n")
     for entry in order.timeline:
@@ -232,6 +309,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     if args.command == "demo":
         demo(out)
         fulfillment_demo(out)
+        service_demo(out)
     else:
         diagram(out)
     return 0
