@@ -83,7 +83,7 @@ def fulfill(
             if fo.with_service
             else f"{order}: fulfillment order {fo.id} has no request with a fulfillment service"
         )
-    if by_service and fo.request_status == "submitted":
+    if by_service and (fo.request is None or fo.request.accepted_at is None):
         raise InvalidTransition(
             f"{order}: the service has not accepted the request for fulfillment order {fo.id}"
         )

@@ -141,6 +141,8 @@ class ServiceRequest:
     service: str = attrs.field(validator=TEXT)
     status: RequestStatus = attrs.field(default="submitted", validator=_request_status)
     submitted_at: datetime = attrs.field(validator=AWARE)
+    accepted_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
+    """When the service took the work on (accepted, or refused to cancel)."""
     reason: RejectionReason | None = attrs.field(
         default=None, validator=v.optional(v.instance_of(RejectionReason))
     )

@@ -90,8 +90,10 @@ def split(
     if not kept:
         return Change(order), fo
     # Numbered after the order's others, like placing numbers them; earlier holds stay
-    # with the lines they held.
-    new = attrs.evolve(fo, id=f"{order.id}-fo{len(order.fulfillment_orders) + 1}", lines=lines)
+    # with the lines they held; a service request stays with the order it was made for.
+    new = attrs.evolve(
+        fo, id=f"{order.id}-fo{len(order.fulfillment_orders) + 1}", lines=lines, request=None
+    )
     left = attrs.evolve(fo, lines=tuple(kept))
     order = order.with_fulfillment_order(new)
     if left.status == "open" and not remaining(order.with_fulfillment_order(left), left):

@@ -84,11 +84,8 @@ def submit(
     )
     change = Change(order)
     if rest:
-        change, unsubmitted = split(order, fo, rest, now=now, actor=actor)
-        change = Change(
-            change.order.with_fulfillment_order(attrs.evolve(unsubmitted, request=None)),
-            change.events,
-        )
+        change, _ = split(order, fo, rest, now=now, actor=actor)
+
     request = ServiceRequest(id=new_id(), service=service, submitted_at=now, message=message)
     submitted = attrs.evolve(change.order.fulfillment_order(fo.id), request=request)
     event = FulfillmentRequested(
@@ -239,6 +236,9 @@ def _answer(
         status=cast(RequestStatus, status),
         message=message,
         reason=reason if reason is not None else request.reason,
+        accepted_at=now
+        if move in ("accept", "reject_cancellation") and request.accepted_at is None
+        else request.accepted_at,
     )
     facts = {"reason": reason} if reason is not None else {}
     event = kind(
