@@ -35,89 +35,65 @@ LABEL = "label"
 
 
 def outbox_items(
-    order: Order, events: Sequence[OrderEvent], now: datetime, *, publish: bool, restock: bool
+    order: Order,
+    events: Sequence[OrderEvent],
+    now: datetime,
+    *,
+    publish: bool,
+    restock: bool,
 ) -> tuple[OutboxItem, ...]:
-    """The outside work ``events`` call for: a gateway request per payment intent, a restock
-    per cancelled fulfillment (with an inventory port) and, with a publisher, each event
-    for the host. Keys are stable across retries."""
+    """The outside work ``events`` call for: a gateway request per payment intent, a label
+    purchase or void, a call to a fulfillment service, a restock per cancelled fulfillment
+    (with an inventory port) and, with a publisher, each event for the host. Keys are
+    stable across retries: they are the outside calls' idempotency keys."""
     items = []
+
+    def queue(key: str, topic: str, payload: object) -> None:
+        items.append(
+            OutboxItem(
+                key=key, order_id=order.id, topic=topic, payload=json.dumps(payload), created_at=now
+            )
+        )
+
     for index, event in enumerate(events):
+        if isinstance(event, PaymentRequested):
+            tx = order.transaction(event.transaction_id)
+            queue(tx.idempotency_key, PAYMENT, {"transaction_id": tx.id})
         if isinstance(event, LabelRequested):
             action = "void" if event.void else "buy"
-            payload = json.dumps(
+            queue(
+                f"label-{event.label_id}-{action}",
+                LABEL,
                 {
                     "fulfillment_id": event.fulfillment_id,
                     "label_id": event.label_id,
                     "void": event.void,
-                }
-            )
-            items.append(
-                OutboxItem(
-                    key=f"label-{event.label_id}-{action}",
-                    order_id=order.id,
-                    topic=LABEL,
-                    payload=payload,
-                    created_at=now,
-                )
+                },
             )
         if isinstance(event, (FulfillmentRequested, CancellationRequested)):
             kind = "fulfil" if isinstance(event, FulfillmentRequested) else "cancel"
-            payload = json.dumps(
+            queue(
+                f"{kind}-{event.request_id}-{order.version}",
+                SERVICE,
                 {
                     "kind": kind,
                     "fulfillment_order_id": event.fulfillment_order_id,
                     "request_id": event.request_id,
                     "message": event.message,
-                }
-            )
-            items.append(
-                OutboxItem(
-                    key=f"{kind}-{event.request_id}-{order.version}",
-                    order_id=order.id,
-                    topic=SERVICE,
-                    payload=payload,
-                    created_at=now,
-                )
+                },
             )
         if restock and isinstance(event, FulfillmentCancelled) and event.restock:
             fo = order.fulfillment_order(event.fulfillment_order_id)
-            payload = json.dumps(
+            queue(
+                f"restock-{event.fulfillment_id}",
+                RESTOCK,
                 {
                     "location_id": fo.location.id,
                     "lines": [[q.line_item_id, q.quantity] for q in event.lines],
-                }
-            )
-            items.append(
-                OutboxItem(
-                    key=f"restock-{event.fulfillment_id}",
-                    order_id=order.id,
-                    topic=RESTOCK,
-                    payload=payload,
-                    created_at=now,
-                )
-            )
-        if isinstance(event, PaymentRequested):
-            tx = order.transaction(event.transaction_id)
-            payload = json.dumps({"transaction_id": tx.id})
-            items.append(
-                OutboxItem(
-                    key=tx.idempotency_key,
-                    order_id=order.id,
-                    topic=PAYMENT,
-                    payload=payload,
-                    created_at=now,
-                )
+                },
             )
         if publish:
-            items.append(
-                OutboxItem(
-                    key=f"event-{order.id}-{order.version}-{index}",
-                    order_id=order.id,
-                    topic=EVENT,
-                    payload=json.dumps(event_to_dict(event)),
-                    created_at=now,
-                )
-            )
+            queue(f"event-{order.id}-{order.version}-{index}", EVENT, event_to_dict(event))
     return tuple(items)
 
 
