@@ -292,7 +292,7 @@ def cancel_fulfillment_orders(order: Order, *, now: datetime, actor: Actor) -> C
         )
     change = Change(order)
     for fo in order.fulfillment_orders:
-        if fo.status != "cancelled":
+        if fo.status not in ("cancelled", "closed"):  # closed here: emptied by a merge
             cancelled = change.order.with_fulfillment_order(_moved(order, fo, "cancel"))
             event = FulfillmentOrderCancelled(
                 order_id=order.id, at=now, actor=actor, fulfillment_order_id=fo.id

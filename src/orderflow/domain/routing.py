@@ -30,6 +30,10 @@ def _movable(order: Order, fo: FulfillmentOrder, what: str) -> None:
         raise InvalidTransition(
             f"{order}: cannot {what} fulfillment order {fo.id} while {fo.status}"
         )
+    if fo.ready_for_pickup_at is not None:
+        raise InvalidTransition(
+            f"{order}: cannot {what} fulfillment order {fo.id}: it is ready for pickup"
+        )
     if any(f.fulfillment_order_id == fo.id and f.active for f in order.fulfillments):
         raise InvalidTransition(
             f"{order}: cannot {what} fulfillment order {fo.id}: it has fulfillments"
@@ -97,6 +101,8 @@ def merge(
     """Join fulfillment orders that go the same way: same location, delivery method and
     destination, open, without holds, fulfillments or a service request. The first keeps
     its id and takes the others' lines; the others close, empty."""
+    if isinstance(fulfillment_order_ids, str):
+        raise TypeError("merge() takes several fulfillment order ids, not one str")
     fos = [order.fulfillment_order(i) for i in dict.fromkeys(fulfillment_order_ids)]
     if len(fos) < 2:
         raise InvalidTransition(f"{order}: merging needs at least two distinct fulfillment orders")
