@@ -6,7 +6,8 @@ the balance formula, the financial status precedence, the allowed lifecycle move
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
 from decimal import Decimal
 
 from hypothesis import HealthCheck, settings
@@ -20,6 +21,7 @@ from hypothesis.stateful import (
 )
 
 from orderflow import (
+    Actor,
     CancelReason,
     Money,
     Order,
@@ -31,6 +33,8 @@ from orderflow import (
 from orderflow.domain.fulfillment import (
     HoldReason,
     LineQuantity,
+    Location,
+    RejectionReason,
     ShipmentEvent,
     ShipmentStatus,
     Tracking,
@@ -49,6 +53,7 @@ from orderflow.serialization import dumps, loads
 from orderflow.testing import (
     GATEWAY,
     STAFF,
+    RecordingFulfillmentService,
     authorization,
     make_address,
     make_draft,
@@ -146,16 +151,34 @@ def oracle_fulfillment_status(order: Order) -> str:
         return "fulfilled"
     if fulfilled:
         return "partially_fulfilled"
+    if any(fo.request is not None and fo.request.status == "rejected" for fo in live):
+        return "request_declined"
     waiting = [
         fo
         for fo in live
         if any(done.get((fo.id, q.line_item_id), 0) < q.quantity for q in fo.lines)
     ]
+    busy = ("submitted", "accepted", "cancellation_requested", "cancellation_rejected")
+    if any(fo.request is not None and fo.request.status in busy for fo in waiting):
+        return "in_progress"
     if all(fo.holds for fo in waiting):
         return "on_hold"
     if all(fo.status == "scheduled" for fo in waiting):
         return "scheduled"
     return "unfulfilled"
+
+
+WAREHOUSE = Location("wh", "Warehouse", fulfillment_service="shipfast")
+PARIS = Location("paris", "Paris shop")
+SHIPFAST = Actor.app("shipfast")
+
+KINDS: dict[str, Callable[[date], dict[str, object]]] = {
+    "plain": lambda today: {},
+    "digital": lambda today: {"requires_shipping": False, "gift_card": True},
+    "pre_order": lambda today: {"pre_order": today + timedelta(days=3)},
+    "review": lambda today: {"requires_manual_review": True},
+    "3pl": lambda today: {"location": WAREHOUSE},
+}
 
 
 class OrderLives(RuleBasedStateMachine):
@@ -176,7 +199,9 @@ class OrderLives(RuleBasedStateMachine):
         self, capture: CaptureMode, fulfillment: FulfillmentMode, archive: ArchivePolicy
     ) -> None:
         self.policies = Policies(CapturePolicy(capture), FulfillmentPolicy(fulfillment), archive)
-        self.harness = make_flow(policies=self.policies)
+        self.harness = make_flow(
+            policies=self.policies, fulfillment_service=RecordingFulfillmentService()
+        )
         self.flow = self.harness.flow
         self.seen: dict[str, Order] = {}
         self.sent: list[tuple[str, str, PaymentReport]] = []
@@ -202,10 +227,18 @@ class OrderLives(RuleBasedStateMachine):
             assert self.flow.get(order_id) == before
             assert len(self.harness.repository.deliveries(order_id)) == outbox_before
 
-    @rule(target=orders, lines=st.integers(1, 3), price=st.integers(0, 9_999))
-    def place(self, lines: int, price: int) -> str:
+    @rule(
+        target=orders,
+        lines=st.integers(1, 3),
+        price=st.integers(0, 9_999),
+        kinds=st.lists(st.sampled_from(sorted(KINDS)), min_size=3, max_size=3),
+    )
+    def place(self, lines: int, price: int, kinds: list[str]) -> str:
+        """An order of plain, digital, pre-order, reviewed and 3PL-shipped lines."""
+        today = self.harness.clock.now().date()
         items = tuple(
-            make_line(f"line-{i}", str(Decimal(price + i) / 100), i + 1) for i in range(lines)
+            make_line(f"line-{i}", str(Decimal(price + i) / 100), i + 1, **KINDS[kinds[i]](today))
+            for i in range(lines)
         )
         order = self.flow.place(make_draft(*items), actor=GATEWAY)
         assert order.version == 1
@@ -431,6 +464,99 @@ class OrderLives(RuleBasedStateMachine):
                 order_id, lambda: self.flow.update_tracking(order_id, target, tracking, actor=STAFF)
             )
 
+    @rule(target=orders, some=st.booleans())
+    def place_for_the_service(self, some: bool) -> str:
+        """An order shipped by the 3PL, requested from it at once (all of it, or one unit)."""
+        order = self.flow.place(
+            make_draft(make_line("line-0", "20.00", 2), location=WAREHOUSE), actor=GATEWAY
+        )
+        lines = [LineQuantity("line-0", 1)] if some else None
+        order = self.flow.request_fulfillment(
+            order.id, order.fulfillment_orders[0].id, lines, actor=STAFF
+        )
+        assert order.fulfillment_orders[0].request_status == "submitted"
+        self.seen[order.id] = order
+        return order.id
+
+    @rule(order_id=orders, index=st.integers(0, 9), some=st.booleans())
+    def request_from_the_service(self, order_id: str, index: int, some: bool) -> None:
+        fo_id = self._fulfillment_order(order_id, index)
+        if fo_id is None:
+            return
+        fo = self.flow.get(order_id).fulfillment_order(fo_id)
+        lines = [LineQuantity(fo.lines[0].line_item_id, 1)] if some and fo.lines else None
+        self._attempt(
+            order_id, lambda: self.flow.request_fulfillment(order_id, fo_id, lines, actor=STAFF)
+        )
+
+    @rule(
+        order_id=orders,
+        index=st.integers(0, 9),
+        answer=st.sampled_from(
+            ["accept", "reject", "ask_cancel", "accept_cancel", "reject_cancel", "close", "ship"]
+        ),
+    )
+    def the_service_answers(self, order_id: str, index: int, answer: str) -> None:
+        requested = [
+            fo for fo in self.flow.get(order_id).fulfillment_orders if fo.request is not None
+        ]
+        if not requested:
+            return
+        fo = requested[index % len(requested)]
+        fo_id, request = fo.id, fo.request
+        assert request is not None
+        self.keys += 1
+        key, rid, flow = f"service-{self.keys}", request.id, self.flow
+        commands: dict[str, Callable[[], object]] = {
+            "accept": lambda: flow.accept_fulfillment_request(
+                order_id, rid, idempotency_key=key, actor=SHIPFAST
+            ),
+            "reject": lambda: flow.reject_fulfillment_request(
+                order_id, rid, RejectionReason.OTHER, idempotency_key=key, actor=SHIPFAST
+            ),
+            "ask_cancel": lambda: flow.request_fulfillment_cancellation(
+                order_id, fo_id, actor=STAFF
+            ),
+            "accept_cancel": lambda: flow.accept_fulfillment_cancellation(
+                order_id, rid, idempotency_key=key, actor=SHIPFAST
+            ),
+            "reject_cancel": lambda: flow.reject_fulfillment_cancellation(
+                order_id, rid, idempotency_key=key, actor=SHIPFAST
+            ),
+            "close": lambda: flow.close_fulfillment_request(
+                order_id, rid, idempotency_key=key, actor=SHIPFAST
+            ),
+            "ship": lambda: flow.record_service_fulfillment(
+                order_id, rid, idempotency_key=key, actor=SHIPFAST
+            ),
+        }
+        self._attempt(order_id, commands[answer])
+
+    @rule(
+        order_id=orders,
+        first=st.integers(0, 9),
+        second=st.integers(0, 9),
+        how=st.sampled_from(["move", "split", "merge"]),
+    )
+    def reroute(self, order_id: str, first: int, second: int, how: str) -> None:
+        a, b = self._fulfillment_order(order_id, first), self._fulfillment_order(order_id, second)
+        if a is None or b is None:
+            return
+        fo = self.flow.get(order_id).fulfillment_order(a)
+        if how == "move":
+            self._attempt(
+                order_id, lambda: self.flow.move_fulfillment_order(order_id, a, PARIS, actor=STAFF)
+            )
+        elif how == "split" and fo.lines:
+            line = [LineQuantity(fo.lines[0].line_item_id, 1)]
+            self._attempt(
+                order_id, lambda: self.flow.split_fulfillment_order(order_id, a, line, actor=STAFF)
+            )
+        elif how == "merge":
+            self._attempt(
+                order_id, lambda: self.flow.merge_fulfillment_orders(order_id, [a, b], actor=STAFF)
+            )
+
     @invariant()
     def every_order_obeys_the_rules(self) -> None:
         if not hasattr(self, "flow"):
@@ -495,7 +621,7 @@ class OrderLives(RuleBasedStateMachine):
 
 
 OrderLives.TestCase.settings = settings(
-    max_examples=60,
+    max_examples=150,
     stateful_step_count=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
