@@ -16,6 +16,7 @@ from orderflow.domain.fulfillment import (
     HoldReason,
     LineQuantity,
     Location,
+    Parcel,
     RejectionReason,
     ShipmentEvent,
     ShipmentStatus,
@@ -27,6 +28,7 @@ from orderflow.domain.fulfillment_status import (
     fulfillment_status,
     shipment_status,
 )
+from orderflow.domain.labels import LabelResult
 from orderflow.domain.lines import Discount, LineItem, ShippingLine, TaxLine
 from orderflow.domain.money import Money
 from orderflow.domain.order import CancelReason, Change, Order
@@ -70,7 +72,17 @@ from orderflow.errors import (
     UnknownCurrency,
     UnknownLineItem,
 )
-from orderflow.ports import InventoryPort, OrderQuery, Page, RestockRequest
+from orderflow.ports import (
+    FulfillmentService,
+    InventoryPort,
+    LabelProvider,
+    LabelPurchase,
+    LabelVoid,
+    OrderQuery,
+    Page,
+    RestockRequest,
+    ServiceCall,
+)
 from orderflow.service import DispatchReport, OrderFlow, RetryPolicy, Settings
 
 __version__ = "0.1.0.dev0"
@@ -103,6 +115,7 @@ __all__ = [
     "FulfillmentOrder",
     "FulfillmentOrderNotFound",
     "FulfillmentPolicy",
+    "FulfillmentService",
     "FulfillmentStatus",
     "GatewayResult",
     "Hold",
@@ -115,6 +128,10 @@ __all__ = [
     "InvalidTimestamp",
     "InvalidTransition",
     "InventoryPort",
+    "LabelProvider",
+    "LabelPurchase",
+    "LabelResult",
+    "LabelVoid",
     "LineItem",
     "LineQuantity",
     "Location",
@@ -129,12 +146,14 @@ __all__ = [
     "OrderflowError",
     "OverFulfillment",
     "Page",
+    "Parcel",
     "PaymentError",
     "PaymentReport",
     "Policies",
     "RejectionReason",
     "RestockRequest",
     "RetryPolicy",
+    "ServiceCall",
     "ServiceRequestNotFound",
     "Settings",
     "ShipmentEvent",

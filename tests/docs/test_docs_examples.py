@@ -68,6 +68,7 @@ def test_the_docs_have_the_expected_pages() -> None:
         "ports",
         "quickstart",
         "reliability",
+        "services",
     ]
     assert {f"{name}.md" for name in expected} <= {page.name for page in PAGES}
 
@@ -103,7 +104,15 @@ def test_every_python_example_asserts_what_it_shows(page: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "page", ["quickstart.md", "concepts.md", "fulfillment.md", "reliability.md", "ports.md"]
+    "page",
+    [
+        "quickstart.md",
+        "concepts.md",
+        "fulfillment.md",
+        "services.md",
+        "reliability.md",
+        "ports.md",
+    ],
 )
 def test_the_guides_have_executable_examples(page: str) -> None:
     assert any(block.language == "python" for block in blocks(DOCS / page)), (
