@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Protocol
 
 from orderflow.domain import fulfilling, service_requests
 from orderflow.domain.actor import Actor
@@ -14,6 +15,12 @@ from orderflow.service.commands import Commands
 
 SOURCE = "fulfillment_service"
 """The key space of the services' callbacks."""
+
+
+class Answer(Protocol):
+    def __call__(
+        self, order: Order, request_id: str, *, message: str | None, now: datetime, actor: Actor
+    ) -> Change: ...
 
 
 class ServiceRequestCommands(Commands):
@@ -67,14 +74,14 @@ class ServiceRequestCommands(Commands):
         actor: Actor,
         message: str | None = None,
     ) -> Order:
-        return self._execute(
-            order_id,
-            actor,
+        return self._answer(
             "accept_fulfillment_request",
-            lambda order, now: service_requests.accept(
-                order, request_id, message=message, now=now, actor=actor
-            ),
-            request=(SOURCE, idempotency_key, ("accept", request_id, message)),
+            service_requests.accept,
+            order_id,
+            request_id,
+            idempotency_key,
+            actor,
+            message,
         )
 
     def reject_fulfillment_request(
@@ -106,14 +113,14 @@ class ServiceRequestCommands(Commands):
         actor: Actor,
         message: str | None = None,
     ) -> Order:
-        return self._execute(
-            order_id,
-            actor,
+        return self._answer(
             "accept_fulfillment_cancellation",
-            lambda order, now: service_requests.accept_cancellation(
-                order, request_id, message=message, now=now, actor=actor
-            ),
-            request=(SOURCE, idempotency_key, ("accept_cancellation", request_id, message)),
+            service_requests.accept_cancellation,
+            order_id,
+            request_id,
+            idempotency_key,
+            actor,
+            message,
         )
 
     def reject_fulfillment_cancellation(
@@ -125,14 +132,14 @@ class ServiceRequestCommands(Commands):
         actor: Actor,
         message: str | None = None,
     ) -> Order:
-        return self._execute(
-            order_id,
-            actor,
+        return self._answer(
             "reject_fulfillment_cancellation",
-            lambda order, now: service_requests.reject_cancellation(
-                order, request_id, message=message, now=now, actor=actor
-            ),
-            request=(SOURCE, idempotency_key, ("reject_cancellation", request_id, message)),
+            service_requests.reject_cancellation,
+            order_id,
+            request_id,
+            idempotency_key,
+            actor,
+            message,
         )
 
     def close_fulfillment_request(
@@ -145,14 +152,14 @@ class ServiceRequestCommands(Commands):
         message: str | None = None,
     ) -> Order:
         """The service gives up: the fulfillment order becomes incomplete, the merchant's again."""
-        return self._execute(
-            order_id,
-            actor,
+        return self._answer(
             "close_fulfillment_request",
-            lambda order, now: service_requests.close(
-                order, request_id, message=message, now=now, actor=actor
-            ),
-            request=(SOURCE, idempotency_key, ("close", request_id, message)),
+            service_requests.close,
+            order_id,
+            request_id,
+            idempotency_key,
+            actor,
+            message,
         )
 
     def record_service_fulfillment(
@@ -187,4 +194,23 @@ class ServiceRequestCommands(Commands):
             "record_service_fulfillment",
             decide,
             request=(SOURCE, idempotency_key, ("fulfil", request_id, chosen, tracking)),
+        )
+
+    def _answer(
+        self,
+        command: str,
+        answer: Answer,
+        order_id: str,
+        request_id: str,
+        idempotency_key: str,
+        actor: Actor,
+        message: str | None,
+    ) -> Order:
+        """One of the service's answers, applied once per idempotency key."""
+        return self._execute(
+            order_id,
+            actor,
+            command,
+            lambda order, now: answer(order, request_id, message=message, now=now, actor=actor),
+            request=(SOURCE, idempotency_key, (command, request_id, message)),
         )
