@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import cast
 
 import attrs
 
@@ -38,17 +37,9 @@ from orderflow.domain.fulfillment import (
 )
 from orderflow.domain.fulfillment_status import fulfillment_status, remaining
 from orderflow.domain.holds import requested, require_workable
-from orderflow.domain.machines import FULFILLMENT_ORDER_TABLE, FulfillmentOrderStatus
 from orderflow.domain.order import Change, Order
 from orderflow.domain.payments import NewId
 from orderflow.errors import AddressLocked, FulfillmentOnHold, InvalidTransition
-
-
-def _moved(order: Order, fo: FulfillmentOrder, event: str) -> FulfillmentOrder:
-    status = FULFILLMENT_ORDER_TABLE.step(
-        fo.status, event, subject=f"{order} fulfillment order {fo.id}"
-    )
-    return attrs.evolve(fo, status=cast(FulfillmentOrderStatus, status))
 
 
 def fulfill(
@@ -98,7 +89,7 @@ def fulfill(
     before = fulfillment_status(order)
     order = order.with_fulfillment(fulfillment)
     if not remaining(order, fo):
-        order = order.with_fulfillment_order(_moved(order, fo, "complete"))
+        order = order.with_fulfillment_order(fo.moved("complete", within=order))
     events: list[OrderEvent] = [
         FulfillmentCreated(
             order_id=order.id,
@@ -132,7 +123,7 @@ def cancel_fulfillment(
     order = order.with_fulfillment(attrs.evolve(fulfillment, cancelled_at=now))
     fo = order.fulfillment_order(fulfillment.fulfillment_order_id)
     if fo.status == "closed":
-        order = order.with_fulfillment_order(_moved(order, fo, "reopen"))
+        order = order.with_fulfillment_order(fo.moved("reopen", within=order))
     event = FulfillmentCancelled(
         order_id=order.id,
         at=now,
@@ -232,7 +223,7 @@ def schedule(
     """Fulfil later: the fulfillment order opens at ``fulfill_at`` (through ``run_due``)."""
     require_workable(order, "schedule fulfillment")
     fo = order.fulfillment_order(fulfillment_order_id)
-    scheduled = attrs.evolve(_moved(order, fo, "schedule"), fulfill_at=fulfill_at)
+    scheduled = attrs.evolve(fo.moved("schedule", within=order), fulfill_at=fulfill_at)
     event = FulfillmentScheduled(
         order_id=order.id, at=now, actor=actor, fulfillment_order_id=fo.id, fulfill_at=fulfill_at
     )
@@ -253,7 +244,7 @@ def open_now(order: Order, fulfillment_order_id: str, *, now: datetime, actor: A
 
 
 def _opened(order: Order, fo: FulfillmentOrder, now: datetime, actor: Actor) -> Change:
-    opened = attrs.evolve(_moved(order, fo, "reopen"), fulfill_at=None)
+    opened = attrs.evolve(fo.moved("reopen", within=order), fulfill_at=None)
     event = FulfillmentOpened(order_id=order.id, at=now, actor=actor, fulfillment_order_id=fo.id)
     return Change(order.with_fulfillment_order(opened), (event,))
 
@@ -293,7 +284,7 @@ def cancel_fulfillment_orders(order: Order, *, now: datetime, actor: Actor) -> C
     change = Change(order)
     for fo in order.fulfillment_orders:
         if fo.status not in ("cancelled", "closed"):  # closed here: emptied by a merge
-            cancelled = change.order.with_fulfillment_order(_moved(order, fo, "cancel"))
+            cancelled = change.order.with_fulfillment_order(fo.moved("cancel", within=order))
             event = FulfillmentOrderCancelled(
                 order_id=order.id, at=now, actor=actor, fulfillment_order_id=fo.id
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import cast
 
 import attrs
 from attrs import validators as v
@@ -124,11 +125,6 @@ class Hold:
     held_at: datetime = attrs.field(validator=AWARE)
 
 
-def _request_status(request: ServiceRequest, _: object, value: str) -> None:
-    if value not in SERVICE_REQUEST_TABLE.states:
-        SERVICE_REQUEST_TABLE.parse(value, subject=f"service request {request.id}")
-
-
 @attrs.frozen(kw_only=True)
 class ServiceRequest:
     """The latest request of a fulfillment order to its fulfillment service.
@@ -139,7 +135,9 @@ class ServiceRequest:
 
     id: str = attrs.field(validator=TEXT)
     service: str = attrs.field(validator=TEXT)
-    status: RequestStatus = attrs.field(default="submitted", validator=_request_status)
+    status: RequestStatus = attrs.field(
+        default="submitted", validator=SERVICE_REQUEST_TABLE.validator("service request")
+    )
     submitted_at: datetime = attrs.field(validator=AWARE)
     accepted_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
     """When the service took the work on (accepted, or refused to cancel)."""
@@ -147,6 +145,13 @@ class ServiceRequest:
         default=None, validator=v.optional(v.instance_of(RejectionReason))
     )
     message: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+
+    def moved(self, event: str, *, within: object, **facts: object) -> ServiceRequest:
+        """This request after ``event``, checked against its machine (``within``: the order)."""
+        status = SERVICE_REQUEST_TABLE.step(
+            self.status, event, subject=f"{within} service request {self.id}"
+        )
+        return attrs.evolve(self, status=cast(RequestStatus, status), **facts)  # type: ignore[arg-type]
 
     @property
     def with_service(self) -> bool:
@@ -159,11 +164,6 @@ class ServiceRequest:
         )
 
 
-def _fo_status(fo: FulfillmentOrder, _: object, value: str) -> None:
-    if value not in FULFILLMENT_ORDER_TABLE.states:
-        FULFILLMENT_ORDER_TABLE.parse(value, subject=f"fulfillment order {fo.id}")
-
-
 @attrs.frozen(kw_only=True)
 class FulfillmentOrder:
     id: str = attrs.field(validator=TEXT)
@@ -174,7 +174,9 @@ class FulfillmentOrder:
     )
     """A snapshot of the address it ships to (``None`` for pickup and digital goods)."""
     lines: tuple[LineQuantity, ...] = attrs.field(validator=tuple_of(LineQuantity))
-    status: FulfillmentOrderStatus = attrs.field(default="open", validator=_fo_status)
+    status: FulfillmentOrderStatus = attrs.field(
+        default="open", validator=FULFILLMENT_ORDER_TABLE.validator("fulfillment order")
+    )
     holds: tuple[Hold, ...] = attrs.field(default=(), validator=tuple_of(Hold))
     fulfill_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
     """When a scheduled fulfillment order opens (a pre-order's expected date)."""
@@ -183,6 +185,14 @@ class FulfillmentOrder:
         default=None, validator=v.optional(v.instance_of(ServiceRequest))
     )
     """The latest request to the location's fulfillment service (``None``: never submitted)."""
+
+    def moved(self, event: str, *, within: object) -> FulfillmentOrder:
+        """This fulfillment order after ``event``, checked against its machine (``within``:
+        the order, to name it in the error)."""
+        status = FULFILLMENT_ORDER_TABLE.step(
+            self.status, event, subject=f"{within} fulfillment order {self.id}"
+        )
+        return attrs.evolve(self, status=cast(FulfillmentOrderStatus, status))
 
     @property
     def request_status(self) -> RequestStatus:
@@ -212,11 +222,6 @@ class ShipmentEvent:
     message: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
 
 
-def _label_status(label: Label, _: object, value: str) -> None:
-    if value not in LABEL_TABLE.states:
-        LABEL_TABLE.parse(value, subject=f"label {label.id}")
-
-
 @attrs.frozen(kw_only=True)
 class Parcel:
     """What the carrier takes: weight in grams, outer dimensions in centimetres."""
@@ -235,7 +240,7 @@ class Label:
     carrier: str = attrs.field(validator=TEXT)
     service_level: str = attrs.field(validator=TEXT)
     parcel: Parcel = attrs.field(validator=v.instance_of(Parcel))
-    status: LabelStatus = attrs.field(default="pending", validator=_label_status)
+    status: LabelStatus = attrs.field(default="pending", validator=LABEL_TABLE.validator("label"))
     requested_at: datetime = attrs.field(validator=AWARE)
     tracking_number: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
     tracking_url: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
@@ -243,6 +248,11 @@ class Label:
     """The printable label (e.g. a PDF), as the provider returned it."""
     media_type: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
     error: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+
+    def moved(self, event: str, *, within: object, **facts: object) -> Label:
+        """This label after ``event``, checked against its machine (``within``: the order)."""
+        status = LABEL_TABLE.step(self.status, event, subject=f"{within} label {self.id}")
+        return attrs.evolve(self, status=cast(LabelStatus, status), **facts)  # type: ignore[arg-type]
 
 
 @attrs.frozen(kw_only=True)

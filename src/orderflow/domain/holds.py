@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
-from typing import cast
 
 import attrs
 
@@ -17,7 +16,6 @@ from orderflow.domain.actor import Actor
 from orderflow.domain.events import FulfillmentHeld, FulfillmentOrderSplit, FulfillmentReleased
 from orderflow.domain.fulfillment import FulfillmentOrder, Hold, HoldReason, LineQuantity
 from orderflow.domain.fulfillment_status import remaining
-from orderflow.domain.machines import FULFILLMENT_ORDER_TABLE, FulfillmentOrderStatus
 from orderflow.domain.order import Change, Order
 from orderflow.domain.payments import NewId
 from orderflow.errors import (
@@ -98,10 +96,7 @@ def split(
     order = order.with_fulfillment_order(new)
     if left.status == "open" and not remaining(order.with_fulfillment_order(left), left):
         # All it kept is fulfilled: it closes, its holds gone with the lines they held.
-        closed = FULFILLMENT_ORDER_TABLE.step(
-            left.status, "complete", subject=f"{order} fulfillment order {fo.id}"
-        )
-        left = attrs.evolve(left, status=cast(FulfillmentOrderStatus, closed), holds=())
+        left = attrs.evolve(left.moved("complete", within=order), holds=())
     order = order.with_fulfillment_order(left)
     event = FulfillmentOrderSplit(
         order_id=order.id,

@@ -7,7 +7,6 @@ sets the tracking and a ``label_purchased`` carrier event. Voiding clears them a
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
 
 import attrs
 from attrs import validators as v
@@ -30,7 +29,6 @@ from orderflow.domain.fulfillment import (
     Tracking,
 )
 from orderflow.domain.holds import require_workable
-from orderflow.domain.machines import LABEL_TABLE, LabelStatus
 from orderflow.domain.order import Change, Order
 from orderflow.domain.payments import NewId
 from orderflow.errors import InvalidTransition
@@ -65,11 +63,6 @@ def _current(order: Order, fulfillment_id: str, label_id: str) -> tuple[Fulfillm
             f"{order}: label {label_id!r} is not the current label of fulfillment {fulfillment.id}"
         )
     return fulfillment, label
-
-
-def _moved(order: Order, label: Label, event: str, **facts: object) -> Label:
-    status = LABEL_TABLE.step(label.status, event, subject=f"{order} label {label.id}")
-    return attrs.evolve(label, status=cast(LabelStatus, status), **facts)  # type: ignore[arg-type]
 
 
 def _event(
@@ -133,16 +126,17 @@ def record_purchase(
     ``label_purchased`` carrier event."""
     fulfillment, label = _current(order, fulfillment_id, label_id)
     if not result.succeeded or not result.tracking_number:
-        failed = _moved(order, label, "fail", error=result.error or "no tracking number returned")
+        failed = label.moved(
+            "fail", within=order, error=result.error or "no tracking number returned"
+        )
         order = order.with_fulfillment(attrs.evolve(fulfillment, label=failed))
         return Change(
             order,
             (_event(LabelFailed, order, fulfillment, failed, now, actor, error=failed.error),),
         )
-    bought = _moved(
-        order,
-        label,
+    bought = label.moved(
         "purchase",
+        within=order,
         tracking_number=result.tracking_number,
         tracking_url=result.tracking_url,
         document=result.document,
@@ -180,7 +174,7 @@ def void(order: Order, fulfillment_id: str, *, now: datetime, actor: Actor) -> C
     fulfillment = _fulfillment(order, fulfillment_id)
     if fulfillment.label is None:
         raise InvalidTransition(f"{order}: fulfillment {fulfillment.id} has no label to void")
-    label = _moved(order, fulfillment.label, "request_void")
+    label = fulfillment.label.moved("request_void", within=order)
     order = order.with_fulfillment(attrs.evolve(fulfillment, label=label))
     return Change(
         order, (_event(LabelRequested, order, fulfillment, label, now, actor, void=True),)
@@ -200,7 +194,7 @@ def record_void(
     """The provider voided the label (its tracking and label events are cleared), or refused."""
     fulfillment, label = _current(order, fulfillment_id, label_id)
     if not voided:
-        kept = _moved(order, label, "keep")
+        kept = label.moved("keep", within=order)
         order = order.with_fulfillment(attrs.evolve(fulfillment, label=kept))
         return Change(
             order,
@@ -217,7 +211,7 @@ def record_void(
                 ),
             ),
         )
-    gone = _moved(order, label, "void")
+    gone = label.moved("void", within=order)
     tracking = fulfillment.tracking
     if tracking is not None:
         tracking = attrs.evolve(

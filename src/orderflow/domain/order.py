@@ -59,16 +59,6 @@ class CancelReason(str, enum.Enum):
     OTHER = "other"
 
 
-def _lifecycle(order: Order, _: object, value: str) -> None:
-    if value not in ORDER_TABLE.states:
-        ORDER_TABLE.parse(value, subject=f"order {order.id}")
-
-
-def _archive(order: Order, _: object, value: str) -> None:
-    if value not in ARCHIVE_TABLE.states:
-        ARCHIVE_TABLE.parse(value, subject=f"order {order.id}")
-
-
 def _number(_: object, attribute: attrs.Attribute[int], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"'number' must be an int, got {type(value).__name__}")
@@ -112,8 +102,10 @@ class Order:
     )
     fulfillments: tuple[Fulfillment, ...] = attrs.field(default=(), validator=tuple_of(Fulfillment))
     timeline: tuple[TimelineEntry, ...] = attrs.field(default=(), validator=tuple_of(TimelineEntry))
-    status: OrderStatus = attrs.field(default="open", validator=_lifecycle)
-    archive_status: ArchiveStatus = attrs.field(default="active", validator=_archive)
+    status: OrderStatus = attrs.field(default="open", validator=ORDER_TABLE.validator("order"))
+    archive_status: ArchiveStatus = attrs.field(
+        default="active", validator=ARCHIVE_TABLE.validator("order")
+    )
     cancelled_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
     cancel_reason: CancelReason | None = attrs.field(
         default=None, validator=v.optional(v.instance_of(CancelReason))

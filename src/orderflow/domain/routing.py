@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
-from typing import cast
 
 import attrs
 
@@ -18,7 +17,6 @@ from orderflow.domain.actor import Actor
 from orderflow.domain.events import FulfillmentOrderMoved, FulfillmentOrdersMerged
 from orderflow.domain.fulfillment import FulfillmentOrder, LineQuantity, Location
 from orderflow.domain.holds import requested, require_workable, split
-from orderflow.domain.machines import FULFILLMENT_ORDER_TABLE, FulfillmentOrderStatus
 from orderflow.domain.order import Change, Order
 from orderflow.errors import InvalidTransition
 
@@ -132,11 +130,8 @@ def merge(
     merged = attrs.evolve(into, lines=tuple(LineQuantity(i, q) for i, q in quantities.items()))
     order = order.with_fulfillment_order(merged)
     for fo in others:  # closed and empty: their ids stay taken, their history readable
-        closed = FULFILLMENT_ORDER_TABLE.step(
-            fo.status, "complete", subject=f"{order} fulfillment order {fo.id}"
-        )
         order = order.with_fulfillment_order(
-            attrs.evolve(fo, lines=(), status=cast(FulfillmentOrderStatus, closed))
+            attrs.evolve(fo.moved("complete", within=order), lines=())
         )
     event = FulfillmentOrdersMerged(
         order_id=order.id,

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
-from typing import cast
 
 import attrs
 
@@ -35,10 +34,7 @@ from orderflow.domain.fulfillment import (
 from orderflow.domain.fulfillment_status import remaining
 from orderflow.domain.holds import requested, require_workable, split
 from orderflow.domain.machines import (
-    FULFILLMENT_ORDER_TABLE,
     SERVICE_REQUEST_TABLE,
-    FulfillmentOrderStatus,
-    RequestStatus,
 )
 from orderflow.domain.order import Change, Order
 from orderflow.domain.payments import NewId
@@ -196,11 +192,7 @@ def close(
     change = _answer(
         order, fo, "close", FulfillmentRequestClosed, message=message, now=now, actor=actor
     )
-    closed = change.order.fulfillment_order(fo.id)
-    status = FULFILLMENT_ORDER_TABLE.step(
-        closed.status, "close", subject=f"{order} fulfillment order {fo.id}"
-    )
-    incomplete = attrs.evolve(closed, status=cast(FulfillmentOrderStatus, status))
+    incomplete = change.order.fulfillment_order(fo.id).moved("close", within=order)
     return Change(change.order.with_fulfillment_order(incomplete), change.events)
 
 
@@ -228,12 +220,9 @@ def _answer(
         raise InvalidTransition(
             f"{order}: fulfillment order {fo.id} was never requested from a service"
         )
-    status = SERVICE_REQUEST_TABLE.step(
-        request.status, move, subject=f"{order} service request {request.id}"
-    )
-    answered = attrs.evolve(
-        request,
-        status=cast(RequestStatus, status),
+    answered = request.moved(
+        move,
+        within=order,
         message=message,
         reason=reason if reason is not None else request.reason,
         accepted_at=now

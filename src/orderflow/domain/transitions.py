@@ -7,7 +7,7 @@ states, diagrams). Running a machine instance per order per command would cost ~
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -50,6 +50,16 @@ class TransitionTable:
                 f"{subject}: cannot {event}{wanted} while {state} (allowed from {state}: {can})"
             )
         return target
+
+    def validator(self, noun: str) -> Callable[[Any, Any, str], None]:
+        """An attrs validator for a stored state: a value naming no state raises
+        :class:`InvalidStateValue` naming ``noun`` and the record's id."""
+
+        def check(record: Any, _: Any, value: str) -> None:
+            if value not in self.states:
+                self.parse(value, subject=f"{noun} {record.id}")
+
+        return check
 
     def parse(self, value: object, *, subject: str) -> str:
         """Validate a stored state value, with an error that names the subject and the choices."""
