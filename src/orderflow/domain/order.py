@@ -129,38 +129,44 @@ class Order:
 
     # -- totals -----------------------------------------------------------------------
 
+    # Each part is defined once, as a plain decimal sum: every amount on the order is
+    # already exact in its currency (checked when placed or loaded), and ``total`` is read
+    # often, so it builds one Money rather than one per part.
+
+    def _goods(self) -> Decimal:
+        return sum((line.unit_price.amount * line.quantity for line in self.line_items), _ZERO)
+
+    def _shipping(self) -> Decimal:
+        return sum((s.price.amount for s in self.shipping_lines), _ZERO)
+
+    def _discounts(self) -> Decimal:
+        return sum((d.amount.amount for d in self.discounts), _ZERO)
+
+    def _taxes(self) -> Decimal:
+        return sum((t.amount.amount for t in self.tax_lines), _ZERO)
+
     @property
     def subtotal(self) -> Money:
-        return Money.total((line.subtotal for line in self.line_items), self.currency)
+        return Money(self._goods(), self.currency)
 
     @property
     def shipping_total(self) -> Money:
-        return Money.total((s.price for s in self.shipping_lines), self.currency)
+        return Money(self._shipping(), self.currency)
 
     @property
     def discount_total(self) -> Money:
-        return Money.total((d.amount for d in self.discounts), self.currency)
+        return Money(self._discounts(), self.currency)
 
     @property
     def tax_total(self) -> Money:
-        return Money.total((t.amount for t in self.tax_lines), self.currency)
+        return Money(self._taxes(), self.currency)
 
     @property
     def total(self) -> Money:
         """What the customer agreed to pay at checkout: subtotal + shipping - discounts
-        (+ taxes unless included).
-
-        Summed as plain decimals, one Money at the end: every part is already exact in the
-        order's currency (checked when the order is placed or loaded), and it is read often.
-        """
-        amount = (
-            sum((line.unit_price.amount * line.quantity for line in self.line_items), _ZERO)
-            + sum((s.price.amount for s in self.shipping_lines), _ZERO)
-            - sum((d.amount.amount for d in self.discounts), _ZERO)
-        )
-        if not self.taxes_included:
-            amount += sum((t.amount.amount for t in self.tax_lines), _ZERO)
-        return Money(amount, self.currency)
+        (+ taxes unless included)."""
+        amount = self._goods() + self._shipping() - self._discounts()
+        return Money(amount if self.taxes_included else amount + self._taxes(), self.currency)
 
     @property
     def current_total(self) -> Money:
