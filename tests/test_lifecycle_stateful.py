@@ -353,7 +353,7 @@ class OrderLives(RuleBasedStateMachine):
         if fo_id is None:
             return
         fo = self.flow.get(order_id).fulfillment_order(fo_id)
-        lines = [LineQuantity(fo.lines[0].line_item_id, 1)] if some else None
+        lines = [LineQuantity(fo.lines[0].line_item_id, 1)] if some and fo.lines else None
         self._attempt(
             order_id,
             lambda: self.flow.hold(order_id, fo_id, reason, note="wait", lines=lines, actor=STAFF),
