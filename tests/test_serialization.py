@@ -39,6 +39,7 @@ from orderflow.domain.fulfillment import (
 )
 from orderflow.domain.labels import LabelResult
 from orderflow.domain.lines import Discount, LineItem, ShippingLine, TaxLine
+from orderflow.domain.messages import request_message
 from orderflow.domain.money import Money
 from orderflow.domain.notes import retag, update_note
 from orderflow.domain.order import CancelReason, Change, Order
@@ -309,6 +310,15 @@ def every_kind_of_event() -> list[OrderEvent]:
         archived.events
         + unarchive(archived.order, now=EPOCH, actor=Actor.customer("cust-1")).events
     )
+    events += request_message(
+        order,
+        "shipping_confirmation",
+        audience="customer",
+        channel="email",
+        note="Sorry for the wait",
+        now=EPOCH,
+        actor=STAFF,
+    ).events
     return events + fulfillment_events()
 
 
@@ -503,7 +513,11 @@ def test_an_event_round_trips_through_json(event: OrderEvent) -> None:
     published = json.loads(json.dumps(event_to_dict(event)))
 
     assert published["type"] == type(event).__name__
-    assert published["schema_version"] == 1
+    notify_choice = {"OrderCancelled", "FulfillmentCreated", "FulfillmentHeld", "TrackingUpdated"}
+    expected_version = (
+        2 if type(event).__name__ in notify_choice | {"ShippingAddressChanged"} else 1
+    )
+    assert published["schema_version"] == expected_version
     assert published["event"]["order_id"] == "ord-1"
     assert event_from_dict(published) == event
 
@@ -614,16 +628,17 @@ def test_the_stored_version_1_document_loads_to_the_expected_order() -> None:
     assert balance(order) == eur("0.00")
 
 
-def test_the_stored_version_1_document_is_written_back_as_version_2_with_fulfillment_added() -> (
-    None
-):
+def test_the_stored_version_1_document_is_written_back_as_version_3_with_what_came_since() -> None:
+    """Version 2 added fulfillment, version 3 the refund's notify choice (on every
+    transaction, as the document stores them all alike)."""
     stored = json.loads(FIXTURE.read_text())
 
     written = to_document(from_document(copy.deepcopy(stored)))
 
     assert written == {
         **stored,
-        "schema_version": 2,
+        "schema_version": 3,
+        "transactions": [{**tx, "notify_customer": True} for tx in stored["transactions"]],
         "line_items": [{**stored["line_items"][0], "location": None, "delivery_method": None}],
         "fulfillment_orders": [
             {
@@ -684,35 +699,35 @@ def test_upgrade_applies_each_step_in_order_up_to_the_current_version(
 
 
 def test_upgrade_refuses_a_version_with_no_step(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(serialization, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(serialization, "SCHEMA_VERSION", 4)
 
-    with pytest.raises(DocumentError, match="no upgrade from order schema version 2"):
+    with pytest.raises(DocumentError, match="no upgrade from order schema version 3"):
         upgrade(document(), {1: lambda doc: doc})
 
 
 def test_loading_passes_an_old_document_through_the_registered_upgrades(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(serialization, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(serialization, "SCHEMA_VERSION", 4)
 
     def rename_staff_note(doc: dict[str, Any]) -> dict[str, Any]:
         doc = dict(doc)
         doc["note"] = doc.pop("staff_note")
         return doc
 
-    monkeypatch.setitem(serialization.UPGRADES, 2, rename_staff_note)  # type: ignore[arg-type]
-    old = document()  # version 2, the current one, playing the part of an old one
+    monkeypatch.setitem(serialization.UPGRADES, 3, rename_staff_note)  # type: ignore[arg-type]
+    old = document()  # version 3, the current one, playing the part of an old one
     old["staff_note"] = old.pop("note")
 
     order = from_document(old)
 
     assert order.note == "Ring twice"
-    assert order.schema_version == 3
+    assert order.schema_version == 4
 
 
 def test_a_document_from_a_newer_release_is_refused() -> None:
-    with pytest.raises(DocumentError, match="'ord-1' has schema version 3, newer than"):
-        from_document(document(schema_version=3))
+    with pytest.raises(DocumentError, match="'ord-1' has schema version 4, newer than"):
+        from_document(document(schema_version=4))
 
 
 @pytest.mark.parametrize("version", [0, -1, "1", None, True, 1.0])

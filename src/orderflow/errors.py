@@ -67,6 +67,10 @@ class ServiceRequestNotFound(NotFound):
     """No fulfillment order of the order carries a service request with that id."""
 
 
+class MessageNotFound(NotFound):
+    """The order's outbox holds no message with that key."""
+
+
 class HoldNotFound(NotFound):
     """No active hold with that id on the fulfillment order."""
 
@@ -105,6 +109,12 @@ class NotPermitted(OrderflowError, PermissionError):
 
 class PaymentError(OrderflowError):
     """A payment request cannot be made: nothing to capture, refund more than paid, ..."""
+
+
+class NotificationError(OrderflowError, ValueError):
+    """A notification rule or template is wrong: an event the library never emits, an
+    unknown template, a template that does not render. Raised when the flow is configured,
+    so it never surfaces while sending."""
 
 
 class DocumentError(OrderflowError, ValueError):

@@ -57,7 +57,14 @@ def _add_fulfillment(document: Document) -> Document:
     }
 
 
-UPGRADES: Mapping[int, Upgrade] = {1: _add_fulfillment}
+def _add_notify_choice(document: Document) -> Document:
+    """Version 3 records whether the customer hears of a refund; refunds saved before it
+    were announced as usual."""
+    transactions = [{**tx, "notify_customer": True} for tx in document["transactions"]]
+    return {**document, "transactions": transactions}
+
+
+UPGRADES: Mapping[int, Upgrade] = {1: _add_fulfillment, 2: _add_notify_choice}
 """``UPGRADES[n]`` turns a version-``n`` document into version ``n + 1``."""
 
 

@@ -162,7 +162,15 @@ def _event(key: str) -> PublishedEvent:
 
 def _message(key: str) -> Message:
     return Message(
-        key=key, order_id="ord-1", channel="email", to="ada@example.com", subject="Hi", text="Hello"
+        key=key,
+        order_id="ord-1",
+        template="order_confirmation",
+        audience="customer",
+        channel="email",
+        to="ada@example.com",
+        locale="en",
+        subject="Hi",
+        text="Hello",
     )
 
 

@@ -7,7 +7,7 @@ talks to the ports only, with orders built by the domain, never through the serv
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
@@ -100,7 +100,7 @@ def held_until(expires_at: datetime) -> tuple[Transaction, ...]:
     return (transaction(TransactionKind.AUTHORIZATION, "authorized", expires_at=expires_at),)
 
 
-def ids(orders: tuple[Order, ...]) -> list[str]:
+def ids(orders: Iterable[Order]) -> list[str]:
     return [order.id for order in orders]
 
 
@@ -402,6 +402,15 @@ def test_an_order_placed_between_two_pages_neither_repeats_nor_hides_the_others(
     assert ids(first.orders) == ["ord-4", "ord-3"]
     assert ids(second.orders) == ["ord-2", "ord-1"]
     assert second.next_cursor is None
+
+
+def test_stream_yields_every_order_newest_first_across_batches(repository: Store) -> None:
+    for n in (1, 2, 3, 4, 5):
+        repository.add(new_order(f"ord-{n}", 1000 + n, placed_at=T0 + timedelta(hours=n)))
+
+    assert ids(repository.stream(batch=2)) == ["ord-5", "ord-4", "ord-3", "ord-2", "ord-1"]
+    query = OrderQuery(placed_before=T0 + timedelta(hours=4), limit=1)
+    assert ids(repository.stream(query, batch=2)) == ["ord-3", "ord-2", "ord-1"]
 
 
 # -- due times -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ caller holds can never change under it. One lock makes each save atomic.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from itertools import count
 
@@ -160,6 +160,15 @@ class InMemoryRepository:
         page = tuple(matching[: query.limit])
         more = len(matching) > query.limit
         return Page(orders=page, next_cursor=cursor_of(page[-1]) if more else None)
+
+    def stream(self, query: OrderQuery | None = None, *, batch: int = 500) -> Iterator[Order]:
+        query = OrderQuery(archived=None) if query is None else query
+        while True:
+            page = self.query(attrs.evolve(query, limit=batch))
+            yield from page.orders
+            if page.next_cursor is None:
+                return
+            query = attrs.evolve(query, after=page.next_cursor)
 
     def due_before(self, now: datetime, *, limit: int = 100) -> Sequence[str]:
         due = sorted((at, order_id) for order_id, at in self._due.items() if at <= now)

@@ -22,6 +22,7 @@ def cancel(
     *,
     note: str | None = None,
     refund: bool = True,
+    notify_customer: bool = True,
     new_id: NewId,
     now: datetime,
     actor: Actor,
@@ -33,6 +34,8 @@ def cancel(
     The void and refund are requests (pending transactions) the service sends through the
     outbox, like any other. Without ``refund`` the money stays taken and the balance shows
     it as a refund due; so does a capture still in flight at the gateway when it succeeds.
+    ``notify_customer`` is the cancellation message's toggle; that message tells of the
+    refund, so the refund sends none of its own.
     """
     if not isinstance(reason, CancelReason):
         raise TypeError(f"'reason' must be a CancelReason, got {type(reason).__name__}")
@@ -42,7 +45,14 @@ def cancel(
     change = Change(
         cancelled,
         (
-            OrderCancelled(order_id=order.id, at=now, actor=actor, reason=reason.value, note=note),
+            OrderCancelled(
+                order_id=order.id,
+                at=now,
+                actor=actor,
+                reason=reason.value,
+                note=note,
+                notify_customer=notify_customer,
+            ),
             *work.events,
         ),
     )
@@ -56,6 +66,8 @@ def cancel(
     paid = net_paid(cancelled)
     if refund and paid.is_positive():
         change = change.then(
-            request_refund(change.order, paid, new_id=new_id, now=now, actor=actor)
+            request_refund(
+                change.order, paid, new_id=new_id, now=now, actor=actor, notify_customer=False
+            )
         )
     return change

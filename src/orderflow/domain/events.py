@@ -2,7 +2,8 @@
 
 Operations return them in a :class:`~orderflow.domain.order.Change`; they are never fields
 of the order. The service turns them into timeline entries, outbox jobs and published
-messages. ``SCHEMA_VERSION`` is bumped when a published event's shape changes.
+messages. A class's ``SCHEMA_VERSION`` is bumped when its published shape changes (version
+2 added the ``notify_customer`` and ``notify_staff`` choices).
 """
 
 from __future__ import annotations
@@ -85,8 +86,12 @@ class AuthorizationExpired(PaymentEvent):
 
 @attrs.frozen(kw_only=True)
 class OrderCancelled(OrderEvent):
+    SCHEMA_VERSION: ClassVar[int] = 2
+
     reason: str
     note: str | None = None
+    notify_customer: bool = True
+    """False when staff chose not to tell the customer (Shopify's notify toggle)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -117,8 +122,12 @@ class FulfillmentOrderEvent(OrderEvent):
 
 @attrs.frozen(kw_only=True)
 class FulfillmentHeld(FulfillmentOrderEvent):
+    SCHEMA_VERSION: ClassVar[int] = 2
+
     hold: Hold
     note: str | None = None
+    notify_staff: bool = False
+    """Alert the store's staff of this hold (opt-in, per hold)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -171,9 +180,13 @@ class ReadyForPickup(FulfillmentOrderEvent):
 class FulfillmentCreated(FulfillmentOrderEvent):
     fulfillment_id: str
     lines: tuple[LineQuantity, ...]
+    SCHEMA_VERSION: ClassVar[int] = 2
+
     tracking: Tracking | None = None
     picked_up: bool = False
     """The customer collected it (local pickup)."""
+    notify_customer: bool = True
+    """False when staff chose not to tell the customer (Shopify's notify toggle)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -186,8 +199,12 @@ class FulfillmentCancelled(FulfillmentOrderEvent):
 
 @attrs.frozen(kw_only=True)
 class TrackingUpdated(FulfillmentOrderEvent):
+    SCHEMA_VERSION: ClassVar[int] = 2
+
     fulfillment_id: str
     tracking: Tracking
+    notify_customer: bool = True
+    """False when staff chose not to tell the customer (Shopify's notify toggle)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -279,8 +296,28 @@ class OrderFulfilled(OrderEvent):
 
 @attrs.frozen(kw_only=True)
 class ShippingAddressChanged(OrderEvent):
+    SCHEMA_VERSION: ClassVar[int] = 2
+
     address: Address
     note: str | None = None
+    notify_customer: bool = True
+    """False when staff chose not to tell the customer (Shopify's notify toggle)."""
+
+
+@attrs.frozen(kw_only=True)
+class MessageRequested(OrderEvent):
+    """Staff asked for a message by hand: a template sent now, or a copy of an earlier
+    message (``resend_of``, its key)."""
+
+    template: str
+    audience: str
+    channel: str
+    to: str | None = None
+    """The address, number or URL; ``None``: the audience's own."""
+    note: str | None = None
+    """Staff's words for the recipient, offered to the template as ``note``."""
+    fulfillment_id: str | None = None
+    resend_of: str | None = None
 
 
 EVENT_TYPES: tuple[type[OrderEvent], ...] = (
@@ -312,6 +349,7 @@ EVENT_TYPES: tuple[type[OrderEvent], ...] = (
     ShipmentEventRecorded,
     OrderFulfilled,
     ShippingAddressChanged,
+    MessageRequested,
     FulfillmentRequested,
     FulfillmentRequestAccepted,
     FulfillmentRequestRejected,

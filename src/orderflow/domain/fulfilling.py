@@ -53,6 +53,7 @@ def fulfill(
     actor: Actor,
     picked_up: bool = False,
     by_service: bool = False,
+    notify_customer: bool = True,
 ) -> Change:
     """Fulfil chosen quantities of a fulfillment order (default: all that remains);
     ``by_service`` when its fulfillment service reports a shipment."""
@@ -100,6 +101,7 @@ def fulfill(
             lines=chosen,
             tracking=tracking,
             picked_up=picked_up,
+            notify_customer=notify_customer,
         )
     ]
     if before != "fulfilled" and fulfillment_status(order) == "fulfilled":
@@ -177,7 +179,13 @@ def _active(order: Order, fulfillment_id: str) -> Fulfillment:
 
 
 def update_tracking(
-    order: Order, fulfillment_id: str, tracking: Tracking, *, now: datetime, actor: Actor
+    order: Order,
+    fulfillment_id: str,
+    tracking: Tracking,
+    *,
+    now: datetime,
+    actor: Actor,
+    notify_customer: bool = True,
 ) -> Change:
     """Add or replace the tracking of a fulfillment (several numbers and urls allowed)."""
     if not isinstance(tracking, Tracking):
@@ -192,6 +200,7 @@ def update_tracking(
         fulfillment_order_id=fulfillment.fulfillment_order_id,
         fulfillment_id=fulfillment.id,
         tracking=tracking,
+        notify_customer=notify_customer,
     )
     return Change(order.with_fulfillment(attrs.evolve(fulfillment, tracking=tracking)), (event,))
 
@@ -293,7 +302,13 @@ def cancel_fulfillment_orders(order: Order, *, now: datetime, actor: Actor) -> C
 
 
 def change_shipping_address(
-    order: Order, address: Address, *, note: str | None = None, now: datetime, actor: Actor
+    order: Order,
+    address: Address,
+    *,
+    note: str | None = None,
+    now: datetime,
+    actor: Actor,
+    notify_customer: bool = True,
 ) -> Change:
     """Change where the order ships, while nothing has left for the old address."""
     if not isinstance(address, Address):
@@ -317,6 +332,11 @@ def change_shipping_address(
     for fo in shipping:
         order = order.with_fulfillment_order(attrs.evolve(fo, destination=address))
     event = ShippingAddressChanged(
-        order_id=order.id, at=now, actor=actor, address=address, note=note
+        order_id=order.id,
+        at=now,
+        actor=actor,
+        address=address,
+        note=note,
+        notify_customer=notify_customer,
     )
     return Change(attrs.evolve(order, shipping_address=address), (event,))

@@ -117,11 +117,13 @@ def hold(
     note: str | None = None,
     handle: str | None = None,
     lines: Iterable[LineQuantity] | None = None,
+    notify_staff: bool = False,
     new_id: NewId,
     now: datetime,
     actor: Actor,
 ) -> Change:
-    """Put fulfillment on hold; with ``lines``, only those quantities (split off first)."""
+    """Put fulfillment on hold; with ``lines``, only those quantities (split off first);
+    ``notify_staff`` alerts the store's staff."""
     if not isinstance(reason, HoldReason):
         raise TypeError(f"'reason' must be a HoldReason, got {type(reason).__name__}")
     require_workable(order, "hold fulfillment")
@@ -148,6 +150,7 @@ def hold(
         fulfillment_order_id=target.id,
         hold=placed,
         note=note,
+        notify_staff=notify_staff,
     )
     return change.then(Change(change.order.with_fulfillment_order(held), (event,)))
 

@@ -45,7 +45,7 @@ from orderflow.errors import (
 
 _ZERO = Decimal(0)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Shape of the stored order document; bump it with an upgrade step in serialization."""
 
 

@@ -250,6 +250,7 @@ def _intent(
     new_id: NewId,
     now: datetime,
     adjustment: Money | None = None,
+    notify_customer: bool = True,
 ) -> Transaction:
     tx_id = new_id()
     return Transaction(
@@ -262,6 +263,7 @@ def _intent(
         parent_id=parent.id,
         reusable=parent.reusable,
         adjustment=adjustment,
+        notify_customer=notify_customer,
     )
 
 
@@ -347,9 +349,16 @@ def request_void(
 
 
 def request_refund(
-    order: Order, amount: Money, *, new_id: NewId, now: datetime, actor: Actor
+    order: Order,
+    amount: Money,
+    *,
+    new_id: NewId,
+    now: datetime,
+    actor: Actor,
+    notify_customer: bool = True,
 ) -> Change:
-    """Decide to return ``amount``, taken from the latest captures and sales first."""
+    """Decide to return ``amount``, taken from the latest captures and sales first;
+    ``notify_customer`` tells the customer of each refund once it succeeds."""
     _in_currency(order, amount)
     sources = [
         tx
@@ -376,6 +385,7 @@ def request_refund(
                         new_id,
                         now,
                         adjustment=_adjustment(change.order, part),
+                        notify_customer=notify_customer,
                     ),
                     now,
                     actor,

@@ -32,6 +32,7 @@ from orderflow.domain.events import (
     LabelPurchased,
     LabelRequested,
     LabelVoided,
+    MessageRequested,
     NoteUpdated,
     OrderArchived,
     OrderCancelled,
@@ -226,6 +227,14 @@ def _(event: OrderFulfilled) -> str:
 @describe.register
 def _(event: ShippingAddressChanged) -> str:
     return f"Shipping address changed to {event.address.line1}, {event.address.city}."
+
+
+@describe.register
+def _(event: MessageRequested) -> str:
+    what = event.template.replace("_", " ")
+    if event.resend_of is not None:
+        return f"The {what} message ({event.channel}) resent."
+    return f"The {what} message ({event.channel}) sent by hand to the {event.audience}."
 
 
 @describe.register

@@ -75,6 +75,9 @@ class Transaction:
     adjustment: Money | None = attrs.field(default=None, validator=OPTIONAL_MONEY)
     """For a refund: the part that lowers what the customer owes (a goodwill refund, a
     returned item); the rest of the amount returns an overpayment."""
+    notify_customer: bool = attrs.field(default=True, validator=BOOL)
+    """For a refund: tell the customer once it succeeds (off when staff said not to, or
+    when the cancellation message already tells them)."""
 
     @property
     def pending(self) -> bool:

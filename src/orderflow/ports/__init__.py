@@ -7,14 +7,23 @@ domain, so a host's adapter depends on nothing but its own stack and these defin
 from orderflow.ports.fulfillment_service import FulfillmentService, ServiceCall
 from orderflow.ports.inventory import InventoryPort, RestockRequest
 from orderflow.ports.labels import LabelProvider, LabelPurchase, LabelVoid
-from orderflow.ports.messaging import EventPublisher, Message, Notifier, PublishedEvent
+from orderflow.ports.messaging import (
+    Audience,
+    Channel,
+    EventPublisher,
+    Message,
+    Notifier,
+    PublishedEvent,
+)
 from orderflow.ports.outbox import Delivery, Outbox, OutboxItem
 from orderflow.ports.payments import PaymentGateway, PaymentRequest
 from orderflow.ports.repository import IdempotencyRecord, OrderQuery, OrderRepository, Page
 from orderflow.ports.system import Authorizer, Clock, IdGenerator
 
 __all__ = [
+    "Audience",
     "Authorizer",
+    "Channel",
     "Clock",
     "Delivery",
     "EventPublisher",

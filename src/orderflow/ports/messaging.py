@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Literal, Protocol
 
 import attrs
+
+Channel = Literal["email", "sms", "webhook"]
+Audience = Literal["customer", "staff", "service"]
+"""Who a message is for: the order's customer, the store's staff, a fulfillment service."""
 
 
 @attrs.frozen(kw_only=True)
 class Message:
-    """A rendered message; ``key`` is stable across redeliveries (SMTP Message-ID, header)."""
+    """A rendered message, as saved in the outbox with the order that caused it.
+
+    ``key`` is stable across redeliveries: adapters send it as the SMTP Message-ID or an
+    HTTP header, so a copy delivered twice after a crash can be recognised. ``to`` is an
+    email address, a phone number or a URL, by ``channel``. ``resend_of`` is the key of
+    the message this one repeats.
+    """
 
     key: str
     order_id: str
-    channel: str
+    template: str
+    audience: Audience
+    channel: Channel
     to: str
+    locale: str
     subject: str
     text: str
     html: str | None = None

@@ -3,7 +3,7 @@ record in one transaction, and refuses a writer whose version is stale."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Literal, Protocol
 
@@ -14,7 +14,8 @@ from orderflow.domain.financial import FinancialStatus, financial_status
 from orderflow.domain.fulfillment_status import FulfillmentStatus, fulfillment_status
 from orderflow.domain.machines import OrderStatus
 from orderflow.domain.order import Order
-from orderflow.ports.outbox import OutboxItem
+from orderflow.errors import DuplicateOrder
+from orderflow.ports.outbox import Outbox, OutboxItem
 
 
 @attrs.frozen(kw_only=True)
@@ -67,12 +68,13 @@ class OrderQuery:
             self.tag is None or self.tag in order.tags,
             self.placed_from is None or order.placed_at >= self.placed_from,
             self.placed_before is None or order.placed_at < self.placed_before,
-            self.text is None or self.text.lower() in _searchable(order),
+            self.text is None or self.text.lower() in searchable(order),
         )
         return all(checks)
 
 
-def _searchable(order: Order) -> str:
+def searchable(order: Order) -> str:
+    """The text ``OrderQuery(text=...)`` searches: number, customer name and email, note."""
     fields = (order.name, order.customer.name, order.customer.email or "", order.note)
     return "\n".join(fields).lower()
 
@@ -86,10 +88,22 @@ def sort_key(order: Order) -> tuple[datetime, str]:
     return (order.placed_at, order.id)
 
 
+def parse_cursor(cursor: str) -> tuple[datetime, str]:
+    """The (placed at, id) position a cursor from :func:`cursor_of` stands for."""
+    placed, _, order_id = cursor.partition("|")
+    return datetime.fromisoformat(placed), order_id
+
+
 def comes_after(order: Order, cursor: str) -> bool:
     """Does ``order`` come after ``cursor`` in a newest-first listing?"""
-    placed, _, order_id = cursor.partition("|")
-    return sort_key(order) < (datetime.fromisoformat(placed), order_id)
+    return sort_key(order) < parse_cursor(cursor)
+
+
+def check_outbox_keys(items: Sequence[OutboxItem]) -> None:
+    """Refuse items that repeat a key among themselves (DuplicateOrder)."""
+    keys = [item.key for item in items]
+    if len(set(keys)) != len(keys):
+        raise DuplicateOrder(f"outbox keys already queued: {keys}")
 
 
 ReferenceKind = Literal[
@@ -172,3 +186,13 @@ class OrderRepository(Protocol):
     def due_before(self, now: datetime, *, limit: int = 100) -> Sequence[str]:
         """Ids of orders whose next due time is at or before ``now``, earliest first."""
         ...
+
+    def stream(self, query: OrderQuery | None = None, *, batch: int = 500) -> Iterator[Order]:
+        """Every order ``query`` matches (default: all, archived or not), in its order,
+        ``batch`` at a time, for exports: never all orders in memory at once. The query's
+        ``limit`` is ignored; its ``after`` is where the stream starts."""
+        ...
+
+
+class OrderStore(OrderRepository, Outbox, Protocol):
+    """A repository that is also the outbox, as both shipped adapters are."""

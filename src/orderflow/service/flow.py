@@ -223,7 +223,7 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands):
             return due.run_due(order, now=now, actor=SYSTEM)
 
         before = self.repository.get(order_id).version
-        after = self._retrying(lambda: self._execute(order_id, SYSTEM, "run_due", decide, now=now))
+        after = self.retrying(lambda: self._execute(order_id, SYSTEM, "run_due", decide, now=now))
         return after.version != before
 
     def dispatch(self, *, limit: int = 100) -> DispatchReport:
@@ -367,7 +367,7 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands):
             return  # settled already: by an earlier delivery or a gateway webhook
         tx = order.transaction(request.transaction_id)
         result = jobs.call_gateway(self.gateway, tx.kind, request)
-        self._retrying(lambda: self.settle_payment(order.id, tx.id, result, actor=SYSTEM))
+        self.retrying(lambda: self.settle_payment(order.id, tx.id, result, actor=SYSTEM))
 
     def _label_job(self, item: OutboxItem) -> None:
         if self.labels is None:
@@ -397,10 +397,13 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands):
                     o, call.fulfillment_id, call.label_id, result, now=now, actor=SYSTEM
                 )
 
-        self._retrying(lambda: self._execute(order.id, SYSTEM, "record_label", decide))
+        self.retrying(lambda: self._execute(order.id, SYSTEM, "record_label", decide))
 
-    def _retrying(self, command: Callable[[], T], attempts: int = 3) -> T:
-        """Run a command that re-decides on fresh state, again after a concurrent write."""
+    def retrying(self, command: Callable[[], T], attempts: int = 3) -> T:
+        """Run ``command`` and, when a concurrent writer won (:class:`ConcurrencyError`),
+        again, up to ``attempts`` times. For commands that decide on the order as they load
+        it (every :class:`OrderFlow` command does), not for a caller's decision made on a
+        copy read earlier."""
         for _ in range(attempts - 1):
             try:
                 return command()
