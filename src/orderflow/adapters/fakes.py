@@ -138,20 +138,29 @@ class RecordingPublisher:
 
 
 class RecordingNotifier:
-    """Keeps sent messages in order; ``fail_next(n)`` makes the next n sends raise."""
+    """Keeps sent messages in order; ``fail_next(n)`` makes the next n sends raise, before
+    sending or, with ``after_send``, after it (the crash that makes a copy go out twice)."""
 
     def __init__(self) -> None:
         self.sent: list[Message] = []
         self._failures = 0
+        self._after_send = False
 
-    def fail_next(self, times: int = 1) -> None:
+    def fail_next(self, times: int = 1, *, after_send: bool = False) -> None:
         self._failures += times
+        self._after_send = after_send
 
     def send(self, message: Message) -> None:
+        if self._failures and self._after_send:
+            self.sent.append(message)
         if self._failures:
             self._failures -= 1
             raise ConnectionError(f"notifier unavailable ({message.key})")
         self.sent.append(message)
+
+    def to(self, address: str) -> list[Message]:
+        """The messages sent to ``address``, in order."""
+        return [m for m in self.sent if m.to == address]
 
 
 class RecordingFulfillmentService:

@@ -25,15 +25,18 @@ from orderflow.domain import (
     policies,
 )
 from orderflow.domain.actor import SYSTEM, Actor
+from orderflow.domain.events import MessageRequested
 from orderflow.domain.order import CancelReason, Change, Order
 from orderflow.domain.policies import Policies
 from orderflow.errors import (
     ConcurrencyError,
     DuplicateOrder,
     IdempotencyConflict,
+    NotificationError,
     NotPermitted,
     OrderNotFound,
 )
+from orderflow.notifications import Notifications, NotificationSettings
 from orderflow.ports import (
     Authorizer,
     Clock,
@@ -45,6 +48,7 @@ from orderflow.ports import (
     InventoryPort,
     LabelProvider,
     LabelVoid,
+    Notifier,
     OrderQuery,
     OrderRepository,
     Outbox,
@@ -57,6 +61,7 @@ from orderflow.serialization import converter
 from orderflow.service import jobs
 from orderflow.service.commands import Decide
 from orderflow.service.fulfillment_commands import FulfillmentCommands
+from orderflow.service.message_commands import MessageCommands
 from orderflow.service.payment_commands import PaymentCommands
 from orderflow.service.service_request_commands import ServiceRequestCommands
 from orderflow.service.settings import Settings, StaffAndSystem
@@ -74,8 +79,13 @@ class DispatchReport:
     """(outbox key, error) of each failed attempt, also kept in the outbox."""
 
 
-class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands):
-    """The application service a host calls. Every command names its ``actor``."""
+class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, MessageCommands):
+    """The application service a host calls. Every command names its ``actor``.
+
+    With ``notifications`` (settings, or :class:`~orderflow.notifications.Notifications`
+    built from them) each command's messages are rendered as it saves and delivered by
+    :meth:`dispatch` through ``notifier``.
+    """
 
     def __init__(
         self,
@@ -86,6 +96,8 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands):
         clock: Clock,
         ids: IdGenerator,
         publisher: EventPublisher | None = None,
+        notifier: Notifier | None = None,
+        notifications: Notifications | NotificationSettings | None = None,
         inventory: InventoryPort | None = None,
         fulfillment_service: FulfillmentService | None = None,
         labels: LabelProvider | None = None,
@@ -99,6 +111,12 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands):
         self.clock = clock
         self.ids = ids
         self.publisher = publisher
+        self.notifier = notifier
+        if isinstance(notifications, NotificationSettings):
+            notifications = Notifications(notifications)
+        if notifications is not None and notifier is None:
+            raise NotificationError("notifications need a notifier to deliver them: pass notifier=")
+        self.notifications = notifications
         self.inventory = inventory
         self.fulfillment_service = fulfillment_service
         self.labels = labels
@@ -154,8 +172,10 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands):
         actor: Actor,
         note: str | None = None,
         refund: bool = True,
+        notify_customer: bool = True,
     ) -> Order:
-        """Cancel; held funds are voided and, with ``refund``, what was taken is refunded."""
+        """Cancel; held funds are voided and, with ``refund``, what was taken is refunded;
+        ``notify_customer=False`` sends no cancellation (nor refund) message."""
         return self._execute(
             order_id,
             actor,
@@ -168,6 +188,7 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands):
                 new_id=self.ids.new_id,
                 now=now,
                 actor=actor,
+                notify_customer=notify_customer,
             ),
         )
 
@@ -312,13 +333,22 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands):
         )
 
     def _items(self, order: Order, change: Change, now: datetime) -> tuple[OutboxItem, ...]:
-        return jobs.outbox_items(
+        items = jobs.outbox_items(
             order,
             change.events,
             now,
             publish=self.publisher is not None,
             restock=self.inventory is not None,
         )
+        if self.notifications is None:
+            return items
+        originals = {
+            e.resend_of: self.message(order.id, e.resend_of)
+            for e in change.events
+            if isinstance(e, MessageRequested) and e.resend_of is not None
+        }
+        messages = self.notifications.messages(order, change.events, originals=originals)
+        return items + jobs.message_items(messages, now)
 
     def _after_save(self, order: Order, items: tuple[OutboxItem, ...]) -> Order:
         if not self.settings.run_jobs_inline:
@@ -339,6 +369,11 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands):
         return "delivered", None
 
     def _carry_out(self, item: OutboxItem) -> None:
+        if item.topic == jobs.MESSAGE:
+            if self.notifier is None:
+                raise LookupError("a message was queued but no Notifier is configured")
+            self.notifier.send(jobs.message(item))
+            return
         if item.topic == jobs.EVENT:
             if self.publisher is None:
                 raise LookupError("an event item was queued but no EventPublisher is configured")

@@ -32,8 +32,10 @@ class FulfillmentCommands(Commands):
         *,
         actor: Actor,
         tracking: Tracking | None = None,
+        notify_customer: bool = True,
     ) -> Order:
-        """Fulfil a fulfillment order, or chosen quantities of its lines (the rest stays open)."""
+        """Fulfil a fulfillment order, or chosen quantities of its lines (the rest stays open);
+        ``notify_customer=False`` sends no shipping confirmation."""
         chosen = None if lines is None else tuple(lines)
         return self._execute(
             order_id,
@@ -47,6 +49,7 @@ class FulfillmentCommands(Commands):
                 new_id=self.ids.new_id,
                 now=now,
                 actor=actor,
+                notify_customer=notify_customer,
             ),
         )
 
@@ -80,8 +83,10 @@ class FulfillmentCommands(Commands):
         note: str | None = None,
         handle: str | None = None,
         lines: Iterable[LineQuantity] | None = None,
+        notify_staff: bool = False,
     ) -> Order:
-        """Hold fulfillment (holds stack); with ``lines``, only those, split off first."""
+        """Hold fulfillment (holds stack); with ``lines``, only those, split off first;
+        ``notify_staff`` alerts the store's staff."""
         chosen = None if lines is None else tuple(lines)
         return self._execute(
             order_id,
@@ -97,6 +102,7 @@ class FulfillmentCommands(Commands):
                 new_id=self.ids.new_id,
                 now=now,
                 actor=actor,
+                notify_staff=notify_staff,
             ),
         )
 
@@ -163,14 +169,26 @@ class FulfillmentCommands(Commands):
         )
 
     def update_tracking(
-        self, order_id: str, fulfillment_id: str, tracking: Tracking, *, actor: Actor
+        self,
+        order_id: str,
+        fulfillment_id: str,
+        tracking: Tracking,
+        *,
+        actor: Actor,
+        notify_customer: bool = True,
     ) -> Order:
+        """Add or replace tracking; ``notify_customer=False`` sends no shipping update."""
         return self._execute(
             order_id,
             actor,
             "update_tracking",
             lambda order, now: fulfilling.update_tracking(
-                order, fulfillment_id, tracking, now=now, actor=actor
+                order,
+                fulfillment_id,
+                tracking,
+                now=now,
+                actor=actor,
+                notify_customer=notify_customer,
             ),
         )
 
@@ -195,15 +213,22 @@ class FulfillmentCommands(Commands):
         )
 
     def change_shipping_address(
-        self, order_id: str, address: Address, *, actor: Actor, note: str | None = None
+        self,
+        order_id: str,
+        address: Address,
+        *,
+        actor: Actor,
+        note: str | None = None,
+        notify_customer: bool = True,
     ) -> Order:
-        """Change the shipping address, while nothing has left for it yet."""
+        """Change the shipping address, while nothing has left for it yet;
+        ``notify_customer=False`` sends no order-edited message."""
         return self._execute(
             order_id,
             actor,
             "change_shipping_address",
             lambda order, now: fulfilling.change_shipping_address(
-                order, address, note=note, now=now, actor=actor
+                order, address, note=note, now=now, actor=actor, notify_customer=notify_customer
             ),
         )
 

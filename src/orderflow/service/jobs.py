@@ -6,6 +6,8 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
+import attrs
+
 from orderflow.domain.events import (
     CancellationRequested,
     FulfillmentCancelled,
@@ -22,7 +24,7 @@ from orderflow.domain.transaction import TransactionKind
 from orderflow.ports.fulfillment_service import ServiceCall
 from orderflow.ports.inventory import RestockRequest
 from orderflow.ports.labels import LabelPurchase, LabelVoid
-from orderflow.ports.messaging import PublishedEvent
+from orderflow.ports.messaging import Message, PublishedEvent
 from orderflow.ports.outbox import OutboxItem
 from orderflow.ports.payments import PaymentGateway, PaymentRequest
 from orderflow.serialization import event_to_dict
@@ -32,6 +34,7 @@ EVENT = "event"
 RESTOCK = "restock"
 SERVICE = "fulfillment_service"
 LABEL = "label"
+MESSAGE = "message"
 
 
 def outbox_items(
@@ -200,3 +203,21 @@ def published(item: OutboxItem) -> PublishedEvent:
         schema_version=data["schema_version"],
         payload=item.payload,
     )
+
+
+def message_items(messages: Sequence[Message], now: datetime) -> tuple[OutboxItem, ...]:
+    """Rendered messages as outbox items: the item's key is the message's."""
+    return tuple(
+        OutboxItem(
+            key=m.key,
+            order_id=m.order_id,
+            topic=MESSAGE,
+            payload=json.dumps(attrs.asdict(m)),
+            created_at=now,
+        )
+        for m in messages
+    )
+
+
+def message(item: OutboxItem) -> Message:
+    return Message(**json.loads(item.payload))

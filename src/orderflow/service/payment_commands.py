@@ -79,13 +79,21 @@ class PaymentCommands(Commands):
             ),
         )
 
-    def refund(self, order_id: str, amount: Money, *, actor: Actor) -> Order:
+    def refund(
+        self, order_id: str, amount: Money, *, actor: Actor, notify_customer: bool = True
+    ) -> Order:
+        """Refund ``amount``; ``notify_customer=False`` sends no refund message."""
         return self._execute(
             order_id,
             actor,
             "refund",
             lambda order, now: payments.request_refund(
-                order, amount, new_id=self.ids.new_id, now=now, actor=actor
+                order,
+                amount,
+                new_id=self.ids.new_id,
+                now=now,
+                actor=actor,
+                notify_customer=notify_customer,
             ),
         )
 

@@ -33,6 +33,7 @@ from orderflow.domain.order import Order
 from orderflow.domain.payments import PaymentReport
 from orderflow.domain.placement import OrderDraft, place
 from orderflow.domain.transaction import TransactionKind
+from orderflow.notifications import NotificationSettings
 from orderflow.service import OrderFlow, Settings
 
 __all__ = [
@@ -168,6 +169,7 @@ class Harness:
     gateway: FakeGateway
     clock: FakeClock
     publisher: RecordingPublisher
+    notifier: RecordingNotifier
 
 
 def make_flow(
@@ -177,14 +179,17 @@ def make_flow(
     gateway: FakeGateway | None = None,
     clock: FakeClock | None = None,
     publisher: RecordingPublisher | None = None,
+    notifications: NotificationSettings | None = None,
     **ports: Any,
 ) -> Harness:
-    """An OrderFlow on in-memory adapters with a fake clock, ids, gateway and publisher;
-    ``publish=False`` leaves events unpublished; other ports (``ids``, ``authorizer``) pass through."""
+    """An OrderFlow on in-memory adapters with a fake clock, ids, gateway, publisher and
+    notifier; ``publish=False`` leaves events unpublished; ``notifications`` turns messages
+    on; other ports (``ids``, ``authorizer``) pass through."""
     repository = InMemoryRepository()
     gateway = gateway or FakeGateway()
     clock = clock or FakeClock()
     publisher = publisher or RecordingPublisher()
+    notifier = ports.pop("notifier", None) or RecordingNotifier()
     ports.setdefault("ids", SequentialIds())
     flow = OrderFlow(
         repository=repository,
@@ -192,7 +197,9 @@ def make_flow(
         gateway=gateway,
         clock=clock,
         publisher=publisher if publish else None,
+        notifier=notifier,
+        notifications=notifications,
         settings=settings,
         **ports,
     )
-    return Harness(flow, repository, gateway, clock, publisher)
+    return Harness(flow, repository, gateway, clock, publisher, notifier)
