@@ -119,3 +119,8 @@ class NotificationError(OrderflowError, ValueError):
 
 class DocumentError(OrderflowError, ValueError):
     """A stored order document cannot be read (corrupt, hand-edited or from a newer release)."""
+
+
+class SchemaError(OrderflowError):
+    """The database holds no orderflow schema, or one of another version than this release's:
+    create it (``orderflow db init``) or upgrade orderflow."""

@@ -72,6 +72,7 @@ class InMemoryRepository:
                     f"checkout {checkout!r} already placed order {self._by_checkout[checkout]}"
                 )
             self._check_keys(outbox)
+            self._check_record(idempotency)
             self._by_number[order.number] = order.id
             if checkout is not None:
                 self._by_checkout[checkout] = order.id
@@ -93,7 +94,16 @@ class InMemoryRepository:
                     f"expected {expected_version}): reload it and decide again"
                 )
             self._check_keys(outbox)
+            self._check_record(idempotency)
             self._write(order, outbox, idempotency)
+
+    def _check_record(self, record: IdempotencyRecord | None) -> None:
+        held = None if record is None else self._idempotency.get((record.source, record.key))
+        if record is not None and held is not None and held.expires_at > record.created_at:
+            raise ConcurrencyError(
+                f"idempotency key {record.key!r} ({record.source}) was recorded by a "
+                f"concurrent request on order {held.order_id}: reload it and decide again"
+            )
 
     def _check_keys(self, outbox: Sequence[OutboxItem]) -> None:
         keys = [item.key for item in outbox]

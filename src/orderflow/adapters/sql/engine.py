@@ -1,0 +1,63 @@
+"""Engines set up for orderflow: SQLite in WAL mode with real transactions, or PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.engine import URL, make_url
+
+DEFAULT_URL = "sqlite:///orderflow.sqlite3"
+
+WRITE = "orderflow_write"
+"""Execution option: this connection's transaction writes (SQLite takes the lock at BEGIN)."""
+
+
+def database_url(url_or_path: str | URL) -> URL:
+    """A URL as given, or a plain file path read as a SQLite database."""
+    if isinstance(url_or_path, URL) or "://" in url_or_path:
+        return make_url(url_or_path)
+    return URL.create("sqlite", database=url_or_path)
+
+
+def make_engine(url_or_path: str | URL = DEFAULT_URL, **options: Any) -> Engine:
+    """``sqlalchemy.create_engine`` plus what orderflow needs of SQLite: WAL journal,
+    ``synchronous=NORMAL``, foreign keys, a busy timeout, and transactions SQLAlchemy
+    begins itself, so SAVEPOINTs work and a writer takes the lock up front.
+
+    A host that lets orderflow join its connections on SQLite creates its engine here
+    (or calls :func:`configure_sqlite` on its own).
+    """
+    url = database_url(url_or_path)
+    if url.get_backend_name() == "sqlite":
+        connect_args = {"timeout": 30.0, **options.pop("connect_args", {})}
+        return configure_sqlite(sqlalchemy.create_engine(url, connect_args=connect_args, **options))
+    return sqlalchemy.create_engine(url, **options)
+
+
+def configure_sqlite(engine: Engine) -> Engine:
+    """Set up a SQLite engine as :func:`make_engine` does; returns it."""
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
+    return engine
+
+
+def _on_connect(dbapi_connection: Any, _: Any) -> None:
+    dbapi_connection.isolation_level = None  # the driver no longer BEGINs on its own
+    cursor = dbapi_connection.cursor()
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _on_begin(connection: Connection) -> None:
+    immediate = connection.get_execution_options().get(WRITE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def is_configured(connection: Connection) -> bool:
+    """Can orderflow nest its savepoints in this connection's transaction?"""
+    return connection.dialect.name != "sqlite" or event.contains(
+        connection.engine, "begin", _on_begin
+    )

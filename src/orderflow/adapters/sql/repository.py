@@ -1,0 +1,382 @@
+"""SqlRepository: orders, lookups, outbox and idempotency records in one SQL database.
+
+Each call is one transaction of its own on the repository's engine, or, for a repository
+that joined a host's connection, a SAVEPOINT inside the host's transaction: the host
+commits or rolls back orderflow's rows with its own, and a refused save leaves the host's
+transaction usable.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+import attrs
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    and_,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import IntegrityError
+
+from orderflow.adapters.sql import outbox as box
+from orderflow.adapters.sql.engine import WRITE, is_configured, make_engine
+from orderflow.adapters.sql.rows import TAG, load_order, lookup_rows, order_columns
+from orderflow.adapters.sql.schema import (
+    counters,
+    create_schema,
+    idempotency,
+    lookups,
+    order_numbers,
+    orders,
+    schema_version,
+)
+from orderflow.domain.order import Order
+from orderflow.errors import ConcurrencyError, DuplicateOrder, OrderNotFound, SchemaError
+from orderflow.ports.outbox import Delivery, OutboxItem
+from orderflow.ports.repository import (
+    IdempotencyRecord,
+    OrderQuery,
+    Page,
+    ReferenceKind,
+    check_outbox_keys,
+    cursor_of,
+    parse_cursor,
+)
+
+_o = orders.c
+_DOCUMENT = (_o.id, _o.version, _o.document)
+"""What loading an order reads: the document, and the id and version to check it against."""
+
+
+class SqlRepository:
+    """Implements :class:`~orderflow.ports.OrderRepository` and :class:`~orderflow.ports.Outbox`
+    on SQLAlchemy Core: SQLite (one machine) or PostgreSQL (several app servers)."""
+
+    def __init__(self, engine: Engine) -> None:
+        """Use ``engine`` (see :func:`~orderflow.adapters.sql.make_engine`), whose database
+        must hold this release's schema (:func:`~orderflow.adapters.sql.create_schema`)."""
+        if schema_version(engine) is None:
+            raise SchemaError(
+                f"no orderflow schema in {engine.url.render_as_string()}: create it with "
+                "create_schema(engine) or `orderflow db init URL`"
+            )
+        self.engine = engine
+        self._connection: Connection | None = None
+
+    @classmethod
+    def from_url(cls, url: str | URL, *, create: bool = False, **options: Any) -> SqlRepository:
+        """A repository on a new engine for ``url`` (or a SQLite file path); ``create``
+        creates the schema first if it is missing."""
+        engine = make_engine(url, **options)
+        if create:
+            create_schema(engine)
+        return cls(engine)
+
+    def joining(self, connection: Connection) -> SqlRepository:
+        """This repository working inside ``connection``'s transaction, which its owner
+        commits or rolls back; orderflow only opens SAVEPOINTs in it."""
+        if not is_configured(connection):
+            raise ValueError(
+                "orderflow joins SQLite connections only from engines made by make_engine() "
+                "or configure_sqlite(): plain pysqlite transactions ignore SAVEPOINTs"
+            )
+        joined = copy.copy(self)
+        joined._connection = connection
+        return joined
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        if self._connection is not None:
+            yield self._connection
+            return
+        with self.engine.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        if self._connection is not None:
+            with self._connection.begin_nested():
+                yield self._connection
+            return
+        with self.engine.connect() as connection:
+            connection.execution_options(**{WRITE: True})
+            with connection.begin():
+                yield connection
+
+    # -- repository ------------------------------------------------------------------------
+
+    def get(self, order_id: str) -> Order:
+        order = self._one(select(*_DOCUMENT).where(_o.id == order_id))
+        if order is None:
+            raise OrderNotFound(f"no order with id {order_id!r}")
+        return order
+
+    def _one(self, statement: Select[Any]) -> Order | None:
+        with self._reading() as connection:
+            row = connection.execute(statement).one_or_none()
+        return None if row is None else load_order(row)
+
+    def add(
+        self,
+        order: Order,
+        *,
+        outbox: Sequence[OutboxItem] = (),
+        idempotency: IdempotencyRecord | None = None,
+    ) -> None:
+        check_outbox_keys(outbox)
+        try:
+            with self._writing() as connection:
+                connection.execute(
+                    insert(orders).values(
+                        id=order.id,
+                        number=order.number,
+                        external_checkout_id=order.external_checkout_id,
+                        **order_columns(order),
+                    )
+                )
+                self._write(connection, order, outbox, idempotency, new=True)
+        except IntegrityError:
+            self._explain(order, outbox, idempotency)
+            raise
+
+    def save(
+        self,
+        order: Order,
+        *,
+        expected_version: int,
+        outbox: Sequence[OutboxItem] = (),
+        idempotency: IdempotencyRecord | None = None,
+    ) -> None:
+        check_outbox_keys(outbox)
+        try:
+            with self._writing() as connection:
+                updated = connection.execute(
+                    update(orders)
+                    .where(_o.id == order.id, _o.version == expected_version)
+                    .values(**order_columns(order))
+                )
+                if updated.rowcount != 1:
+                    self._refuse_stale(connection, order, expected_version)
+                self._write(connection, order, outbox, idempotency, new=False)
+        except IntegrityError:
+            self._explain(order, outbox, idempotency, saved=True)
+            raise
+
+    @staticmethod
+    def _refuse_stale(connection: Connection, order: Order, expected_version: int) -> None:
+        stored = connection.scalar(select(_o.version).where(_o.id == order.id))
+        if stored is None:
+            raise OrderNotFound(f"no order with id {order.id!r}")
+        raise ConcurrencyError(
+            f"{order} was changed by someone else (stored version {stored}, "
+            f"expected {expected_version}): reload it and decide again"
+        )
+
+    @staticmethod
+    def _write(
+        connection: Connection,
+        order: Order,
+        outbox: Sequence[OutboxItem],
+        record: IdempotencyRecord | None,
+        *,
+        new: bool,
+    ) -> None:
+        """Everything but the order's row: lookups, outbox items, idempotency record."""
+        if not new:
+            connection.execute(delete(lookups).where(lookups.c.order_id == order.id))
+        if rows := lookup_rows(order):
+            connection.execute(insert(lookups), rows)
+        box.queue(connection, outbox)
+        if record is not None:
+            key = (idempotency.c.source == record.source, idempotency.c.key == record.key)
+            expired = idempotency.c.expires_at <= record.created_at
+            connection.execute(delete(idempotency).where(*key, expired))
+            connection.execute(insert(idempotency).values(**attrs.asdict(record)))
+
+    def _explain(
+        self,
+        order: Order,
+        outbox: Sequence[OutboxItem],
+        record: IdempotencyRecord | None,
+        *,
+        saved: bool = False,
+    ) -> None:
+        """Raise the refusal a failed write's constraint stands for, if it is one of ours."""
+        with self._reading() as connection:
+
+            def taken(*where: ColumnElement[bool]) -> str | None:
+                return connection.scalar(select(_o.id).where(*where))
+
+            checkout = order.external_checkout_id
+            if not saved and taken(_o.id == order.id):
+                raise DuplicateOrder(f"an order with id {order.id!r} already exists")
+            if not saved and taken(_o.number == order.number):
+                raise DuplicateOrder(f"order number #{order.number} is already taken")
+            if not saved and checkout is not None:
+                other = taken(_o.external_checkout_id == checkout)
+                if other is not None:
+                    raise DuplicateOrder(f"checkout {checkout!r} already placed order {other}")
+            if queued := box.taken_keys(connection, [item.key for item in outbox]):
+                raise DuplicateOrder(f"outbox keys already queued: {queued}")
+            if record is not None:
+                found = self._record(connection, record.source, record.key)
+                if found is not None and found.expires_at > record.created_at:
+                    raise ConcurrencyError(
+                        f"idempotency key {record.key!r} ({record.source}) was recorded by a "
+                        f"concurrent request on order {found.order_id}: reload it and decide again"
+                    )
+
+    def next_number(self) -> int:
+        with self._writing() as connection:
+            while True:
+                if connection.dialect.supports_sequences:
+                    number = connection.execute(select(order_numbers.next_value())).scalar_one()
+                else:
+                    number = connection.execute(
+                        update(counters)
+                        .where(counters.c.name == "order_number")
+                        .values(value=counters.c.value + 1)
+                        .returning(counters.c.value)
+                    ).scalar_one()
+                if connection.scalar(select(_o.id).where(_o.number == number)) is None:
+                    return number
+
+    def by_number(self, number: int) -> Order | None:
+        return self._one(select(*_DOCUMENT).where(_o.number == number))
+
+    def by_checkout_id(self, checkout_id: str) -> Order | None:
+        return self._one(select(*_DOCUMENT).where(_o.external_checkout_id == checkout_id))
+
+    def by_reference(self, kind: ReferenceKind, value: str) -> Order | None:
+        return self._one(
+            select(*_DOCUMENT)
+            .join(lookups, lookups.c.order_id == _o.id)
+            .where(lookups.c.kind == kind, lookups.c.value == value)
+            .order_by(lookups.c.seq.desc())
+            .limit(1)
+        )
+
+    def idempotency_record(self, source: str, key: str) -> IdempotencyRecord | None:
+        with self._reading() as connection:
+            return self._record(connection, source, key)
+
+    @staticmethod
+    def _record(connection: Connection, source: str, key: str) -> IdempotencyRecord | None:
+        row = connection.execute(
+            select(idempotency).where(idempotency.c.source == source, idempotency.c.key == key)
+        ).one_or_none()
+        return None if row is None else IdempotencyRecord(**row._asdict())
+
+    def purge_idempotency(self, now: datetime) -> int:
+        with self._writing() as connection:
+            purged = connection.execute(delete(idempotency).where(idempotency.c.expires_at <= now))
+            return purged.rowcount
+
+    def query(self, query: OrderQuery) -> Page:
+        statement = (
+            select(*_DOCUMENT)
+            .where(*_conditions(query))
+            .order_by(_o.placed_at.desc(), _o.id.desc())
+            .limit(query.limit + 1)
+        )
+        with self._reading() as connection:
+            rows = connection.execute(statement).all()
+        page = tuple(load_order(row) for row in rows[: query.limit])
+        more = len(rows) > query.limit
+        return Page(orders=page, next_cursor=cursor_of(page[-1]) if more else None)
+
+    def stream(self, query: OrderQuery | None = None, *, batch: int = 500) -> Iterator[Order]:
+        query = attrs.evolve(query or OrderQuery(archived=None), limit=batch)
+        while True:
+            page = self.query(query)
+            yield from page.orders
+            if page.next_cursor is None:
+                return
+            query = attrs.evolve(query, after=page.next_cursor)
+            del page  # one batch alive at a time, not two
+
+    def due_before(self, now: datetime, *, limit: int = 100) -> Sequence[str]:
+        with self._reading() as connection:
+            return connection.scalars(
+                select(_o.id)
+                .where(_o.next_due_at <= now)
+                .order_by(_o.next_due_at, _o.id)
+                .limit(limit)
+            ).all()
+
+    # -- outbox ------------------------------------------------------------------------------
+
+    def claim(self, now: datetime, *, limit: int, lease: timedelta) -> Sequence[Delivery]:
+        with self._writing() as connection:
+            return box.claim(connection, now, limit, lease)
+
+    def claim_key(self, key: str, now: datetime, *, lease: timedelta) -> Delivery | None:
+        with self._writing() as connection:
+            return box.claim_key(connection, key, now, lease)
+
+    def mark_delivered(self, key: str, now: datetime) -> None:
+        with self._writing() as connection:
+            box.change(connection, key, state="delivered", lease_until=None, delivered_at=now)
+
+    def mark_failed(self, key: str, *, error: str, retry_at: datetime | None) -> None:
+        with self._writing() as connection:
+            if retry_at is None:
+                box.change(connection, key, state="dead", lease_until=None, last_error=error)
+            else:
+                box.change(
+                    connection, key, next_attempt_at=retry_at, lease_until=None, last_error=error
+                )
+
+    def requeue(self, key: str, now: datetime) -> None:
+        with self._writing() as connection:
+            box.change(
+                connection, key, state="pending", attempts=0, next_attempt_at=now, lease_until=None
+            )
+
+    def deliveries(self, order_id: str) -> Sequence[Delivery]:
+        with self._reading() as connection:
+            return box.deliveries(connection, order_id)
+
+
+def _conditions(query: OrderQuery) -> list[ColumnElement[bool]]:
+    """``query.matches`` as SQL over the query columns."""
+    found: list[ColumnElement[bool]] = []
+    if query.archived is not None:
+        archived = _o.archive_status == "archived"
+        found.append(archived if query.archived else ~archived)
+    for column, wanted in (
+        (_o.status, query.status),
+        (_o.financial_status, query.financial_status),
+        (_o.fulfillment_status, query.fulfillment_status),
+    ):
+        if wanted is not None:
+            found.append(column == wanted)
+    if query.customer_email is not None:
+        found.append(_o.customer_email == query.customer_email.lower())
+    if query.tag is not None:
+        tagged = select(lookups.c.order_id).where(
+            lookups.c.kind == TAG, lookups.c.value == query.tag
+        )
+        found.append(_o.id.in_(tagged))
+    if query.text is not None:
+        found.append(_o.search_text.contains(query.text.lower(), autoescape=True))
+    if query.placed_from is not None:
+        found.append(_o.placed_at >= query.placed_from)
+    if query.placed_before is not None:
+        found.append(_o.placed_at < query.placed_before)
+    if query.after is not None:
+        placed, order_id = parse_cursor(query.after)
+        found.append(or_(_o.placed_at < placed, and_(_o.placed_at == placed, _o.id < order_id)))
+    return found

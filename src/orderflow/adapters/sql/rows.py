@@ -1,0 +1,88 @@
+"""Orders and deliveries to rows and back.
+
+The query columns are computed here from the order by the domain's own functions, written
+in the same statement as the document, and never read back: the document is the truth.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from orderflow.domain.due import next_due_at
+from orderflow.domain.financial import financial_status
+from orderflow.domain.fulfillment_status import fulfillment_status
+from orderflow.domain.order import Order
+from orderflow.errors import DocumentError
+from orderflow.ports.outbox import Delivery, OutboxItem
+from orderflow.ports.repository import references, searchable
+from orderflow.serialization import dumps, from_document
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from sqlalchemy import Row
+    from typing_extensions import Unpack
+
+    AnyRow: TypeAlias = Row[Unpack[tuple[Any, ...]]]
+
+TAG = "tag"
+"""The lookup kind of a tag (the others are :data:`~orderflow.ports.repository.ReferenceKind`)."""
+
+
+def order_columns(order: Order) -> dict[str, Any]:
+    """Every column of the order's row but ``id``, ``number`` and the checkout id."""
+    return {
+        "status": order.status,
+        "archive_status": order.archive_status,
+        "financial_status": financial_status(order),
+        "fulfillment_status": fulfillment_status(order),
+        "customer_email": (order.customer.email or "").lower(),
+        "search_text": searchable(order),
+        "placed_at": order.placed_at,
+        "archived_at": order.archived_at,
+        "next_due_at": next_due_at(order),
+        "version": order.version,
+        "schema_version": order.schema_version,
+        "document": dumps(order),
+    }
+
+
+def lookup_rows(order: Order) -> list[dict[str, str]]:
+    """The order's lookup rows: its outside references and its tags, sorted."""
+    found = {*references(order), *((TAG, tag) for tag in order.tags)}
+    return [{"order_id": order.id, "kind": kind, "value": value} for kind, value in sorted(found)]
+
+
+def load_order(row: AnyRow) -> Order:
+    """The order a row's document holds; a document that cannot be read, or that belongs
+    to another order or version than its row, raises a DocumentError naming the order."""
+    try:
+        order = from_document(json.loads(row.document))
+    except (DocumentError, ValueError) as exc:  # json.JSONDecodeError is a ValueError
+        raise DocumentError(f"stored order {row.id!r} cannot be loaded: {exc}") from exc
+    if (order.id, order.version) != (row.id, row.version):
+        raise DocumentError(
+            f"stored order {row.id!r} (version {row.version}) holds the document of order "
+            f"{order.id!r} at version {order.version}: it was edited by hand"
+        )
+    return order
+
+
+def delivery_of(row: AnyRow) -> Delivery:
+    item = OutboxItem(
+        key=row.key,
+        order_id=row.order_id,
+        topic=row.topic,
+        payload=row.payload,
+        created_at=row.created_at,
+    )
+    return Delivery(
+        item=item,
+        state=row.state,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        lease_until=row.lease_until,
+        last_error=row.last_error,
+        delivered_at=row.delivered_at,
+    )

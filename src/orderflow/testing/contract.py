@@ -1,0 +1,759 @@
+"""The contract every order store passes: repository and outbox, one suite for all adapters.
+
+orderflow runs it against its in-memory, SQLite and PostgreSQL stores; a host that writes
+its own store runs it too, by subclassing :class:`StoreContract` in its test suite and
+giving it a ``store`` fixture that returns a new, empty store::
+
+    import pytest
+    from orderflow.testing.contract import StoreContract
+
+    class TestMyStore(StoreContract):
+        @pytest.fixture
+        def store(self):
+            return MyStore(...)  # empty, implements OrderRepository and Outbox
+
+The tests talk to the ports only, with orders built by the domain and times fixed, never
+through the service; each expected value is worked out by hand in the test. This is the one
+orderflow module that imports pytest: ``import orderflow.testing`` does not load it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import attrs
+import pytest
+
+from orderflow.domain.fulfillment import Fulfillment, ServiceRequest, Tracking
+from orderflow.domain.money import Money
+from orderflow.domain.order import Order
+from orderflow.domain.placement import place
+from orderflow.domain.transaction import Transaction, TransactionKind
+from orderflow.errors import (
+    ConcurrencyError,
+    DuplicateOrder,
+    OrderflowError,
+    OrderNotFound,
+)
+from orderflow.ports.outbox import OutboxItem
+from orderflow.ports.repository import IdempotencyRecord, OrderQuery, OrderStore
+from orderflow.testing import STAFF, make_customer, make_draft
+
+__all__ = ["LEASE", "T0", "StoreContract", "item", "new_order", "record"]
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+"""The time every order of the suite is placed at, unless a test says otherwise."""
+LEASE = timedelta(minutes=5)
+
+
+def new_order(
+    order_id: str,
+    number: int,
+    *,
+    placed_at: datetime = T0,
+    checkout: str | None = None,
+    **changes: Any,
+) -> Order:
+    """A freshly placed ``make_draft()`` order at version 1, with ``changes`` applied."""
+    change = place(
+        make_draft(external_checkout_id=checkout),
+        order_id=order_id,
+        number=number,
+        now=placed_at,
+        actor=STAFF,
+    )
+    return attrs.evolve(change.recorded().order, version=1, **changes)
+
+
+def item(key: str, order_id: str = "ord-1", *, at: datetime = T0) -> OutboxItem:
+    return OutboxItem(key=key, order_id=order_id, topic="event", payload="{}", created_at=at)
+
+
+def record(key: str, order_id: str = "ord-1", *, expires_at: datetime) -> IdempotencyRecord:
+    return IdempotencyRecord(
+        source="payment",
+        key=key,
+        request_hash="hash",
+        order_id=order_id,
+        created_at=T0,
+        expires_at=expires_at,
+    )
+
+
+def transaction(
+    kind: TransactionKind, status: str, *, expires_at: datetime | None = None
+) -> Transaction:
+    return Transaction(
+        id=f"tx-{kind.value}",
+        kind=kind,
+        amount=Money("62.00", "EUR"),
+        status=status,
+        idempotency_key=f"key-{kind.value}",
+        created_at=T0,
+        expires_at=expires_at,
+    )
+
+
+def held_until(expires_at: datetime) -> tuple[Transaction, ...]:
+    return (transaction(TransactionKind.AUTHORIZATION, "authorized", expires_at=expires_at),)
+
+
+def ids(orders: Iterable[Order]) -> list[str]:
+    return [order.id for order in orders]
+
+
+def shipped(order_id: str, number: int, *, tracking: str) -> Order:
+    """A new order whose one fulfillment order was shipped whole, with a tracking number."""
+    placed = new_order(order_id, number)
+    (fo,) = placed.fulfillment_orders
+    shipment = Fulfillment(
+        id=f"f-{order_id}",
+        fulfillment_order_id=fo.id,
+        lines=fo.lines,
+        created_at=T0,
+        tracking=Tracking(numbers=(tracking,)),
+    )
+    return attrs.evolve(
+        placed,
+        fulfillment_orders=(attrs.evolve(fo, status="closed"),),
+        fulfillments=(shipment,),
+    )
+
+
+def _all_pages(store: OrderStore, limit: int) -> list[list[str]]:
+    pages, cursor = [], None
+    while True:
+        page = store.query(OrderQuery(limit=limit, after=cursor))
+        pages.append(ids(page.orders))
+        cursor = page.next_cursor
+        if cursor is None:
+            return pages
+
+
+class StoreContract:
+    """The suite: subclass it as ``Test...`` and override the ``store`` fixture."""
+
+    @pytest.fixture
+    def store(self) -> OrderStore:
+        """A new, empty store for each test: the subclass says how to make one."""
+        pytest.fail(f"{type(self).__name__} must define a `store` fixture returning an empty store")
+
+    # -- add, get, save ------------------------------------------------------------------------
+
+    def test_an_added_order_is_returned_by_get(self, store: OrderStore) -> None:
+        order = new_order("ord-1", 1001)
+
+        store.add(order)
+
+        assert store.get("ord-1") == order
+
+    def test_getting_an_unknown_order_raises_order_not_found_naming_it(
+        self, store: OrderStore
+    ) -> None:
+        with pytest.raises(OrderNotFound, match="'ord-missing'"):
+            store.get("ord-missing")
+
+    def test_a_save_at_the_expected_version_replaces_the_order(self, store: OrderStore) -> None:
+        order = new_order("ord-1", 1001)
+        store.add(order)
+        changed = attrs.evolve(order, note="Fragile", version=2)
+
+        store.save(changed, expected_version=1)
+
+        assert store.get("ord-1") == changed
+
+    def test_a_save_at_a_stale_version_raises_concurrency_error_and_keeps_the_newer_order(
+        self, store: OrderStore
+    ) -> None:
+        order = new_order("ord-1", 1001)
+        store.add(order)
+        newer = attrs.evolve(order, note="theirs", version=2)
+        store.save(newer, expected_version=1)
+
+        with pytest.raises(ConcurrencyError, match=r"stored version 2, expected 1"):
+            store.save(attrs.evolve(order, note="mine", version=2), expected_version=1)
+
+        assert store.get("ord-1") == newer
+
+    def test_saving_an_order_never_added_raises_order_not_found(self, store: OrderStore) -> None:
+        with pytest.raises(OrderNotFound, match="'ord-1'"):
+            store.save(new_order("ord-1", 1001), expected_version=0)
+
+    @pytest.mark.parametrize(
+        ("duplicate", "message"),
+        [
+            (new_order("ord-1", 2002), "id 'ord-1'"),
+            (new_order("ord-2", 1001), "#1001"),
+            (new_order("ord-2", 2002, checkout="chk-1"), "checkout 'chk-1'"),
+        ],
+        ids=["same id", "same number", "same checkout"],
+    )
+    def test_adding_an_order_whose_id_number_or_checkout_is_taken_raises_duplicate_order(
+        self, store: OrderStore, duplicate: Order, message: str
+    ) -> None:
+        first = new_order("ord-1", 1001, checkout="chk-1")
+        store.add(first)
+
+        with pytest.raises(DuplicateOrder, match=message):
+            store.add(duplicate, outbox=[item("job-1", duplicate.id)])
+
+        assert store.get("ord-1") == first
+        assert store.by_number(2002) is None
+        assert store.deliveries(duplicate.id) == []
+
+    def test_a_stale_save_writes_neither_the_order_nor_its_outbox_items_nor_its_record(
+        self, store: OrderStore
+    ) -> None:
+        order = new_order("ord-1", 1001)
+        store.add(order)
+        store.save(attrs.evolve(order, version=2), expected_version=1)
+
+        with pytest.raises(ConcurrencyError):
+            store.save(
+                attrs.evolve(order, note="mine", version=2),
+                expected_version=1,
+                outbox=[item("job-1")],
+                idempotency=record("evt-1", expires_at=T0 + timedelta(days=30)),
+            )
+
+        assert store.get("ord-1").note == ""
+        assert store.deliveries("ord-1") == []
+        assert store.idempotency_record("payment", "evt-1") is None
+
+    def test_a_save_writes_the_order_its_outbox_items_and_its_record_together(
+        self, store: OrderStore
+    ) -> None:
+        order = new_order("ord-1", 1001)
+        store.add(order)
+        saved_record = record("evt-1", expires_at=T0 + timedelta(days=30))
+
+        store.save(
+            attrs.evolve(order, note="Fragile", version=2),
+            expected_version=1,
+            outbox=[item("job-1"), item("job-2")],
+            idempotency=saved_record,
+        )
+
+        assert store.get("ord-1").note == "Fragile"
+        assert [d.item.key for d in store.deliveries("ord-1")] == ["job-1", "job-2"]
+        assert store.idempotency_record("payment", "evt-1") == saved_record
+
+    def test_a_save_with_an_outbox_key_already_queued_is_refused_whole(
+        self, store: OrderStore
+    ) -> None:
+        order = new_order("ord-1", 1001)
+        store.add(order, outbox=[item("job-1")])
+
+        with pytest.raises(OrderflowError, match="job-1"):
+            store.save(
+                attrs.evolve(order, note="mine", version=2),
+                expected_version=1,
+                outbox=[item("job-2"), item("job-1")],
+            )
+
+        assert store.get("ord-1") == order
+        assert [d.item.key for d in store.deliveries("ord-1")] == ["job-1"]
+
+    # -- numbers and lookups ---------------------------------------------------------------------
+
+    def test_next_number_counts_from_1001_and_never_repeats(self, store: OrderStore) -> None:
+        numbers = [store.next_number() for _ in range(3)]
+
+        assert numbers == [1001, 1002, 1003]
+
+    def test_next_number_never_hands_out_a_number_already_stored(self, store: OrderStore) -> None:
+        store.add(new_order("ord-1", 1002))
+
+        numbers = [store.next_number() for _ in range(3)]
+
+        assert numbers == [1001, 1003, 1004]
+
+    def test_orders_are_found_by_number_and_by_checkout_id(self, store: OrderStore) -> None:
+        order = new_order("ord-1", 1001, checkout="chk-1")
+        store.add(order)
+
+        assert store.by_number(1001) == order
+        assert store.by_checkout_id("chk-1") == order
+        assert store.by_number(1002) is None
+        assert store.by_checkout_id("chk-2") is None
+
+    # -- queries ---------------------------------------------------------------------------------
+
+    @pytest.fixture
+    def catalogue(self, store: OrderStore) -> OrderStore:
+        """Five orders an hour apart, #1001 oldest, each with one trait the filters look for."""
+        sold = (transaction(TransactionKind.SALE, "succeeded"),)
+        orders = [
+            new_order("ord-1", 1001, placed_at=T0, tags=frozenset({"vip"})),
+            new_order(
+                "ord-2",
+                1002,
+                placed_at=T0 + timedelta(hours=1),
+                customer=make_customer(name="Grace Hopper", email="Grace@Example.com"),
+            ),
+            new_order("ord-3", 1003, placed_at=T0 + timedelta(hours=2), transactions=sold),
+            new_order("ord-4", 1004, placed_at=T0 + timedelta(hours=3), status="cancelled"),
+            new_order(
+                "ord-5",
+                1005,
+                placed_at=T0 + timedelta(hours=4),
+                archive_status="archived",
+                archived_at=T0 + timedelta(hours=4),
+                note="Call before delivery",
+            ),
+        ]
+        for order in orders:
+            store.add(order)
+        return store
+
+    def test_a_query_lists_working_orders_newest_first_by_default(
+        self,
+        catalogue: OrderStore,
+    ) -> None:
+        page = catalogue.query(OrderQuery())
+
+        assert ids(page.orders) == ["ord-4", "ord-3", "ord-2", "ord-1"]
+        assert page.next_cursor is None
+
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            (OrderQuery(archived=True), ["ord-5"]),
+            (OrderQuery(archived=None), ["ord-5", "ord-4", "ord-3", "ord-2", "ord-1"]),
+            (OrderQuery(status="cancelled"), ["ord-4"]),
+            (OrderQuery(status="open"), ["ord-3", "ord-2", "ord-1"]),
+            (OrderQuery(financial_status="paid"), ["ord-3"]),
+            (OrderQuery(financial_status="pending"), ["ord-4", "ord-2", "ord-1"]),
+            (OrderQuery(customer_email="grace@example.COM"), ["ord-2"]),
+            (OrderQuery(tag="vip"), ["ord-1"]),
+            (OrderQuery(text="#1003"), ["ord-3"]),
+            (OrderQuery(text="grace hopper"), ["ord-2"]),
+            (OrderQuery(text="GRACE@EXAMPLE"), ["ord-2"]),
+            (OrderQuery(text="call before", archived=None), ["ord-5"]),
+            (OrderQuery(placed_from=T0 + timedelta(hours=1)), ["ord-4", "ord-3", "ord-2"]),
+            (OrderQuery(placed_before=T0 + timedelta(hours=1)), ["ord-1"]),
+            (
+                OrderQuery(
+                    placed_from=T0 + timedelta(hours=1), placed_before=T0 + timedelta(hours=3)
+                ),
+                ["ord-3", "ord-2"],
+            ),
+        ],
+        ids=[
+            "archived only",
+            "archived or not",
+            "cancelled",
+            "open",
+            "paid",
+            "pending payment",
+            "email in any case",
+            "tag",
+            "text: number",
+            "text: customer name",
+            "text: email",
+            "text: note",
+            "placed from (inclusive)",
+            "placed before (exclusive)",
+            "date range",
+        ],
+    )
+    def test_query_filters_select_the_matching_orders(
+        self, catalogue: OrderStore, query: OrderQuery, expected: list[str]
+    ) -> None:
+        assert ids(catalogue.query(query).orders) == expected
+
+    def test_pages_follow_each_other_newest_first_with_ties_broken_by_id(
+        self, store: OrderStore
+    ) -> None:
+        same_time = T0 + timedelta(hours=1)
+        for order_id, number, placed_at in [
+            ("ord-a", 1001, T0),
+            ("ord-b", 1002, same_time),
+            ("ord-c", 1003, same_time),
+            ("ord-d", 1004, same_time),
+            ("ord-e", 1005, T0 + timedelta(hours=2)),
+        ]:
+            store.add(new_order(order_id, number, placed_at=placed_at))
+
+        pages = _all_pages(store, limit=2)
+
+        assert pages == [["ord-e", "ord-d"], ["ord-c", "ord-b"], ["ord-a"]]
+
+    def test_a_page_that_ends_exactly_at_the_last_order_has_no_next_cursor(
+        self, store: OrderStore
+    ) -> None:
+        for n in (1, 2):
+            store.add(new_order(f"ord-{n}", 1000 + n, placed_at=T0 + timedelta(hours=n)))
+
+        page = store.query(OrderQuery(limit=2))
+
+        assert ids(page.orders) == ["ord-2", "ord-1"]
+        assert page.next_cursor is None
+
+    def test_an_order_placed_between_two_pages_neither_repeats_nor_hides_the_others(
+        self, store: OrderStore
+    ) -> None:
+        for n in (1, 2, 3, 4):
+            store.add(new_order(f"ord-{n}", 1000 + n, placed_at=T0 + timedelta(hours=n)))
+        first = store.query(OrderQuery(limit=2))
+
+        store.add(new_order("ord-new", 1005, placed_at=T0 + timedelta(hours=5)))
+        second = store.query(OrderQuery(limit=2, after=first.next_cursor))
+
+        assert ids(first.orders) == ["ord-4", "ord-3"]
+        assert ids(second.orders) == ["ord-2", "ord-1"]
+        assert second.next_cursor is None
+
+    def test_stream_yields_every_order_newest_first_across_batches(self, store: OrderStore) -> None:
+        for n in (1, 2, 3, 4, 5):
+            store.add(new_order(f"ord-{n}", 1000 + n, placed_at=T0 + timedelta(hours=n)))
+
+        assert ids(store.stream(batch=2)) == ["ord-5", "ord-4", "ord-3", "ord-2", "ord-1"]
+        query = OrderQuery(placed_before=T0 + timedelta(hours=4), limit=1)
+        assert ids(store.stream(query, batch=2)) == ["ord-3", "ord-2", "ord-1"]
+
+    # -- due times -------------------------------------------------------------------------------
+
+    def test_due_before_lists_the_orders_due_by_then_earliest_first(
+        self, store: OrderStore
+    ) -> None:
+        for order_id, number, hours in [("ord-1", 1001, 3), ("ord-2", 1002, 1), ("ord-3", 1003, 2)]:
+            transactions = held_until(T0 + timedelta(hours=hours))
+            store.add(new_order(order_id, number, transactions=transactions))
+        store.add(new_order("ord-4", 1004))  # nothing scheduled
+
+        assert store.due_before(T0) == []
+        assert store.due_before(T0 + timedelta(hours=2)) == ["ord-2", "ord-3"]
+        assert store.due_before(T0 + timedelta(hours=5)) == ["ord-2", "ord-3", "ord-1"]
+        assert store.due_before(T0 + timedelta(hours=5), limit=1) == ["ord-2"]
+
+    def test_an_order_is_no_longer_due_once_saved_without_a_deadline(
+        self, store: OrderStore
+    ) -> None:
+        order = new_order("ord-1", 1001, transactions=held_until(T0 + timedelta(hours=1)))
+        store.add(order)
+        expired = (transaction(TransactionKind.AUTHORIZATION, "expired"),)
+
+        store.save(attrs.evolve(order, transactions=expired, version=2), expected_version=1)
+
+        assert store.due_before(T0 + timedelta(days=1)) == []
+
+    # -- idempotency records ---------------------------------------------------------------------
+
+    def test_purging_forgets_only_the_records_expired_by_then(self, store: OrderStore) -> None:
+        order = new_order("ord-1", 1001)
+        store.add(order, idempotency=record("evt-1", expires_at=T0 + timedelta(days=1)))
+        kept = record("evt-2", expires_at=T0 + timedelta(days=2))
+        store.save(attrs.evolve(order, version=2), expected_version=1, idempotency=kept)
+
+        assert store.purge_idempotency(T0 + timedelta(days=1)) == 1
+
+        assert store.idempotency_record("payment", "evt-1") is None
+        assert store.idempotency_record("payment", "evt-2") == kept
+        assert store.purge_idempotency(T0 + timedelta(days=1)) == 0
+
+    def test_a_key_whose_record_still_holds_refuses_the_save_whole(self, store: OrderStore) -> None:
+        # Two requests with one key raced: the one that saves second did not see the record.
+        order = new_order("ord-1", 1001)
+        first = record("evt-1", expires_at=T0 + timedelta(days=1))
+        store.add(order, idempotency=first)
+
+        with pytest.raises(ConcurrencyError, match="'evt-1'"):
+            store.save(
+                attrs.evolve(order, note="again", version=2),
+                expected_version=1,
+                outbox=[item("job-1")],
+                idempotency=record("evt-1", expires_at=T0 + timedelta(days=2)),
+            )
+
+        assert store.get("ord-1") == order
+        assert store.deliveries("ord-1") == []
+        assert store.idempotency_record("payment", "evt-1") == first
+
+    def test_a_key_whose_record_expired_is_free_for_a_new_request(self, store: OrderStore) -> None:
+        order = new_order("ord-1", 1001)
+        store.add(order, idempotency=record("evt-1", expires_at=T0 + timedelta(days=1)))
+        later = attrs.evolve(
+            record("evt-1", expires_at=T0 + timedelta(days=31)),
+            created_at=T0 + timedelta(days=1),
+            request_hash="other",
+        )
+
+        store.save(attrs.evolve(order, version=2), expected_version=1, idempotency=later)
+
+        assert store.idempotency_record("payment", "evt-1") == later
+
+    # -- outbox ----------------------------------------------------------------------------------
+
+    @pytest.fixture
+    def queued(self, store: OrderStore) -> OrderStore:
+        """Order ord-1 with jobs job-1 (at T0) and job-2 (a minute later), both pending."""
+        store.add(
+            new_order("ord-1", 1001),
+            outbox=[item("job-1"), item("job-2", at=T0 + timedelta(minutes=1))],
+        )
+        return store
+
+    def test_new_items_are_pending_and_listed_per_order_oldest_first(
+        self,
+        queued: OrderStore,
+    ) -> None:
+        queued.add(new_order("ord-2", 1002), outbox=[item("job-3", "ord-2")])
+
+        deliveries = queued.deliveries("ord-1")
+
+        assert [(d.item.key, d.state, d.attempts) for d in deliveries] == [
+            ("job-1", "pending", 0),
+            ("job-2", "pending", 0),
+        ]
+        assert deliveries[0].next_attempt_at == T0
+        assert [d.item.key for d in queued.deliveries("ord-2")] == ["job-3"]
+        assert queued.deliveries("ord-missing") == []
+
+    def test_claim_leases_the_due_items_oldest_first_and_counts_the_attempt(
+        self,
+        queued: OrderStore,
+    ) -> None:
+        now = T0 + timedelta(minutes=1)
+
+        claimed = queued.claim(now, limit=10, lease=LEASE)
+
+        assert [(d.item.key, d.attempts, d.lease_until) for d in claimed] == [
+            ("job-1", 1, now + LEASE),
+            ("job-2", 1, now + LEASE),
+        ]
+
+    def test_items_due_at_the_same_time_are_claimed_in_the_order_they_were_queued(
+        self, store: OrderStore
+    ) -> None:
+        keys = [f"event-ord-1-{version}-0" for version in range(1, 12)]  # versions 1 to 11
+        store.add(new_order("ord-1", 1001), outbox=[item(key) for key in keys])
+
+        claimed = store.claim(T0, limit=20, lease=LEASE)
+
+        assert [d.item.key for d in claimed] == keys
+
+    def test_claim_takes_no_item_before_its_time_and_no_more_than_the_limit(
+        self,
+        queued: OrderStore,
+    ) -> None:
+        assert [d.item.key for d in queued.claim(T0, limit=10, lease=LEASE)] == ["job-1"]
+        assert [
+            d.item.key for d in queued.claim(T0 + timedelta(minutes=1), limit=1, lease=LEASE)
+        ] == ["job-2"]
+
+    def test_a_claimed_item_is_not_claimed_again_until_its_lease_ends(
+        self, queued: OrderStore
+    ) -> None:
+        (first,) = queued.claim(T0, limit=10, lease=LEASE)  # job-2 is not due yet
+        assert first.item.key == "job-1"
+
+        during = queued.claim(T0 + LEASE - timedelta(seconds=1), limit=10, lease=LEASE)
+        assert [d.item.key for d in during] == ["job-2"]  # job-1 is still leased
+
+        (again,) = queued.claim(T0 + LEASE, limit=10, lease=LEASE)
+        assert (again.item.key, again.attempts) == ("job-1", 2)
+
+    def test_claim_key_leases_one_pending_item_unless_someone_else_holds_it(
+        self,
+        queued: OrderStore,
+    ) -> None:
+        claimed = queued.claim_key("job-2", T0, lease=LEASE)
+
+        assert claimed is not None
+        assert (claimed.item.key, claimed.attempts, claimed.lease_until) == ("job-2", 1, T0 + LEASE)
+        assert queued.claim_key("job-2", T0 + timedelta(minutes=4), lease=LEASE) is None
+        assert queued.claim(T0 + timedelta(minutes=4), limit=10, lease=LEASE)[0].item.key == "job-1"
+        retaken = queued.claim_key("job-2", T0 + LEASE, lease=LEASE)
+        assert retaken is not None
+        assert retaken.attempts == 2
+        assert queued.claim_key("job-missing", T0, lease=LEASE) is None
+
+    def test_a_delivered_item_is_never_claimed_again(self, queued: OrderStore) -> None:
+        queued.claim(T0, limit=1, lease=LEASE)
+        done_at = T0 + timedelta(seconds=2)
+
+        queued.mark_delivered("job-1", done_at)
+
+        delivery = queued.deliveries("ord-1")[0]
+        assert (delivery.state, delivery.delivered_at, delivery.lease_until) == (
+            "delivered",
+            done_at,
+            None,
+        )
+        later = T0 + timedelta(days=1)
+        assert [d.item.key for d in queued.claim(later, limit=10, lease=LEASE)] == ["job-2"]
+        assert queued.claim_key("job-1", later, lease=LEASE) is None
+
+    def test_a_failed_item_waits_for_its_retry_time_and_keeps_its_last_error(
+        self,
+        queued: OrderStore,
+    ) -> None:
+        queued.claim(T0, limit=1, lease=LEASE)
+        retry_at = T0 + timedelta(seconds=30)
+
+        queued.mark_failed("job-1", error="ConnectionError: timed out", retry_at=retry_at)
+
+        delivery = queued.deliveries("ord-1")[0]
+        assert (
+            delivery.state,
+            delivery.next_attempt_at,
+            delivery.last_error,
+            delivery.lease_until,
+        ) == (
+            "pending",
+            retry_at,
+            "ConnectionError: timed out",
+            None,
+        )
+        assert queued.claim(retry_at - timedelta(seconds=1), limit=1, lease=LEASE) == []
+        (retried,) = queued.claim(retry_at, limit=1, lease=LEASE)
+        assert (retried.item.key, retried.attempts) == ("job-1", 2)
+
+    def test_an_item_failed_without_a_retry_time_is_dead_lettered(
+        self,
+        queued: OrderStore,
+    ) -> None:
+        queued.claim(T0, limit=1, lease=LEASE)
+
+        queued.mark_failed("job-1", error="ConnectionError: timed out", retry_at=None)
+
+        delivery = queued.deliveries("ord-1")[0]
+        assert (delivery.state, delivery.attempts, delivery.last_error) == (
+            "dead",
+            1,
+            "ConnectionError: timed out",
+        )
+        later = T0 + timedelta(days=1)
+        assert [d.item.key for d in queued.claim(later, limit=10, lease=LEASE)] == ["job-2"]
+        assert queued.claim_key("job-1", later, lease=LEASE) is None
+
+    def test_a_query_selects_orders_by_fulfillment_status(self, store: OrderStore) -> None:
+        waiting = new_order("ord-1", 1001)
+        placed = new_order("ord-2", 1002, placed_at=T0 + timedelta(hours=1))
+        (fo,) = placed.fulfillment_orders
+        shipped = attrs.evolve(
+            placed,
+            fulfillment_orders=(attrs.evolve(fo, status="closed"),),
+            fulfillments=(
+                Fulfillment(id="f-1", fulfillment_order_id=fo.id, lines=fo.lines, created_at=T0),
+            ),
+        )
+        store.add(waiting)
+        store.add(shipped)
+
+        assert ids(store.query(OrderQuery(fulfillment_status="unfulfilled")).orders) == ["ord-1"]
+        assert ids(store.query(OrderQuery(fulfillment_status="fulfilled")).orders) == ["ord-2"]
+        assert store.query(OrderQuery(fulfillment_status="on_hold")).orders == ()
+
+    def test_an_order_is_found_by_each_outside_reference_it_carries(
+        self, store: OrderStore
+    ) -> None:
+        placed = new_order("ord-1", 1001)
+        (fo,) = placed.fulfillment_orders
+        shipped = attrs.evolve(
+            placed,
+            fulfillment_orders=(
+                attrs.evolve(
+                    fo,
+                    request=ServiceRequest(
+                        id="req-1", service="shipfast", status="accepted", submitted_at=T0
+                    ),
+                ),
+            ),
+            fulfillments=(
+                Fulfillment(
+                    id="f-1",
+                    fulfillment_order_id=fo.id,
+                    lines=fo.lines,
+                    created_at=T0,
+                    tracking=Tracking(numbers=("1Z1", "1Z2")),
+                ),
+            ),
+            transactions=(
+                attrs.evolve(transaction(TransactionKind.SALE, "succeeded"), reference="gw-9"),
+            ),
+        )
+        store.add(shipped)
+
+        found = [
+            store.by_reference("fulfillment_order", fo.id),
+            store.by_reference("service_request", "req-1"),
+            store.by_reference("tracking_number", "1Z1"),
+            store.by_reference("tracking_number", "1Z2"),
+            store.by_reference("gateway_reference", "gw-9"),
+        ]
+        assert [order.id if order else None for order in found] == ["ord-1"] * 5
+        assert store.by_reference("tracking_number", "nope") is None
+
+    def test_a_reference_the_order_no_longer_carries_finds_nothing(self, store: OrderStore) -> None:
+        placed = new_order("ord-1", 1001)
+        (fo,) = placed.fulfillment_orders
+        requested = attrs.evolve(
+            placed,
+            fulfillment_orders=(
+                attrs.evolve(
+                    fo, request=ServiceRequest(id="req-1", service="shipfast", submitted_at=T0)
+                ),
+            ),
+        )
+        store.add(requested)
+        resubmitted = attrs.evolve(
+            requested,
+            version=2,
+            fulfillment_orders=(
+                attrs.evolve(
+                    fo, request=ServiceRequest(id="req-2", service="shipfast", submitted_at=T0)
+                ),
+            ),
+        )
+
+        store.save(resubmitted, expected_version=1)
+
+        assert store.by_reference("service_request", "req-1") is None
+        assert store.by_reference("service_request", "req-2") == resubmitted
+
+    def test_a_requeued_dead_item_is_claimed_again_with_fresh_attempts(
+        self, queued: OrderStore
+    ) -> None:
+        queued.claim(T0, limit=1, lease=LEASE)
+        queued.mark_failed("job-1", error="Refused: bad address", retry_at=None)
+        later = T0 + timedelta(hours=1)
+
+        queued.requeue("job-1", later)
+
+        delivery = queued.deliveries("ord-1")[0]
+        assert (delivery.item.key, delivery.state, delivery.attempts) == ("job-1", "pending", 0)
+        assert (delivery.next_attempt_at, delivery.lease_until) == (later, None)
+        claimed = queued.claim(later, limit=10, lease=LEASE)
+        # job-2 has been due since T0 + 1 minute, job-1 only since its requeue at T0 + 1 hour
+        assert [(d.item.key, d.attempts) for d in claimed] == [("job-2", 1), ("job-1", 1)]
+
+    def test_a_tracking_number_two_orders_share_finds_the_one_saved_last(
+        self, store: OrderStore
+    ) -> None:
+        first = shipped("ord-1", 1001, tracking="1Z9")
+        second = shipped("ord-2", 1002, tracking="1Z9")
+        store.add(first)
+        store.add(second)
+
+        found = store.by_reference("tracking_number", "1Z9")
+        assert found is not None
+        assert found.id == "ord-2"
+
+        store.save(attrs.evolve(first, note="Resent", version=2), expected_version=1)
+
+        found = store.by_reference("tracking_number", "1Z9")
+        assert found is not None
+        assert found.id == "ord-1"
+
+    def test_a_query_by_tag_follows_the_tags_of_the_saved_order(self, store: OrderStore) -> None:
+        order = new_order("ord-1", 1001, tags=frozenset({"vip"}))
+        store.add(order)
+
+        store.save(attrs.evolve(order, tags=frozenset({"gift"}), version=2), expected_version=1)
+
+        assert ids(store.query(OrderQuery(tag="vip")).orders) == []
+        assert ids(store.query(OrderQuery(tag="gift")).orders) == ["ord-1"]
