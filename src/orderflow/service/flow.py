@@ -318,8 +318,8 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
                 created_at=now,
                 expires_at=now + self.settings.idempotency_retention,
             )
-        if change.order == order and record is None:
-            return order
+        if change.order == order and not change.events and record is None:
+            return order  # nothing happened: nothing to save
         after = change.recorded(version=order.version + 1).order
         items = self._items(after, change, now)
         self.repository.save(

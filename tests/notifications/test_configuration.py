@@ -1,0 +1,185 @@
+"""Mistakes in the settings stop the host at start, with a message naming what to fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import pytest
+from tests.notifications.conftest import ADA, SETTINGS, sent, store
+
+from orderflow import NotificationError, OrderFlow
+from orderflow.adapters.fakes import FakeClock, FakeGateway, SequentialIds
+from orderflow.adapters.memory import InMemoryRepository
+from orderflow.domain.events import OrderArchived, OrderEvent, OrderPlaced, ShipmentEventRecorded
+from orderflow.notifications import Notifications, Route, Rule
+from orderflow.testing import STAFF, make_draft
+
+
+def configure(**changes: Any) -> Notifications:
+    return Notifications(attrs.evolve(SETTINGS, **changes))
+
+
+def refused(match: str, **changes: Any) -> None:
+    with pytest.raises(NotificationError, match=match):
+        configure(**changes)
+
+
+def test_the_built_in_settings_configure_every_route_with_customer_sms_off() -> None:
+    routes = configure().routes
+
+    assert routes[Route("order_confirmation", "customer", "email")] is True
+    assert routes[Route("order_confirmation", "customer", "sms")] is False
+    assert routes[Route("new_order", "staff", "sms")] is True
+    assert (
+        len(routes) == 31
+    )  # 1 staff alert x3, 12 customer rules x2, a service request, a hold alert x3
+
+
+def test_a_template_that_does_not_parse_is_refused_naming_its_file_and_line() -> None:
+    broken = "{% block subject %}Order\n{{ order.name }{% endblock %}"
+
+    refused(
+        r"template en/order_confirmation\.jinja line 2",
+        templates={"en/order_confirmation.jinja": broken},
+    )
+
+
+def test_a_misspelt_variable_is_refused_at_configuration() -> None:
+    typo = "{% block subject %}{{ order.nmae }}{% endblock %}{% block text %}x{% endblock %}"
+
+    refused(r"en/order_confirmation\.jinja.*nmae", templates={"en/order_confirmation.jinja": typo})
+
+
+def test_an_optional_value_used_without_its_guard_is_refused_thanks_to_the_bare_sample() -> None:
+    unguarded = (
+        "{% block subject %}x{% endblock %}"
+        "{% block text %}{{ order.shipping_address.lines | join(', ') }}{% endblock %}"
+    )
+
+    refused(r"en/order_confirmation\.jinja", templates={"en/order_confirmation.jinja": unguarded})
+
+
+def test_a_template_reading_what_its_event_does_not_give_is_refused() -> None:
+    needs_tracking = (
+        "{% block subject %}{{ fulfillment.tracking }}{% endblock %}{% block text %}x{% endblock %}"
+    )
+
+    refused(
+        r"en/order_confirmation reads fulfillment, which the rule on OrderPlaced does not give",
+        templates={"en/order_confirmation.jinja": needs_tracking},
+    )
+
+
+def test_a_rule_naming_an_event_by_string_is_refused() -> None:
+    rule = Rule(event="OrderPlaced", template="new_order", audience="staff")  # type: ignore[arg-type]
+
+    refused("event must be one of the event classes orderflow emits", rules=(rule,))
+
+
+def test_a_rule_on_an_event_class_the_library_never_emits_is_refused() -> None:
+    @attrs.frozen(kw_only=True)
+    class GiftWrapped(OrderEvent):
+        pass
+
+    refused(
+        "event must be one of the event classes",
+        rules=(Rule(event=GiftWrapped, template="new_order", audience="staff"),),
+    )
+
+
+def test_a_rule_naming_an_unknown_template_is_refused_listing_the_templates() -> None:
+    rule = Rule(event=OrderPlaced, template="welcome", audience="customer")
+
+    refused(r"template 'welcome', which does not exist; templates: delivered, ", rules=(rule,))
+
+
+def test_a_customer_rule_by_webhook_is_refused() -> None:
+    rule = Rule(event=OrderPlaced, template="new_order", audience="customer", channels=("webhook",))
+
+    refused("a customer is reached by email or sms, not webhook", rules=(rule,))
+
+
+def test_switching_a_route_no_rule_sends_is_refused_listing_the_routes() -> None:
+    refused(
+        r"no rule sends order_confirmation to staff by email; routes: ",
+        turn_off={Route("order_confirmation", "staff", "email")},
+    )
+
+
+def test_a_route_both_on_and_off_is_refused() -> None:
+    route = Route("shipping_update", "customer", "sms")
+
+    refused(
+        "turned both on and off: shipping_update to customer by sms",
+        turn_on={route},
+        turn_off={route},
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "match"),
+    [
+        ({"timezone": "Europe/Lyon"}, "timezone 'Europe/Lyon' is not an IANA time zone"),
+        (
+            {"admin_url": "https://admin.example/{id}"},
+            r"admin_url .* is not a pattern of \{order_id\}",
+        ),
+        ({"admin_url": "https://admin.example/{0}"}, "admin_url"),
+    ],
+)
+def test_a_bad_time_zone_or_admin_url_pattern_is_refused(
+    changes: dict[str, str], match: str
+) -> None:
+    refused(match, **changes)
+
+
+def test_a_template_only_in_a_language_the_store_does_not_speak_is_refused() -> None:
+    only_german = {
+        "de/welcome.jinja": "{% block subject %}Hallo{% endblock %}{% block text %}x{% endblock %}"
+    }
+
+    refused(
+        "template 'welcome' exists in de but neither in the store's language", templates=only_german
+    )
+
+
+def test_a_host_rule_and_template_of_its_own_send_like_built_in_ones() -> None:
+    thanks = (
+        "{% block subject %}Thanks again, {{ customer.first_name }}{% endblock %}"
+        "{% block text %}Order {{ order.name }} is complete.{% endblock %}"
+    )
+    harness = store(
+        built_in_rules=False,
+        rules=(Rule(event=OrderArchived, template="thanks", audience="customer"),),
+        templates={"en/thanks.jinja": thanks},
+    )
+    order = harness.flow.place(make_draft(), actor=STAFF)
+    assert sent(harness) == []  # built-in rules off: no alert, no confirmation
+
+    harness.flow.archive(order.id, actor=STAFF)
+    assert sent(harness) == [("thanks", "email", ADA)]
+    assert harness.notifier.sent[0].subject == "Thanks again, Ada"
+
+
+def test_a_rule_on_a_carrier_event_may_read_the_shipment() -> None:
+    rule = Rule(event=ShipmentEventRecorded, template="status", audience="staff")
+    status = "{% block subject %}{{ shipment.label }}{% endblock %}{% block text %}{{ shipment.at }}{% endblock %}"
+
+    assert (
+        Route("status", "staff", "email")
+        in configure(rules=(rule,), templates={"en/status.jinja": status}).routes
+    )
+
+
+def test_notifications_without_a_notifier_are_refused() -> None:
+    repository = InMemoryRepository()
+    with pytest.raises(NotificationError, match="notifications need a notifier"):
+        OrderFlow(
+            repository=repository,
+            outbox=repository,
+            gateway=FakeGateway(),
+            clock=FakeClock(),
+            ids=SequentialIds(),
+            notifications=SETTINGS,
+        )
