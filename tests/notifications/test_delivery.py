@@ -177,7 +177,11 @@ def test_a_message_by_hand_may_go_to_another_address_and_to_staff(
     [
         ("welcome", {}, "no template 'welcome'; templates: delivered, "),
         ("shipping_confirmation", {}, "needs fulfillment, fulfillment_order: pass fulfillment_id"),
-        ("out_for_delivery", {}, "needs fulfillment, shipment: it is sent by its rule, not by hand"),
+        (
+            "out_for_delivery",
+            {},
+            "needs fulfillment, shipment: it is sent by its rule, not by hand",
+        ),
         ("order_confirmation", {"channel": "sms"}, "has no customer sms recipient: pass to="),
         ("order_confirmation", {"channel": "webhook"}, "not by webhook"),
         ("order_confirmation", {"channel": "fax"}, "channel one of"),
