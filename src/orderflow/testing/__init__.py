@@ -34,6 +34,7 @@ from orderflow.domain.payments import PaymentReport
 from orderflow.domain.placement import OrderDraft, place
 from orderflow.domain.transaction import TransactionKind
 from orderflow.notifications import NotificationSettings
+from orderflow.ports.repository import OrderStore
 from orderflow.service import OrderFlow, Settings
 
 __all__ = [
@@ -162,10 +163,10 @@ def sale(amount: Money, reference: str = "sale-ref", *, reusable: bool = True) -
 
 @attrs.define
 class Harness:
-    """An in-memory OrderFlow and the fakes behind it, for assertions."""
+    """An OrderFlow (in memory unless told otherwise) and the fakes behind it, for assertions."""
 
     flow: OrderFlow
-    repository: InMemoryRepository
+    repository: OrderStore
     gateway: FakeGateway
     clock: FakeClock
     publisher: RecordingPublisher
@@ -180,12 +181,15 @@ def make_flow(
     clock: FakeClock | None = None,
     publisher: RecordingPublisher | None = None,
     notifications: NotificationSettings | None = None,
+    repository: OrderStore | None = None,
     **ports: Any,
 ) -> Harness:
     """An OrderFlow on in-memory adapters with a fake clock, ids, gateway, publisher and
     notifier; ``publish=False`` leaves events unpublished; ``notifications`` turns messages
-    on; other ports (``ids``, ``authorizer``) pass through."""
-    repository = InMemoryRepository()
+    on; ``repository`` replaces the in-memory store (with a
+    :class:`~orderflow.adapters.sql.SqlRepository`, say); other ports (``ids``,
+    ``authorizer``) pass through."""
+    repository = InMemoryRepository() if repository is None else repository
     gateway = gateway or FakeGateway()
     clock = clock or FakeClock()
     publisher = publisher or RecordingPublisher()

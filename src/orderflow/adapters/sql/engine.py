@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import sqlalchemy
@@ -14,14 +15,16 @@ WRITE = "orderflow_write"
 """Execution option: this connection's transaction writes (SQLite takes the lock at BEGIN)."""
 
 
-def database_url(url_or_path: str | URL) -> URL:
+def database_url(url_or_path: str | os.PathLike[str] | URL) -> URL:
     """A URL as given, or a plain file path read as a SQLite database."""
-    if isinstance(url_or_path, URL) or "://" in url_or_path:
+    if isinstance(url_or_path, URL):
+        return url_or_path
+    if isinstance(url_or_path, str) and "://" in url_or_path:
         return make_url(url_or_path)
-    return URL.create("sqlite", database=url_or_path)
+    return URL.create("sqlite", database=os.fspath(url_or_path))
 
 
-def make_engine(url_or_path: str | URL = DEFAULT_URL, **options: Any) -> Engine:
+def make_engine(url_or_path: str | os.PathLike[str] | URL = DEFAULT_URL, **options: Any) -> Engine:
     """``sqlalchemy.create_engine`` plus what orderflow needs of SQLite: WAL journal,
     ``synchronous=NORMAL``, foreign keys, a busy timeout, and transactions SQLAlchemy
     begins itself, so SAVEPOINTs work and a writer takes the lock up front.

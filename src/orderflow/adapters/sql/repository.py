@@ -9,6 +9,7 @@ transaction usable.
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -76,7 +77,9 @@ class SqlRepository:
         self._connection: Connection | None = None
 
     @classmethod
-    def from_url(cls, url: str | URL, *, create: bool = False, **options: Any) -> SqlRepository:
+    def from_url(
+        cls, url: str | os.PathLike[str] | URL, *, create: bool = False, **options: Any
+    ) -> SqlRepository:
         """A repository on a new engine for ``url`` (or a SQLite file path); ``create``
         creates the schema first if it is missing."""
         engine = make_engine(url, **options)

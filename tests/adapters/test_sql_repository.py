@@ -1,0 +1,218 @@
+"""What the SQL store adds to the contract: its schema, joining a host's transaction, and
+reading documents that are old, corrupt or edited by hand. Each test runs on SQLite and on
+PostgreSQL unless it says otherwise."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import attrs
+import pytest
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, insert, select, update
+
+from orderflow import (
+    ConcurrencyError,
+    DocumentError,
+    OrderQuery,
+    SchemaError,
+)
+from orderflow.adapters.sql import (
+    SCHEMA_VERSION,
+    SqlRepository,
+    create_schema,
+    make_engine,
+    schema_version,
+)
+from orderflow.adapters.sql.rows import order_columns
+from orderflow.adapters.sql.schema import orders, schema_info
+from orderflow.domain.order import SCHEMA_VERSION as DOCUMENT_VERSION
+from orderflow.serialization import loads
+from orderflow.testing import STAFF, make_draft, make_flow
+from orderflow.testing.contract import new_order
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "order_v1.json"
+
+
+# -- schema ------------------------------------------------------------------------------------
+
+
+def test_creating_the_schema_records_its_version_and_can_be_repeated(tmp_path: Path) -> None:
+    engine = make_engine(tmp_path / "new.sqlite3")
+    assert schema_version(engine) is None
+
+    assert create_schema(engine) == SCHEMA_VERSION
+    assert create_schema(engine) == SCHEMA_VERSION
+
+    assert schema_version(engine) == SCHEMA_VERSION
+    with engine.connect() as connection:
+        assert connection.scalars(select(schema_info.c.version)).all() == [SCHEMA_VERSION]
+
+
+def test_a_store_on_a_database_without_the_schema_says_how_to_create_it(tmp_path: Path) -> None:
+    with pytest.raises(SchemaError, match=r"no orderflow schema in sqlite:///.*empty\.sqlite3"):
+        SqlRepository(make_engine(tmp_path / "empty.sqlite3"))
+
+
+def test_a_database_holding_another_schema_version_is_refused(sqlite_engine: Engine) -> None:
+    with sqlite_engine.begin() as connection:
+        connection.execute(update(schema_info).values(version=SCHEMA_VERSION + 1))
+
+    with pytest.raises(SchemaError, match=f"version \\[{SCHEMA_VERSION + 1}\\]"):
+        SqlRepository(sqlite_engine)
+
+
+def test_from_url_can_create_the_schema_of_a_new_sqlite_file(tmp_path: Path) -> None:
+    store = SqlRepository.from_url(tmp_path / "shop.sqlite3", create=True)
+
+    assert store.next_number() == 1001
+    assert (tmp_path / "shop.sqlite3").exists()
+
+
+# -- joining the host's transaction ------------------------------------------------------------
+
+host_metadata = MetaData()
+invoices = Table(
+    "shop_invoices",
+    host_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", String(100), nullable=False),
+)
+"""A table of the host's own, in the same database as orderflow's."""
+
+
+@pytest.fixture
+def host_engine(sql_engine: Engine) -> Engine:
+    host_metadata.create_all(sql_engine)
+    yield sql_engine  # type: ignore[misc]
+    host_metadata.drop_all(sql_engine)
+
+
+def counts(engine: Engine, order_id: str) -> tuple[int, int, int]:
+    """(host invoices, orderflow orders, outbox items) for the order."""
+    store = SqlRepository(engine)
+    with engine.connect() as connection:
+        invoiced = len(connection.execute(select(invoices.c.id)).all())
+        stored = len(connection.execute(select(orders.c.id).where(orders.c.id == order_id)).all())
+    return invoiced, stored, len(store.deliveries(order_id))
+
+
+def place_and_invoice(engine: Engine, *, fail: bool) -> str:
+    """A host's request: place an order and write its invoice in one transaction of the
+    host's, which fails at the end when told to; returns the order's id."""
+    store = SqlRepository(engine)
+    with engine.connect() as connection, connection.begin():
+        flow = make_flow(repository=store.joining(connection)).flow
+        placed = flow.place(make_draft(), actor=STAFF)
+        connection.execute(insert(invoices).values(order_id=placed.id))
+        if fail:
+            raise RuntimeError(f"the host's own step failed after placing {placed.id}")
+    return placed.id
+
+
+def test_a_failed_host_transaction_leaves_neither_host_rows_nor_orderflow_rows(
+    host_engine: Engine,
+) -> None:
+    with pytest.raises(RuntimeError, match="after placing id-1") as failed:
+        place_and_invoice(host_engine, fail=True)
+
+    assert "id-1" in str(failed.value)
+    assert counts(host_engine, "id-1") == (0, 0, 0)
+    assert SqlRepository(host_engine).query(OrderQuery(archived=None)).orders == ()
+
+
+def test_a_committed_host_transaction_keeps_both_its_rows_and_orderflow_rows(
+    host_engine: Engine,
+) -> None:
+    order_id = place_and_invoice(host_engine, fail=False)
+
+    assert counts(host_engine, order_id) == (1, 1, 1)  # the "placed" event is queued
+    assert SqlRepository(host_engine).get(order_id).name == "#1001"
+
+
+def test_a_refused_save_inside_the_host_transaction_leaves_it_usable(host_engine: Engine) -> None:
+    store = SqlRepository(host_engine)
+    order = new_order("ord-1", 1001)
+    store.add(order)
+    with host_engine.connect() as connection, connection.begin():
+        joined = store.joining(connection)
+        connection.execute(insert(invoices).values(order_id="ord-1"))
+        joined.save(attrs.evolve(order, note="first", version=2), expected_version=1)
+        with pytest.raises(ConcurrencyError):
+            joined.save(attrs.evolve(order, note="stale", version=2), expected_version=1)
+        connection.execute(insert(invoices).values(order_id="ord-1"))
+
+    assert counts(host_engine, "ord-1")[0] == 2
+    assert store.get("ord-1").note == "first"
+
+
+def test_joining_a_sqlite_connection_of_a_plain_engine_is_refused(sqlite_url: str) -> None:
+    import sqlalchemy
+
+    plain = sqlalchemy.create_engine(sqlite_url)
+    store = SqlRepository(make_engine(sqlite_url))
+    with plain.connect() as connection, pytest.raises(ValueError, match="make_engine"):
+        store.joining(connection)
+    plain.dispose()
+
+
+# -- documents ---------------------------------------------------------------------------------
+
+
+def write_document(engine: Engine, order_id: str, document: str) -> None:
+    with engine.begin() as connection:
+        connection.execute(update(orders).where(orders.c.id == order_id).values(document=document))
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda text: text[:40], r"stored order 'ord-1' cannot be loaded: .*char"),
+        (
+            lambda text: text.replace('"note":""', '"note":5'),
+            r"stored order 'ord-1' cannot be loaded: .*'ord-1'.*expected str, got int 5",
+        ),
+        (
+            lambda text: text.replace('"version":1', '"version":7'),
+            r"stored order 'ord-1' \(version 1\) holds the document of order 'ord-1' at "
+            r"version 7: it was edited by hand",
+        ),
+    ],
+    ids=["truncated", "wrong type", "version edited"],
+)
+def test_a_corrupt_or_hand_edited_document_raises_a_document_error_naming_the_order(
+    sql_store: SqlRepository, edit: object, message: str
+) -> None:
+    order = new_order("ord-1", 1001)
+    sql_store.add(order)
+    with sql_store.engine.connect() as connection:
+        text = connection.scalar(select(orders.c.document).where(orders.c.id == "ord-1"))
+    write_document(sql_store.engine, "ord-1", edit(text))  # type: ignore[operator]
+
+    with pytest.raises(DocumentError, match=message):
+        sql_store.get("ord-1")
+    with pytest.raises(DocumentError, match="'ord-1'"):
+        sql_store.query(OrderQuery())
+
+
+def test_a_document_of_an_older_schema_version_is_upgraded_when_loaded(
+    sql_store: SqlRepository,
+) -> None:
+    text = FIXTURE.read_text()
+    current = loads(text)  # what serialization's upgrades make of it
+    assert json.loads(text)["schema_version"] == 1 < DOCUMENT_VERSION
+    with sql_store.engine.begin() as connection:  # the row as an older release wrote it
+        columns = {**order_columns(current), "schema_version": 1, "document": text}
+        connection.execute(insert(orders).values(id=current.id, number=current.number, **columns))
+
+    loaded = sql_store.get("o-fixture-1")
+
+    assert loaded == current
+    assert loaded.schema_version == DOCUMENT_VERSION
+    sql_store.save(attrs.evolve(loaded, version=loaded.version + 1), expected_version=3)
+    with sql_store.engine.connect() as connection:
+        row = connection.execute(select(orders).where(orders.c.id == "o-fixture-1")).one()
+    assert (row.schema_version, json.loads(row.document)["schema_version"]) == (
+        DOCUMENT_VERSION,
+        DOCUMENT_VERSION,
+    )
