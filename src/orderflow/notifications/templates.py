@@ -165,13 +165,16 @@ class Templates:
 def _error(where: str, error: TemplateError) -> NotificationError:
     if isinstance(error, TemplateNotFound):
         return NotificationError(f"template {where}: {error.message} not found")
-    line = getattr(error, "lineno", None)
+    line = getattr(error, "lineno", None) or _template_line(error)
     at = f" line {line}" if line else ""
     return NotificationError(f"template {where}{at}: {error.message}")
 
 
 def _block(template: Template, block: str, context: Mapping[str, Any]) -> str:
-    return "".join(template.blocks[block](template.new_context(dict(context))))
+    try:
+        return "".join(template.blocks[block](template.new_context(dict(context))))
+    except Exception:
+        template.environment.handle_exception()  # re-raises, pointing at template lines
 
 
 def _line(text: str) -> str:
@@ -181,3 +184,14 @@ def _line(text: str) -> str:
 def _paragraphs(text: str) -> str:
     lines = [line.rstrip() for line in text.strip().splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
+
+
+def _template_line(error: BaseException) -> int | None:
+    """The template line a render error came from: Jinja points the traceback's template
+    frames at template lines (a syntax error carries its own ``lineno``)."""
+    line, tb = None, error.__traceback__
+    while tb is not None:
+        if not tb.tb_frame.f_code.co_filename.endswith(".py"):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
