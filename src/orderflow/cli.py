@@ -1,11 +1,13 @@
-"""``orderflow`` / ``python -m orderflow``: the demo and the state diagrams."""
+"""``orderflow`` / ``python -m orderflow``: the demo, the state diagrams and ``db init``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Sequence
 from datetime import timedelta
+from pathlib import Path
 from typing import TextIO
 
 from orderflow.domain.actor import Actor
@@ -32,6 +34,7 @@ from orderflow.domain.policies import (
     FulfillmentPolicy,
     Policies,
 )
+from orderflow.ports.repository import OrderQuery, OrderStore
 from orderflow.testing import (
     GATEWAY,
     STAFF,
@@ -47,9 +50,9 @@ from orderflow.testing import (
 CARRIER = Actor.app("carrier", "La Poste")
 
 
-def demo(out: TextIO) -> None:
+def demo(out: TextIO, store: OrderStore | None = None) -> None:
     """A scripted walk through two orders' lives in memory, printing what happened."""
-    harness = make_flow()
+    harness = make_flow(repository=store)
     flow, clock, gateway = harness.flow, harness.clock, harness.gateway
 
     def show(order: Order, title: str) -> None:
@@ -113,7 +116,7 @@ def demo(out: TextIO) -> None:
     out.write(f"\n{len(harness.publisher.events)} events published to the host.\n")
 
 
-def fulfillment_demo(out: TextIO) -> None:
+def fulfillment_demo(out: TextIO, store: OrderStore | None = None) -> None:
     """A mixed order (gift card, mugs, a pre-order, a pickup) through automatic and manual
     fulfillment, a hold, a partial shipment, tracking to delivery and automatic archiving."""
     shop = Location("shop", "Lyon shop")
@@ -122,7 +125,7 @@ def fulfillment_demo(out: TextIO) -> None:
         fulfillment=FulfillmentPolicy(FulfillmentMode.DIGITAL_ONLY),
         archive=ArchivePolicy(automatic=True, delay=timedelta(days=1)),
     )
-    harness = make_flow(policies=policies)
+    harness = make_flow(policies=policies, repository=store)
     flow, clock = harness.flow, harness.clock
     draft = make_draft(
         make_line("gift", "25.00", 1, title="Gift card", requires_shipping=False, gift_card=True),
@@ -219,11 +222,13 @@ def fulfillment_demo(out: TextIO) -> None:
     write_timeline(flow.get(order.id), out)
 
 
-def service_demo(out: TextIO) -> None:
+def service_demo(out: TextIO, store: OrderStore | None = None) -> None:
     """An order shipped by a third-party fulfillment service, and a label bought for another."""
     service, labels = RecordingFulfillmentService(), FakeLabelProvider()
     policies = Policies(fulfillment=FulfillmentPolicy(FulfillmentMode.AUTOMATIC))
-    harness = make_flow(policies=policies, fulfillment_service=service, labels=labels)
+    harness = make_flow(
+        policies=policies, fulfillment_service=service, labels=labels, repository=store
+    )
     flow, clock = harness.flow, harness.clock
     warehouse = Location("wh-lyon", "ShipFast Lyon", fulfillment_service="shipfast")
     shipfast = Actor.app("shipfast", "ShipFast")
@@ -298,18 +303,70 @@ def diagram(out: TextIO) -> None:
         out.write(f"%% {machine.__name__}\n{machine:mermaid}\n")
 
 
+def demo_stores(database: str | None, directory: str) -> Callable[[str], OrderStore]:
+    """Where each story of the demo keeps its orders, apart from the others': a SQLite file
+    in ``directory`` by default; with ``database``, a schema of that PostgreSQL database,
+    or a file next to that SQLite file. A story finding orders there is refused."""
+    try:
+        from orderflow.adapters.sql import SqlRepository, database_url
+    except ImportError:  # the `sql` extra is not installed
+        if database is not None:
+            raise SystemExit(
+                "--database needs the SQL adapter: pip install 'orderflow[sql]'"
+            ) from None
+        from orderflow.adapters.memory import InMemoryRepository
+
+        print("(SQLAlchemy is not installed: the demo runs in memory)", file=sys.stderr)
+        return lambda _: InMemoryRepository()
+
+    def store(story: str) -> OrderStore:
+        url = database_url(database or Path(directory, "orders.sqlite3"))
+        if url.get_backend_name() == "sqlite":
+            path = Path(url.database or "orders.sqlite3")
+            where = str(path.with_name(f"{path.stem}-{story}{path.suffix}"))
+            repository = SqlRepository.from_url(where, create=True)
+        else:
+            where = f"orderflow_demo_{story}"
+            repository = SqlRepository.from_url(url, create=True, schema=where)
+        if repository.query(OrderQuery(archived=None, limit=1)).orders:
+            raise SystemExit(f"the demo needs empty stores, and {where} already holds orders")
+        return repository
+
+    return store
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     parser = argparse.ArgumentParser(prog="orderflow", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser(
-        "demo", help="walk through orders' lives in memory and print their timelines"
+    demo_command = commands.add_parser(
+        "demo", help="walk through orders' lives on a SQLite file and print their timelines"
+    )
+    demo_command.add_argument(
+        "--database",
+        metavar="URL",
+        help="keep the orders there (PostgreSQL: one schema per story) instead of a "
+        "temporary SQLite file",
     )
     commands.add_parser("diagram", help="print the lifecycles as Mermaid state diagrams")
+    db = commands.add_parser("db", help="the SQL store's tables").add_subparsers(
+        dest="db_command", required=True
+    )
+    init = db.add_parser("init", help="create orderflow's tables and record the schema version")
+    init.add_argument("database", nargs="?", default="orderflow.sqlite3", metavar="URL")
     args = parser.parse_args(argv)
     if args.command == "demo":
-        demo(out)
-        fulfillment_demo(out)
-        service_demo(out)
+        with tempfile.TemporaryDirectory(prefix="orderflow-demo-") as directory:
+            store = demo_stores(args.database, directory)
+            demo(out, store("payments"))
+            fulfillment_demo(out, store("fulfillment"))
+            service_demo(out, store("services"))
+    elif args.command == "db":
+        from orderflow.adapters.sql import create_schema, make_engine
+
+        engine = make_engine(args.database)
+        version = create_schema(engine)
+        out.write(f"orderflow schema version {version} ready in {engine.url!r}\n")
+        engine.dispose()
     else:
         diagram(out)
     return 0

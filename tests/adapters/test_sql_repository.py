@@ -5,11 +5,23 @@ PostgreSQL unless it says otherwise."""
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import attrs
 import pytest
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, insert, select, update
+from sqlalchemy import (
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    insert,
+    select,
+    text,
+    update,
+)
 
 from orderflow import (
     ConcurrencyError,
@@ -30,6 +42,8 @@ from orderflow.domain.order import SCHEMA_VERSION as DOCUMENT_VERSION
 from orderflow.serialization import loads
 from orderflow.testing import STAFF, make_draft, make_flow
 from orderflow.testing.contract import new_order
+
+from .conftest import postgres_server_url
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "order_v1.json"
 
@@ -186,8 +200,8 @@ def test_a_corrupt_or_hand_edited_document_raises_a_document_error_naming_the_or
     order = new_order("ord-1", 1001)
     sql_store.add(order)
     with sql_store.engine.connect() as connection:
-        text = connection.scalar(select(orders.c.document).where(orders.c.id == "ord-1"))
-    write_document(sql_store.engine, "ord-1", edit(text))  # type: ignore[operator]
+        document = connection.scalar(select(orders.c.document).where(orders.c.id == "ord-1"))
+    write_document(sql_store.engine, "ord-1", edit(document))  # type: ignore[operator]
 
     with pytest.raises(DocumentError, match=message):
         sql_store.get("ord-1")
@@ -198,11 +212,11 @@ def test_a_corrupt_or_hand_edited_document_raises_a_document_error_naming_the_or
 def test_a_document_of_an_older_schema_version_is_upgraded_when_loaded(
     sql_store: SqlRepository,
 ) -> None:
-    text = FIXTURE.read_text()
-    current = loads(text)  # what serialization's upgrades make of it
-    assert json.loads(text)["schema_version"] == 1 < DOCUMENT_VERSION
+    stored = FIXTURE.read_text()
+    current = loads(stored)  # what serialization's upgrades make of it
+    assert json.loads(stored)["schema_version"] == 1 < DOCUMENT_VERSION
     with sql_store.engine.begin() as connection:  # the row as an older release wrote it
-        columns = {**order_columns(current), "schema_version": 1, "document": text}
+        columns = {**order_columns(current), "schema_version": 1, "document": stored}
         connection.execute(insert(orders).values(id=current.id, number=current.number, **columns))
 
     loaded = sql_store.get("o-fixture-1")
@@ -216,3 +230,47 @@ def test_a_document_of_an_older_schema_version_is_upgraded_when_loaded(
         DOCUMENT_VERSION,
         DOCUMENT_VERSION,
     )
+
+
+# -- a schema of its own on PostgreSQL ---------------------------------------------------------
+
+
+def test_on_postgres_the_store_can_keep_its_tables_in_a_schema_of_its_own(
+    postgres_url: str,
+) -> None:
+    server = postgres_server_url()
+    schema = f"orderflow_own_{uuid.uuid4().hex[:8]}"
+    store = SqlRepository.from_url(server, create=True, schema=schema)
+    try:
+        store.add(new_order("ord-1", 1001))
+        with store.engine.connect() as connection:
+            where = connection.scalar(
+                text(
+                    "SELECT table_schema FROM information_schema.tables "
+                    "WHERE table_name = 'orderflow_orders' AND table_schema = :s"
+                ),
+                {"s": schema},
+            )
+        assert where == schema
+        assert store.get("ord-1").number == 1001
+    finally:
+        store.engine.dispose()
+        admin = make_engine(server)
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "schema", "message"),
+    [
+        ("sqlite:///shop.sqlite3", "shop", "schemas are for PostgreSQL"),
+        ("postgresql+psycopg://h/db", "Shop; DROP", "lower-case letters"),
+    ],
+    ids=["sqlite", "odd name"],
+)
+def test_a_schema_is_refused_on_sqlite_and_when_its_name_is_odd(
+    url: str, schema: str, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        SqlRepository.from_url(url, schema=schema)

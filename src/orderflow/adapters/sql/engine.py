@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import sqlalchemy
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.schema import CreateSchema
 
 DEFAULT_URL = "sqlite:///orderflow.sqlite3"
 
@@ -37,6 +39,23 @@ def make_engine(url_or_path: str | os.PathLike[str] | URL = DEFAULT_URL, **optio
         connect_args = {"timeout": 30.0, **options.pop("connect_args", {})}
         return configure_sqlite(sqlalchemy.create_engine(url, connect_args=connect_args, **options))
     return sqlalchemy.create_engine(url, **options)
+
+
+def search_path(url: URL, schema: str, *, create: bool) -> dict[str, str]:
+    """The connect arguments that put a PostgreSQL session in ``schema`` (created first if
+    ``create``), so orderflow's tables can live apart from the host's."""
+    if url.get_backend_name() != "postgresql":
+        raise ValueError(
+            f"schemas are for PostgreSQL; give {url.get_backend_name()} a database of its own"
+        )
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
+        raise ValueError(f"schema names are lower-case letters, digits and _, not {schema!r}")
+    if create:
+        engine = sqlalchemy.create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(CreateSchema(schema, if_not_exists=True))
+        engine.dispose()
+    return {"options": f"-csearch_path={schema}"}
 
 
 def configure_sqlite(engine: Engine) -> Engine:

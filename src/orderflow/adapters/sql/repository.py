@@ -32,7 +32,13 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 
 from orderflow.adapters.sql import outbox as box
-from orderflow.adapters.sql.engine import WRITE, is_configured, make_engine
+from orderflow.adapters.sql.engine import (
+    WRITE,
+    database_url,
+    is_configured,
+    make_engine,
+    search_path,
+)
 from orderflow.adapters.sql.rows import TAG, load_order, lookup_rows, order_columns
 from orderflow.adapters.sql.schema import (
     counters,
@@ -78,10 +84,21 @@ class SqlRepository:
 
     @classmethod
     def from_url(
-        cls, url: str | os.PathLike[str] | URL, *, create: bool = False, **options: Any
+        cls,
+        url: str | os.PathLike[str] | URL,
+        *,
+        create: bool = False,
+        schema: str | None = None,
+        **options: Any,
     ) -> SqlRepository:
         """A repository on a new engine for ``url`` (or a SQLite file path); ``create``
-        creates the schema first if it is missing."""
+        creates the tables first if they are missing. On PostgreSQL, ``schema`` keeps
+        orderflow's tables in that schema of the database (created with them)."""
+        if schema is not None:
+            options["connect_args"] = {
+                **options.get("connect_args", {}),
+                **search_path(database_url(url), schema, create=create),
+            }
         engine = make_engine(url, **options)
         if create:
             create_schema(engine)
