@@ -1,0 +1,303 @@
+"""The SQL ratio (design brief §11): SqlRepository on SQLite against hand-written ``sqlite3``
+code doing the same reads and writes with the same durability, in the same run.
+
+    python benchmarks/sql.py [--orders N] [--repeats R]
+    python -m benchmarks.sql ...
+
+Each batch takes N orders through the store's part of a command's life, on a fresh database
+file (WAL, ``synchronous=NORMAL``, both programs):
+
+1. **add** the order with one outbox item (one transaction: order row, lookup rows, item);
+2. **get** it back (read the document, rebuild the order);
+3. **save** a change at the expected version with a second outbox item and an idempotency
+   record (one transaction: versioned UPDATE, lookups rewritten, item, record);
+4. **claim** the two due items with a lease and **mark them delivered** (three transactions).
+
+Both programs build rows with the same pure functions (``order_columns``, ``lookup_rows``,
+``orderflow.serialization``) and store them in the same tables, so the ratio is the cost of
+the adapter (SQLAlchemy Core, its transactions and checks) over the driver's own calls.
+Goal: orderflow reaches at least 80% of the raw throughput, i.e. takes at most 1.25x its
+time. This is a report: it exits 0 whether or not the goal is met.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta, timezone
+from importlib import metadata
+from pathlib import Path
+
+import attrs
+
+from orderflow.adapters.sql import SqlRepository, create_schema, make_engine
+from orderflow.adapters.sql.rows import lookup_rows, order_columns
+from orderflow.domain.order import Order
+from orderflow.ports.outbox import OutboxItem
+from orderflow.ports.repository import IdempotencyRecord
+from orderflow.serialization import loads
+from orderflow.testing.contract import new_order
+
+GOAL = 1.25
+"""orderflow may take at most this many times the raw driver's time (80% of its throughput)."""
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+LEASE = timedelta(minutes=5)
+
+Work = tuple[Order, Order, OutboxItem, OutboxItem, IdempotencyRecord]
+"""An order, its changed version, the items queued with each, the change's record."""
+
+
+def workload(count: int) -> list[Work]:
+    work = []
+    for n in range(count):
+        order = new_order(f"ord-{n}", 1001 + n, checkout=f"chk-{n}")
+        changed = attrs.evolve(order, note="Leave at the door", version=2)
+        first, second = (
+            OutboxItem(
+                key=f"job-{n}-{v}", order_id=order.id, topic="event", payload="{}", created_at=T0
+            )
+            for v in (1, 2)
+        )
+        record = IdempotencyRecord(
+            source="payment",
+            key=f"evt-{n}",
+            request_hash="hash",
+            order_id=order.id,
+            created_at=T0,
+            expires_at=T0 + timedelta(days=30),
+        )
+        work.append((order, changed, first, second, record))
+    return work
+
+
+# -- orderflow: SqlRepository ------------------------------------------------------------------
+
+
+def run_orderflow(path: Path, work: Sequence[Work]) -> None:
+    store = SqlRepository(make_engine(path))
+    for order, changed, first, second, record in work:
+        store.add(order, outbox=[first])
+        loaded = store.get(order.id)
+        store.save(changed, expected_version=loaded.version, outbox=[second], idempotency=record)
+        for delivery in store.claim(T0, limit=2, lease=LEASE):
+            store.mark_delivered(delivery.item.key, T0)
+    store.engine.dispose()
+
+
+# -- raw: the same statements through sqlite3 ----------------------------------------------------
+
+
+def _time(value: datetime | None) -> str | None:
+    """A timestamp as the SQL adapter stores it on SQLite: naive UTC text."""
+    if value is None:
+        return None
+    return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _row(order: Order) -> dict[str, object]:
+    columns = order_columns(order)
+    for name in ("placed_at", "archived_at", "next_due_at"):
+        columns[name] = _time(columns[name])
+    return columns
+
+
+def _queue(db: sqlite3.Connection, item: OutboxItem) -> None:
+    created = _time(item.created_at)
+    db.execute(
+        "INSERT INTO orderflow_outbox (key, order_id, topic, payload, created_at, state, attempts,"
+        " next_attempt_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?)",
+        (item.key, item.order_id, item.topic, item.payload, created, created),
+    )
+
+
+def _lookups(db: sqlite3.Connection, order: Order) -> None:
+    db.executemany(
+        "INSERT INTO orderflow_lookups (order_id, kind, value) VALUES (:order_id, :kind, :value)",
+        lookup_rows(order),
+    )
+
+
+def run_raw(path: Path, work: Sequence[Work]) -> None:
+    db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+        db.execute(f"PRAGMA {pragma}")
+    now, until = _time(T0), _time(T0 + LEASE)
+    for order, changed, first, second, record in work:
+        db.execute("BEGIN IMMEDIATE")
+        row = _row(order)
+        db.execute(
+            f"INSERT INTO orderflow_orders (id, number, external_checkout_id, {', '.join(row)}) "
+            f"VALUES (?, ?, ?, {', '.join('?' * len(row))})",
+            (order.id, order.number, order.external_checkout_id, *row.values()),
+        )
+        _lookups(db, order)
+        _queue(db, first)
+        db.execute("COMMIT")
+
+        db.execute("BEGIN")
+        found = db.execute(
+            "SELECT id, version, document FROM orderflow_orders WHERE id = ?", (order.id,)
+        ).fetchone()
+        db.execute("COMMIT")
+        loaded = loads(found[2])
+        assert (loaded.id, loaded.version) == (found[0], found[1])
+
+        db.execute("BEGIN IMMEDIATE")
+        row = _row(changed)
+        updated = db.execute(
+            f"UPDATE orderflow_orders SET {', '.join(f'{k} = ?' for k in row)} "
+            "WHERE id = ? AND version = ?",
+            (*row.values(), changed.id, loaded.version),
+        )
+        assert updated.rowcount == 1
+        db.execute("DELETE FROM orderflow_lookups WHERE order_id = ?", (changed.id,))
+        _lookups(db, changed)
+        _queue(db, second)
+        db.execute(
+            "DELETE FROM orderflow_idempotency WHERE source = ? AND key = ? AND expires_at <= ?",
+            (record.source, record.key, _time(record.created_at)),
+        )
+        db.execute(
+            "INSERT INTO orderflow_idempotency VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                record.source,
+                record.key,
+                record.request_hash,
+                record.order_id,
+                _time(record.created_at),
+                _time(record.expires_at),
+            ),
+        )
+        db.execute("COMMIT")
+
+        db.execute("BEGIN IMMEDIATE")
+        claimed = db.execute(
+            "UPDATE orderflow_outbox SET attempts = attempts + 1, lease_until = ? WHERE seq IN "
+            "(SELECT seq FROM orderflow_outbox WHERE state = 'pending' AND (lease_until IS NULL"
+            " OR lease_until <= ?) AND next_attempt_at <= ? ORDER BY next_attempt_at, seq"
+            " LIMIT 2) RETURNING *",
+            (until, now, now),
+        ).fetchall()
+        db.execute("COMMIT")
+        for item in sorted(claimed, key=lambda r: (r[8], r[0])):
+            db.execute("BEGIN IMMEDIATE")
+            db.execute(
+                "UPDATE orderflow_outbox SET state = 'delivered', lease_until = NULL, "
+                "delivered_at = ? WHERE key = ?",
+                (now, item[1]),
+            )
+            db.execute("COMMIT")
+    db.close()
+
+
+# -- measuring -------------------------------------------------------------------------------------
+
+Run = Callable[[Path, Sequence[Work]], None]
+
+
+def fresh_database(directory: Path, name: str) -> Path:
+    path = directory / f"{name}.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    engine = make_engine(path)
+    create_schema(engine)
+    engine.dispose()
+    return path
+
+
+def state_of(path: Path) -> list[tuple[object, ...]]:
+    """What a batch left: every row of every table but the autoincrement keys."""
+    db = sqlite3.connect(path)
+    rows = [
+        *db.execute("SELECT * FROM orderflow_orders ORDER BY id"),
+        *db.execute("SELECT order_id, kind, value FROM orderflow_lookups ORDER BY 1, 2, 3"),
+        *db.execute(
+            "SELECT key, state, attempts, lease_until, delivered_at FROM orderflow_outbox ORDER BY key"
+        ),
+        *db.execute("SELECT * FROM orderflow_idempotency ORDER BY key"),
+    ]
+    db.close()
+    return rows
+
+
+def timed(run: Run, path: Path, work: Sequence[Work]) -> float:
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        run(path, work)
+        return time.perf_counter() - start
+    finally:
+        gc.enable()
+
+
+def versions() -> str:
+    names = ("orderflow", "sqlalchemy", "attrs", "cattrs")
+    return ", ".join(f"{name} {metadata.version(name)}" for name in names)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=500, help="per batch (default 500)")
+    parser.add_argument("--repeats", type=int, default=7, help="timed batches each (default 7)")
+    args = parser.parse_args(argv)
+    if args.orders < 1 or args.repeats < 1:
+        parser.error("--orders and --repeats must be at least 1")
+
+    print("orderflow SQL ratio (design brief §11): SqlRepository on SQLite vs raw sqlite3")
+    print(
+        "per order: add (+1 item) -> get -> save (version check, +1 item, +record) -> claim 2, deliver 2"
+    )
+    cpu = platform.processor() or platform.machine()
+    print(f"machine:   {platform.platform()}, {os.cpu_count()} CPUs ({cpu})")
+    print(f"python:    {platform.python_implementation()} {platform.python_version()}")
+    print(f"versions:  {versions()}, SQLite {sqlite3.sqlite_version}")
+    print(
+        f"run:       {args.orders} orders per batch, {args.repeats} repeats, alternating; WAL, synchronous=NORMAL"
+    )
+
+    work = workload(args.orders)
+    programs: dict[str, Run] = {"orderflow": run_orderflow, "raw": run_raw}
+    with tempfile.TemporaryDirectory(prefix="orderflow-bench-") as name:
+        directory = Path(name)
+        left = {}
+        for program, run in programs.items():
+            path = fresh_database(directory, program)
+            run(path, work[:50])
+            left[program] = state_of(path)
+        if left["orderflow"] != left["raw"]:
+            print("check:     the programs left different rows: no ratio", file=sys.stderr)
+            return 1
+        print("check:     both programs left the same rows in every table (50 orders)")
+        seconds: dict[str, list[float]] = {program: [] for program in programs}
+        for repeat in range(args.repeats):
+            order = list(programs) if repeat % 2 == 0 else list(reversed(programs))
+            for program in order:
+                path = fresh_database(directory, program)
+                seconds[program].append(timed(programs[program], path, work) / args.orders)
+
+    print("\nper order           median       min       max")
+    for program, values in seconds.items():
+        print(
+            f"  {program:<12} {statistics.median(values) * 1e6:9.1f} µs "
+            f"{min(values) * 1e6:9.1f} {max(values) * 1e6:9.1f}"
+        )
+    ratio = statistics.median(seconds["orderflow"]) / statistics.median(seconds["raw"])
+    verdict = "met" if ratio <= GOAL else "NOT met"
+    print(
+        f"\nratio orderflow/raw: {ratio:.2f}x the time, {100 / ratio:.0f}% of raw throughput; "
+        f"goal: at most {GOAL:g}x (80%): {verdict}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
