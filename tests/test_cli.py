@@ -36,7 +36,8 @@ def test_the_demo_first_order_is_captured_once_for_its_whole_total() -> None:
     assert output.count("Payment of 77.00 EUR authorized.") == 1  # the replayed webhook adds none
     captured = _line_with("Payment of 77.00 EUR captured.", output)
     assert captured.split()[:4] == ["2026-01-05", "11:01", "system", "orderflow"]
-    assert "dispatch: 3 delivered, 1 failed (GatewayUnavailable: gateway unreachable" in output
+    # 3 published events and 3 messages (staff email and SMS, confirmation) go; the capture fails
+    assert "dispatch: 6 delivered, 1 failed (GatewayUnavailable: gateway unreachable" in output
     assert "retry: 1 delivered; gateway effects: 1" in output
 
 
@@ -107,7 +108,7 @@ def test_python_dash_m_orderflow_runs_the_demo() -> None:
 
 def test_the_demo_takes_a_mixed_order_from_checkout_to_the_archive() -> None:
     _, output = _run("demo")
-    story = output.split("four fulfillment orders", 1)[1].split("== Paid, so automation", 1)[0]
+    story = output.split("four fulfillment orders", 1)[1].split("Messages the store sent", 1)[0]
 
     # 25.00 gift card + 3 x 12.50 mugs + 40.00 pre-order + 18.00 tote = 120.50,
     # + 15.00 shipping + 7.00 tax from make_draft = 142.50 EUR.
@@ -137,3 +138,26 @@ def test_the_demo_ships_one_order_through_a_fulfillment_service_and_one_with_a_l
     assert story.count("shipfast accepted the fulfillment request for id-1-fo1.") == 1
     assert "found by tracking XY123: #1001, fulfilled, shipment delivered" in story
     assert "#1002: shipped by the merchant with a La Poste label, tracking FAKE0001" in story
+
+
+def test_the_demo_prints_the_messages_the_store_sent_in_order() -> None:
+    _, output = _run("demo")
+    mixed = output.split("four fulfillment orders", 1)[1].split("== Paid, so automation", 1)[0]
+    messages = mixed.split("Messages the store sent, in order\n", 1)[1].splitlines()
+
+    # placed; 2 mugs shipped and tracked to the door; the tote ready then collected; the
+    # held mug and the pre-order each shipped later (the gift card is digital: no parcel)
+    assert [line.split()[:3] for line in messages if line] == [
+        ["new_order", "email", "to"],
+        ["new_order", "sms", "to"],
+        ["order_confirmation", "email", "to"],
+        ["shipping_confirmation", "email", "to"],
+        ["out_for_delivery", "email", "to"],
+        ["delivered", "email", "to"],
+        ["ready_for_pickup", "email", "to"],
+        ["picked_up", "email", "to"],
+        ["shipping_confirmation", "email", "to"],
+        ["shipping_confirmation", "email", "to"],
+    ]
+    assert "new_order              sms   to +33600000001" in output
+    assert "Subject: Order #1002 cancelled" in output  # the console notifier's full message

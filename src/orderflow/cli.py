@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
+from orderflow.adapters.console import ConsoleNotifier
 from orderflow.domain.actor import Actor
 from orderflow.domain.financial import balance, financial_status
 from orderflow.domain.fulfillment import (
@@ -34,6 +35,8 @@ from orderflow.domain.policies import (
     FulfillmentPolicy,
     Policies,
 )
+from orderflow.notifications import NotificationSettings, ServiceContact, StaffContact
+from orderflow.ports.messaging import Message
 from orderflow.ports.repository import OrderQuery, OrderStore
 from orderflow.testing import (
     GATEWAY,
@@ -48,11 +51,19 @@ from orderflow.testing import (
 )
 
 CARRIER = Actor.app("carrier", "La Poste")
+NOTIFICATIONS = NotificationSettings(
+    store_name="Maison Lune",
+    admin_url="https://admin.maisonlune.example/orders/{number}",
+    timezone="Europe/Paris",
+    staff=(StaffContact("owner@maisonlune.example"), StaffContact("+33600000001", "sms")),
+    services=(ServiceContact("shipfast", "orders@shipfast.example"),),
+)
+"""The demo store's messages: staff by email and SMS, the 3PL by email."""
 
 
 def demo(out: TextIO, store: OrderStore | None = None) -> None:
     """A scripted walk through two orders' lives in memory, printing what happened."""
-    harness = make_flow(repository=store)
+    harness = make_flow(repository=store, notifications=NOTIFICATIONS)
     flow, clock, gateway = harness.flow, harness.clock, harness.gateway
 
     def show(order: Order, title: str) -> None:
@@ -114,6 +125,9 @@ def demo(out: TextIO, store: OrderStore | None = None) -> None:
     for current in (flow.get(order.id), flow.get(second.id)):
         write_timeline(current, out)
     out.write(f"\n{len(harness.publisher.events)} events published to the host.\n")
+    write_messages(harness.notifier.sent, out)
+    out.write("\nWhat the customer read when the second order was cancelled:\n")
+    ConsoleNotifier(out).send(harness.notifier.sent[-1])
 
 
 def fulfillment_demo(out: TextIO, store: OrderStore | None = None) -> None:
@@ -125,7 +139,7 @@ def fulfillment_demo(out: TextIO, store: OrderStore | None = None) -> None:
         fulfillment=FulfillmentPolicy(FulfillmentMode.DIGITAL_ONLY),
         archive=ArchivePolicy(automatic=True, delay=timedelta(days=1)),
     )
-    harness = make_flow(policies=policies, repository=store)
+    harness = make_flow(policies=policies, repository=store, notifications=NOTIFICATIONS)
     flow, clock = harness.flow, harness.clock
     draft = make_draft(
         make_line("gift", "25.00", 1, title="Gift card", requires_shipping=False, gift_card=True),
@@ -220,6 +234,8 @@ def fulfillment_demo(out: TextIO, store: OrderStore | None = None) -> None:
     flow.run_due()
     show("A day later, archived by the archive policy")
     write_timeline(flow.get(order.id), out)
+    flow.dispatch()
+    write_messages(harness.notifier.sent, out)
 
 
 def service_demo(out: TextIO, store: OrderStore | None = None) -> None:
@@ -227,7 +243,11 @@ def service_demo(out: TextIO, store: OrderStore | None = None) -> None:
     service, labels = RecordingFulfillmentService(), FakeLabelProvider()
     policies = Policies(fulfillment=FulfillmentPolicy(FulfillmentMode.AUTOMATIC))
     harness = make_flow(
-        policies=policies, fulfillment_service=service, labels=labels, repository=store
+        policies=policies,
+        fulfillment_service=service,
+        labels=labels,
+        repository=store,
+        notifications=NOTIFICATIONS,
     )
     flow, clock = harness.flow, harness.clock
     warehouse = Location("wh-lyon", "ShipFast Lyon", fulfillment_service="shipfast")
@@ -288,6 +308,15 @@ def service_demo(out: TextIO, store: OrderStore | None = None) -> None:
         f"\n== {own.name}: shipped by the merchant with a {label.carrier} label, tracking "
         f"{label.tracking_number}, {len(label.document)} bytes of {label.media_type}\n"
     )
+    flow.dispatch()
+    write_messages(harness.notifier.sent, out)
+
+
+def write_messages(messages: Sequence[Message], out: TextIO) -> None:
+    """One line per message the store sent, in the order it sent them."""
+    out.write("\nMessages the store sent, in order\n")
+    for m in messages:
+        out.write(f"  {m.template:<22} {m.channel:<5} to {m.to:<26} {m.subject or m.text}\n")
 
 
 def write_timeline(order: Order, out: TextIO) -> None:

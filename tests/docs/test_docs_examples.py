@@ -62,9 +62,12 @@ def page_id(page: Path) -> str:
 def test_the_docs_have_the_expected_pages() -> None:
     expected = [
         "concepts",
+        "delivery",
         "fulfillment",
         "glossary",
         "index",
+        "notifications",
+        "persistence",
         "ports",
         "quickstart",
         "reliability",

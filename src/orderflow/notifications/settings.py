@@ -4,7 +4,7 @@ is built from them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 import attrs
@@ -34,6 +34,18 @@ class ServiceContact:
     locale: str | None = None
 
 
+def _staff(values: Iterable[StaffContact]) -> tuple[StaffContact, ...]:
+    return tuple(values)
+
+
+def _services(values: Iterable[ServiceContact]) -> tuple[ServiceContact, ...]:
+    return tuple(values)
+
+
+def _rules(values: Iterable[Rule]) -> tuple[Rule, ...]:
+    return tuple(values)
+
+
 def _frozen_mapping(value: Mapping[str, str]) -> Mapping[str, str]:
     return MappingProxyType(dict(value))
 
@@ -58,10 +70,10 @@ class NotificationSettings:
     """The IANA zone dates are shown in (``"Europe/Paris"``)."""
     store_email: str | None = None
     store_url: str | None = None
-    staff: tuple[StaffContact, ...] = attrs.field(default=(), converter=tuple)
-    services: tuple[ServiceContact, ...] = attrs.field(default=(), converter=tuple)
+    staff: tuple[StaffContact, ...] = attrs.field(default=(), converter=_staff)
+    services: tuple[ServiceContact, ...] = attrs.field(default=(), converter=_services)
     turn_on: frozenset[Route] = attrs.field(default=frozenset(), converter=frozenset)
     turn_off: frozenset[Route] = attrs.field(default=frozenset(), converter=frozenset)
-    rules: tuple[Rule, ...] = attrs.field(default=(), converter=tuple)
+    rules: tuple[Rule, ...] = attrs.field(default=(), converter=_rules)
     built_in_rules: bool = True
     templates: Mapping[str, str] = attrs.field(factory=dict, converter=_frozen_mapping, hash=False)
