@@ -228,6 +228,19 @@ def test_without_notifications_sending_by_hand_is_refused() -> None:
     assert harness.notifier.sent == []
 
 
+def test_the_timeline_names_only_the_host_of_a_webhook_whose_url_may_hold_a_secret(
+    harness: Harness,
+) -> None:
+    order = harness.flow.place(make_draft(), actor=STAFF)
+    harness.flow.dispatch()
+
+    (entry,) = [e for e in harness.flow.timeline(order.id) if "webhook" in e.message]
+    assert (
+        entry.message
+        == "New order webhook sent to chat.example (msg-id-1-v1-0-new_order-webhook-0)"
+    )
+
+
 def test_the_clock_is_what_dates_the_timeline_entries(harness: Harness) -> None:
     order = harness.flow.place(make_draft(), actor=STAFF)
     harness.clock.advance(timedelta(hours=1))

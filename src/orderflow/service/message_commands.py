@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from orderflow.domain import messages
 from orderflow.domain.actor import SYSTEM, Actor
@@ -113,7 +114,8 @@ class MessageCommands(Commands):
 def _entry(delivery: Delivery) -> TimelineEntry:
     message = jobs.message(delivery.item)
     what = f"{message.template.replace('_', ' ').capitalize()} {message.channel}"
-    to = f"to {message.to}"
+    # a webhook URL often holds its secret: the timeline names only its host
+    to = f"to {urlsplit(message.to).netloc if message.channel == 'webhook' else message.to}"
     if delivery.state == "delivered":
         kind, text = "MessageSent", f"{what} sent {to}"
     elif delivery.state == "dead":
