@@ -11,20 +11,44 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection, Integer, and_, bindparam, insert, or_, select, update
 
 from orderflow.adapters.sql.rows import delivery_of
-from orderflow.adapters.sql.schema import outbox
+from orderflow.adapters.sql.schema import UtcDateTime, outbox
 from orderflow.ports.outbox import Delivery, OutboxItem
 
 _c = outbox.c
+
+# Built once, run with parameters (see orderflow.adapters.sql.statements).
+_INSERT = insert(outbox)
+_FREE = and_(
+    _c.state == "pending",
+    or_(_c.lease_until.is_(None), _c.lease_until <= bindparam("b_now", type_=UtcDateTime)),
+)
+_LEASE = {"attempts": _c.attempts + 1, "lease_until": bindparam("b_until", type_=UtcDateTime)}
+_DUE = (
+    select(_c.seq)
+    .where(_FREE, _c.next_attempt_at <= bindparam("b_now", type_=UtcDateTime))
+    .order_by(_c.next_attempt_at, _c.seq)
+    .limit(bindparam("b_limit", type_=Integer))
+    .with_for_update(skip_locked=True)
+)
+_CLAIM = (
+    update(outbox).where(_c.seq.in_(_DUE.scalar_subquery())).values(_LEASE).returning(*outbox.c)
+)
+_CLAIM_KEY = (
+    update(outbox).where(_c.key == bindparam("b_key"), _FREE).values(_LEASE).returning(*outbox.c)
+)
+_CHANGE = update(outbox).where(_c.key == bindparam("b_key"))
+"""Its SET clause is the columns its parameters name beside ``b_key``."""
+_BY_ORDER = select(outbox).where(_c.order_id == bindparam("b_order")).order_by(_c.seq)
 
 
 def queue(connection: Connection, items: Sequence[OutboxItem]) -> None:
     """Insert new pending items, in the order given."""
     if items:
         connection.execute(
-            insert(outbox),
+            _INSERT,
             [
                 {
                     "key": item.key,
@@ -41,47 +65,28 @@ def queue(connection: Connection, items: Sequence[OutboxItem]) -> None:
         )
 
 
-def _free(now: datetime) -> ColumnElement[bool]:
-    return and_(_c.state == "pending", or_(_c.lease_until.is_(None), _c.lease_until <= now))
-
-
 def claim(connection: Connection, now: datetime, limit: int, lease: timedelta) -> list[Delivery]:
-    due = (
-        select(_c.seq)
-        .where(_free(now), _c.next_attempt_at <= now)
-        .order_by(_c.next_attempt_at, _c.seq)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    rows = connection.execute(
-        update(outbox)
-        .where(_c.seq.in_(due.scalar_subquery()))
-        .values(attempts=_c.attempts + 1, lease_until=now + lease)
-        .returning(*outbox.c)
-    ).all()
+    parameters = {"b_now": now, "b_until": now + lease, "b_limit": limit}
+    rows = connection.execute(_CLAIM, parameters).all()
     # RETURNING gives no order: put the claimed items back in the order they were due.
     ordered = sorted(rows, key=lambda row: (row.next_attempt_at, row.seq))
     return [delivery_of(row) for row in ordered]
 
 
 def claim_key(connection: Connection, key: str, now: datetime, lease: timedelta) -> Delivery | None:
-    row = connection.execute(
-        update(outbox)
-        .where(_c.key == key, _free(now))
-        .values(attempts=_c.attempts + 1, lease_until=now + lease)
-        .returning(*outbox.c)
-    ).one_or_none()
+    parameters = {"b_key": key, "b_now": now, "b_until": now + lease}
+    row = connection.execute(_CLAIM_KEY, parameters).one_or_none()
     return None if row is None else delivery_of(row)
 
 
 def change(connection: Connection, key: str, **values: Any) -> None:
     """Update one item; an unknown key raises KeyError (as a dict would)."""
-    if connection.execute(update(outbox).where(_c.key == key).values(**values)).rowcount != 1:
+    if connection.execute(_CHANGE, {"b_key": key, **values}).rowcount != 1:
         raise KeyError(key)
 
 
 def deliveries(connection: Connection, order_id: str) -> list[Delivery]:
-    rows = connection.execute(select(outbox).where(_c.order_id == order_id).order_by(_c.seq))
+    rows = connection.execute(_BY_ORDER, {"b_order": order_id})
     return [delivery_of(row) for row in rows]
 
 

@@ -20,10 +20,9 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
-    Select,
+    Executable,
     and_,
     delete,
-    insert,
     or_,
     select,
     update,
@@ -32,6 +31,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 
 from orderflow.adapters.sql import outbox as box
+from orderflow.adapters.sql import statements as sql
 from orderflow.adapters.sql.engine import (
     WRITE,
     database_url,
@@ -39,7 +39,7 @@ from orderflow.adapters.sql.engine import (
     make_engine,
     search_path,
 )
-from orderflow.adapters.sql.rows import TAG, load_order, lookup_rows, order_columns
+from orderflow.adapters.sql.rows import TAG, load_order, lookup_rows
 from orderflow.adapters.sql.schema import (
     counters,
     create_schema,
@@ -63,8 +63,6 @@ from orderflow.ports.repository import (
 )
 
 _o = orders.c
-_DOCUMENT = (_o.id, _o.version, _o.document)
-"""What loading an order reads: the document, and the id and version to check it against."""
 
 
 class SqlRepository:
@@ -138,14 +136,14 @@ class SqlRepository:
     # -- repository ------------------------------------------------------------------------
 
     def get(self, order_id: str) -> Order:
-        order = self._one(select(*_DOCUMENT).where(_o.id == order_id))
+        order = self._one(sql.ORDER_BY_ID, {"b_id": order_id})
         if order is None:
             raise OrderNotFound(f"no order with id {order_id!r}")
         return order
 
-    def _one(self, statement: Select[Any]) -> Order | None:
+    def _one(self, statement: Executable, parameters: dict[str, Any]) -> Order | None:
         with self._reading() as connection:
-            row = connection.execute(statement).one_or_none()
+            row = connection.execute(statement, parameters).one_or_none()
         return None if row is None else load_order(row)
 
     def add(
@@ -158,14 +156,7 @@ class SqlRepository:
         check_outbox_keys(outbox)
         try:
             with self._writing() as connection:
-                connection.execute(
-                    insert(orders).values(
-                        id=order.id,
-                        number=order.number,
-                        external_checkout_id=order.external_checkout_id,
-                        **order_columns(order),
-                    )
-                )
+                connection.execute(sql.INSERT_ORDER, sql.new_order_row(order))
                 self._write(connection, order, outbox, idempotency, new=True)
         except IntegrityError:
             self._explain(order, outbox, idempotency)
@@ -183,9 +174,7 @@ class SqlRepository:
         try:
             with self._writing() as connection:
                 updated = connection.execute(
-                    update(orders)
-                    .where(_o.id == order.id, _o.version == expected_version)
-                    .values(**order_columns(order))
+                    sql.UPDATE_ORDER, sql.saved_order_row(order, expected_version)
                 )
                 if updated.rowcount != 1:
                     self._refuse_stale(connection, order, expected_version)
@@ -196,7 +185,7 @@ class SqlRepository:
 
     @staticmethod
     def _refuse_stale(connection: Connection, order: Order, expected_version: int) -> None:
-        stored = connection.scalar(select(_o.version).where(_o.id == order.id))
+        stored = connection.scalar(sql.VERSION_OF, {"b_id": order.id})
         if stored is None:
             raise OrderNotFound(f"no order with id {order.id!r}")
         raise ConcurrencyError(
@@ -215,15 +204,16 @@ class SqlRepository:
     ) -> None:
         """Everything but the order's row: lookups, outbox items, idempotency record."""
         if not new:
-            connection.execute(delete(lookups).where(lookups.c.order_id == order.id))
+            connection.execute(sql.DELETE_LOOKUPS, {"b_id": order.id})
         if rows := lookup_rows(order):
-            connection.execute(insert(lookups), rows)
+            connection.execute(sql.INSERT_LOOKUPS, rows)
         box.queue(connection, outbox)
         if record is not None:
-            key = (idempotency.c.source == record.source, idempotency.c.key == record.key)
-            expired = idempotency.c.expires_at <= record.created_at
-            connection.execute(delete(idempotency).where(*key, expired))
-            connection.execute(insert(idempotency).values(**attrs.asdict(record)))
+            connection.execute(
+                sql.DELETE_EXPIRED_RECORD,
+                {"b_source": record.source, "b_key": record.key, "b_now": record.created_at},
+            )
+            connection.execute(sql.INSERT_RECORD, sql.record_row(record))
 
     def _explain(
         self,
@@ -274,19 +264,13 @@ class SqlRepository:
                     return number
 
     def by_number(self, number: int) -> Order | None:
-        return self._one(select(*_DOCUMENT).where(_o.number == number))
+        return self._one(sql.ORDER_BY_NUMBER, {"b_number": number})
 
     def by_checkout_id(self, checkout_id: str) -> Order | None:
-        return self._one(select(*_DOCUMENT).where(_o.external_checkout_id == checkout_id))
+        return self._one(sql.ORDER_BY_CHECKOUT, {"b_checkout": checkout_id})
 
     def by_reference(self, kind: ReferenceKind, value: str) -> Order | None:
-        return self._one(
-            select(*_DOCUMENT)
-            .join(lookups, lookups.c.order_id == _o.id)
-            .where(lookups.c.kind == kind, lookups.c.value == value)
-            .order_by(lookups.c.seq.desc())
-            .limit(1)
-        )
+        return self._one(sql.ORDER_BY_REFERENCE, {"b_kind": kind, "b_value": value})
 
     def idempotency_record(self, source: str, key: str) -> IdempotencyRecord | None:
         with self._reading() as connection:
@@ -294,9 +278,7 @@ class SqlRepository:
 
     @staticmethod
     def _record(connection: Connection, source: str, key: str) -> IdempotencyRecord | None:
-        row = connection.execute(
-            select(idempotency).where(idempotency.c.source == source, idempotency.c.key == key)
-        ).one_or_none()
+        row = connection.execute(sql.RECORD, {"b_source": source, "b_key": key}).one_or_none()
         return None if row is None else IdempotencyRecord(**row._asdict())
 
     def purge_idempotency(self, now: datetime) -> int:
@@ -306,7 +288,7 @@ class SqlRepository:
 
     def query(self, query: OrderQuery) -> Page:
         statement = (
-            select(*_DOCUMENT)
+            select(*sql.DOCUMENT)
             .where(*_conditions(query))
             .order_by(_o.placed_at.desc(), _o.id.desc())
             .limit(query.limit + 1)

@@ -1,0 +1,85 @@
+"""The statements SqlRepository runs on every call, built once with bound parameters.
+
+Building a statement per call (``.where(column == value)``, ``.values(**columns)``) costs
+more than running it: every value is coerced and the statement's cache key regenerated.
+These are built at import and take their values at execute time, so SQLAlchemy finds
+their compiled form in the engine's cache. An INSERT or UPDATE without ``.values()`` takes
+its columns from the parameters' keys; the WHERE parameters are named ``b_...`` because a
+bound parameter may not share a column's name there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import bindparam, delete, insert, select, update
+
+from orderflow.adapters.sql.rows import order_columns
+from orderflow.adapters.sql.schema import idempotency, lookups, orders
+from orderflow.domain.order import Order
+from orderflow.ports.repository import IdempotencyRecord
+
+_o = orders.c
+_i = idempotency.c
+
+DOCUMENT = (_o.id, _o.version, _o.document)
+"""What loading an order reads: the document, and the id and version to check it against."""
+
+ORDER_BY_ID = select(*DOCUMENT).where(_o.id == bindparam("b_id"))
+ORDER_BY_NUMBER = select(*DOCUMENT).where(_o.number == bindparam("b_number"))
+ORDER_BY_CHECKOUT = select(*DOCUMENT).where(_o.external_checkout_id == bindparam("b_checkout"))
+ORDER_BY_REFERENCE = (
+    select(*DOCUMENT)
+    .join(lookups, lookups.c.order_id == _o.id)
+    .where(lookups.c.kind == bindparam("b_kind"), lookups.c.value == bindparam("b_value"))
+    .order_by(lookups.c.seq.desc())
+    .limit(1)
+)
+VERSION_OF = select(_o.version).where(_o.id == bindparam("b_id"))
+
+INSERT_ORDER = insert(orders)
+"""Run with :func:`new_order_row`."""
+UPDATE_ORDER = update(orders).where(
+    _o.id == bindparam("b_id"), _o.version == bindparam("b_expected")
+)
+"""Run with :func:`saved_order_row`: changes the row only at the expected version."""
+
+INSERT_LOOKUPS = insert(lookups)
+"""Run with :func:`~orderflow.adapters.sql.rows.lookup_rows` (one executemany)."""
+DELETE_LOOKUPS = delete(lookups).where(lookups.c.order_id == bindparam("b_id"))
+
+RECORD = select(idempotency).where(_i.source == bindparam("b_source"), _i.key == bindparam("b_key"))
+INSERT_RECORD = insert(idempotency)
+"""Run with :func:`record_row`."""
+DELETE_EXPIRED_RECORD = delete(idempotency).where(
+    _i.source == bindparam("b_source"),
+    _i.key == bindparam("b_key"),
+    _i.expires_at <= bindparam("b_now"),
+)
+"""Makes room for a record whose key's previous record has expired."""
+
+
+def new_order_row(order: Order) -> dict[str, Any]:
+    """Every column of a new order's row."""
+    return {
+        "id": order.id,
+        "number": order.number,
+        "external_checkout_id": order.external_checkout_id,
+        **order_columns(order),
+    }
+
+
+def saved_order_row(order: Order, expected_version: int) -> dict[str, Any]:
+    """The parameters of :data:`UPDATE_ORDER`: the changed columns and the row's key."""
+    return {**order_columns(order), "b_id": order.id, "b_expected": expected_version}
+
+
+def record_row(record: IdempotencyRecord) -> dict[str, Any]:
+    return {
+        "source": record.source,
+        "key": record.key,
+        "request_hash": record.request_hash,
+        "order_id": record.order_id,
+        "created_at": record.created_at,
+        "expires_at": record.expires_at,
+    }
