@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import CreateSchema
 
 DEFAULT_URL = "sqlite:///orderflow.sqlite3"
@@ -74,8 +75,21 @@ def _on_connect(dbapi_connection: Any, _: Any) -> None:
 
 
 def _on_begin(connection: Connection) -> None:
-    immediate = connection.get_execution_options().get(WRITE, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    # Straight to the driver: the statement needs none of SQLAlchemy's execution machinery
+    # (parameters, results, events), which would cost more than the BEGIN itself.
+    # A driver error is still raised as SQLAlchemy's (OperationalError when the database
+    # stays locked past the busy timeout), as exec_driver_sql would raise it.
+    statement = "BEGIN IMMEDIATE" if connection.get_execution_options().get(WRITE) else "BEGIN"
+    dbapi = connection.dialect.loaded_dbapi
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(statement)
+    except dbapi.Error as error:
+        raise DBAPIError.instance(
+            statement, (), error, dbapi.Error, dialect=connection.dialect
+        ) from error
+    finally:
+        cursor.close()
 
 
 def is_configured(connection: Connection) -> bool:

@@ -78,6 +78,8 @@ class SqlRepository:
                 "create_schema(engine) or `orderflow db init URL`"
             )
         self.engine = engine
+        self._writer = engine.execution_options(**{WRITE: True})
+        """The engine's connections, set up once to BEGIN as writers."""
         self._connection: Connection | None = None
 
     @classmethod
@@ -128,10 +130,8 @@ class SqlRepository:
             with self._connection.begin_nested():
                 yield self._connection
             return
-        with self.engine.connect() as connection:
-            connection.execution_options(**{WRITE: True})
-            with connection.begin():
-                yield connection
+        with self._writer.connect() as connection, connection.begin():
+            yield connection
 
     # -- repository ------------------------------------------------------------------------
 
