@@ -95,6 +95,7 @@ class Notifications:
             channels = {route.channel for route, _ in rule.routes() if self.routes[route]}
             where = f"the rule on {rule.event.__name__}"
             uses.setdefault(rule.template, []).append((sections_of(rule.event), channels, where))
+        examples: dict[str, tuple[Context, Context]] = {}  # built once per language
         for name in sorted(self.templates.names()):
             if self.templates.pick(name, (self.settings.locale, "en")) is None:
                 raise NotificationError(
@@ -102,6 +103,8 @@ class Notifications:
                     f"but neither in the store's language ({self.settings.locale}) nor in en"
                 )
             for locale in self.templates.locales(name):
+                if locale not in examples:
+                    examples[locale] = samples(self.store, locale)
                 reads = self.templates.variables(name, locale) & SECTIONS
                 for sections, channels, where in uses.get(name, []):
                     if missing := sorted(reads - sections):
@@ -109,15 +112,20 @@ class Notifications:
                             f"template {locale}/{name} reads {', '.join(missing)}, which "
                             f"{where} does not give (it gives: {', '.join(sorted(sections))})"
                         )
-                    self._rehearse(name, locale, sections, channels)
+                    self._rehearse(name, locale, examples[locale], sections, channels)
                 if reads <= MANUAL_SECTIONS:  # staff may send it by hand
                     by_hand = {c for c in self._blocks(name, locale) if c != "webhook"}
-                    self._rehearse(name, locale, reads, by_hand)
+                    self._rehearse(name, locale, examples[locale], reads, by_hand)
 
     def _rehearse(
-        self, name: str, locale: str, sections: frozenset[str], channels: Iterable[Channel]
+        self,
+        name: str,
+        locale: str,
+        examples: tuple[Context, Context],
+        sections: frozenset[str],
+        channels: Iterable[Channel],
     ) -> None:
-        for sample in samples(self.store, locale):
+        for sample in examples:
             for channel in sorted(channels):
                 self.templates.render(name, locale, channel, _only(sample, sections))
 
@@ -140,16 +148,17 @@ class Notifications:
         found: list[Message] = []
         for index, event in enumerate(events):
             prefix = f"msg-{order.id}-v{order.version}-{index}"
+            contexts: dict[tuple[str, frozenset[str]], Context] = {}  # by language and parts
             if isinstance(event, MessageRequested):
-                found.extend(self._requested(order, event, prefix, originals or {}))
+                found.extend(self._requested(order, event, prefix, originals or {}, contexts))
                 continue
+            sections = sections_of(type(event))
             for rule in self.rules:
                 if not rule.applies(order, event):
                     continue
                 for route, _ in rule.routes():
                     if self.routes[route]:
-                        sections = sections_of(type(event))
-                        found.extend(self._sent(order, event, route, sections, prefix))
+                        found.extend(self._sent(order, event, route, sections, prefix, contexts))
         return tuple(found)
 
     def check_request(
@@ -189,7 +198,12 @@ class Notifications:
             )
 
     def _requested(
-        self, order: Order, event: MessageRequested, prefix: str, originals: Mapping[str, Message]
+        self,
+        order: Order,
+        event: MessageRequested,
+        prefix: str,
+        originals: Mapping[str, Message],
+        contexts: dict[tuple[str, frozenset[str]], Context],
     ) -> Iterator[Message]:
         if event.resend_of is not None:
             original = originals.get(event.resend_of)
@@ -204,7 +218,7 @@ class Notifications:
             return
         route = Route(event.template, event.audience, event.channel)  # type: ignore[arg-type]
         sections = MANUAL_SECTIONS if event.fulfillment_id is not None else frozenset()
-        yield from self._sent(order, event, route, sections, prefix, to=event.to)
+        yield from self._sent(order, event, route, sections, prefix, contexts, to=event.to)
 
     def _sent(
         self,
@@ -213,9 +227,12 @@ class Notifications:
         route: Route,
         sections: frozenset[str],
         prefix: str,
+        contexts: dict[tuple[str, frozenset[str]], Context],
         *,
         to: str | None = None,
     ) -> Iterator[Message]:
+        """``route``'s message to each recipient; ``contexts`` keeps the event's contexts
+        already built, as one serves every route and recipient reading that language."""
         recipients = self._recipients(order, route.audience, route.channel, event)
         if to is not None:
             own = order.customer.locale if route.audience == "customer" else self.settings.locale
@@ -223,7 +240,11 @@ class Notifications:
         for n, (address, wanted) in enumerate(recipients):
             locale = self.templates.pick(route.template, (wanted, self.settings.locale, "en"))
             assert locale is not None  # checked at configuration
-            values = context(order, event, sections, store=self.store, locale=locale)
+            if (locale, sections) not in contexts:
+                contexts[locale, sections] = context(
+                    order, event, sections, store=self.store, locale=locale
+                )
+            values = contexts[locale, sections]
             rendered = self.templates.render(route.template, locale, route.channel, values)
             yield Message(
                 key=f"{prefix}-{route.template}-{route.channel}-{n}",
