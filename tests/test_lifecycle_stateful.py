@@ -62,6 +62,10 @@ from orderflow.testing import (
     sale,
 )
 
+NOTES = st.text(
+    st.characters(exclude_categories=("Cc", "Cs")) | st.sampled_from("\t\n\r"), max_size=20
+)
+"""What a note may hold: any text but control characters other than tab and line breaks."""
 CENTS = st.integers(min_value=1, max_value=20_000).map(lambda c: Money(Decimal(c) / 100, "EUR"))
 
 
@@ -303,7 +307,7 @@ class OrderLives(RuleBasedStateMachine):
     def unarchive(self, order_id: str) -> None:
         self._attempt(order_id, lambda: self.flow.unarchive(order_id, actor=STAFF))
 
-    @rule(order_id=orders, note=st.text(max_size=20), tag=st.sampled_from(["vip", "gift", "b2b"]))
+    @rule(order_id=orders, note=NOTES, tag=st.sampled_from(["vip", "gift", "b2b"]))
     def annotate(self, order_id: str, note: str, tag: str) -> None:
         self.flow.update_note(order_id, note, actor=STAFF)
         self.flow.retag(order_id, add=[tag], remove=["b2b"] if tag != "b2b" else [], actor=STAFF)

@@ -187,7 +187,8 @@ ZONES = st.sampled_from(
     [timezone.utc, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
 )
 WHEN = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=ZONES)
-TEXT = st.text(max_size=20)
+TEXT = st.text(st.characters(exclude_categories=("Cc", "Cs", "Zl", "Zp")), max_size=20)
+"""One-line text: any character the input rules allow in a name (docs/reliability.md)."""
 
 
 @st.composite
@@ -219,7 +220,7 @@ def orders(draw: st.DrawFn) -> Order:
         tax_lines=(TaxLine("VAT", draw(st.decimals(0, 1, places=4)), money(10**4)),),
         taxes_included=draw(st.booleans()),
         note=draw(TEXT),
-        tags=draw(st.frozensets(TEXT, max_size=3)),
+        tags=draw(st.frozensets(TEXT.filter(lambda tag: "," not in tag), max_size=3)),
         placed_at=placed_at,
     )
     change = place(

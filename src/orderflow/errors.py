@@ -36,7 +36,18 @@ class UnknownCurrency(OrderflowError, ValueError):
 
 
 class InvalidTimestamp(OrderflowError, ValueError):
-    """A datetime without a time zone: orderflow only stores aware datetimes."""
+    """A datetime without a time zone, or one so near the ends of the calendar that some time
+    zone could not show it: orderflow only stores aware datetimes between years 1 and 9999."""
+
+
+class InvalidText(OrderflowError, ValueError):
+    """A string is longer than its field allows, or holds a character its field refuses
+    (NUL, a lone surrogate, a control or line-separator character in a one-line field)."""
+
+
+class LimitExceeded(OrderflowError, ValueError):
+    """A count or a number is beyond what orderflow stores (lines per order, tags, carrier
+    events, order numbers...): the limits are documented in docs/reliability.md."""
 
 
 class NotFound(OrderflowError, LookupError):
@@ -73,6 +84,10 @@ class MessageNotFound(NotFound):
 
 class HoldNotFound(NotFound):
     """No active hold with that id on the fulfillment order."""
+
+
+class OutboxItemNotFound(NotFound):
+    """The outbox holds no item with that key."""
 
 
 class OverFulfillment(InvalidQuantity):

@@ -399,7 +399,7 @@ def test_an_order_field_of_the_wrong_type_is_a_type_error_naming_it(
 
 
 def test_an_order_number_must_be_positive() -> None:
-    with pytest.raises(InvalidQuantity, match="positive"):
+    with pytest.raises(InvalidQuantity, match="number must be at least 1"):
         attrs.evolve(make_order(), number=0)
 
 

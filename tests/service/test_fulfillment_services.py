@@ -325,9 +325,11 @@ def test_a_call_delivered_again_carries_the_same_key_so_the_service_keeps_it_onc
     harness: Harness, service: SpyService, placed: Order
 ) -> None:
     harness.flow.request_fulfillment(ORDER, FO, actor=STAFF)
-    harness.flow.dispatch()
-
-    harness.flow.requeue("fulfil-id-2-2")  # at-least-once: an operator redelivers it
+    # A dispatcher sends the call, then dies before marking it delivered: its lease ends
+    # and another dispatcher delivers it again (at least once).
+    [claimed] = harness.repository.claim(harness.clock.now(), limit=1, lease=timedelta(minutes=5))
+    harness.flow._carry_out(claimed.item)
+    harness.clock.advance(minutes=5)
     harness.flow.dispatch()
 
     assert service.attempts == ["fulfil-id-2-2", "fulfil-id-2-2"]

@@ -15,8 +15,8 @@ import attrs
 
 from orderflow.domain.due import next_due_at
 from orderflow.domain.order import Order
-from orderflow.errors import ConcurrencyError, DuplicateOrder, OrderNotFound
-from orderflow.ports.outbox import Delivery, OutboxItem
+from orderflow.errors import ConcurrencyError, DuplicateOrder, OrderNotFound, OutboxItemNotFound
+from orderflow.ports.outbox import Delivery, OutboxItem, already_delivered
 from orderflow.ports.repository import (
     IdempotencyRecord,
     OrderQuery,
@@ -230,7 +230,11 @@ class InMemoryRepository:
 
     def requeue(self, key: str, now: datetime) -> None:
         with self._lock:
-            delivery = self._deliveries[key]
+            delivery = self._deliveries.get(key)
+            if delivery is None:
+                raise OutboxItemNotFound(f"no outbox item with key {key!r}")
+            if delivery.state == "delivered":
+                raise already_delivered(key)
             self._deliveries[key] = attrs.evolve(
                 delivery, state="pending", attempts=0, next_attempt_at=now, lease_until=None
             )

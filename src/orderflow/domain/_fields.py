@@ -1,4 +1,5 @@
-"""Validators shared by the frozen attrs models: type checks whose errors name the field."""
+"""Validators shared by the frozen attrs models: types, and the input rules of
+:mod:`orderflow.domain.limits`, with errors that name the class and the field."""
 
 from __future__ import annotations
 
@@ -9,34 +10,83 @@ from typing import Any, cast
 from attrs import Attribute
 from attrs import validators as v
 
+from orderflow.domain import limits
+from orderflow.domain.limits import TextRule
 from orderflow.domain.money import Money
-from orderflow.errors import InvalidTimestamp
+from orderflow.errors import InvalidAmount, InvalidQuantity, LimitExceeded
 
 
-def _aware(_: object, attribute: Attribute[Any], value: object) -> None:
+def _field(instance: object, attribute: Attribute[Any]) -> str:
+    return f"{type(instance).__name__}.{attribute.name}"
+
+
+def _aware(instance: object, attribute: Attribute[Any], value: object) -> None:
     if not isinstance(value, datetime):
         raise TypeError(f"'{attribute.name}' must be a datetime, got {type(value).__name__}")
-    if value.utcoffset() is None:
-        raise InvalidTimestamp(
-            f"'{attribute.name}' must be time-zone aware, got naive {value.isoformat()}"
+    limits.check_time(value, f"'{attribute.name}'")
+
+
+def _money(instance: object, attribute: Attribute[Any], value: object) -> None:
+    if not isinstance(value, Money):
+        raise TypeError(f"'{attribute.name}' must be Money, got {type(value).__name__}")
+    if abs(value.minor_units) > limits.MAX_MINOR_UNITS:
+        raise InvalidAmount(
+            f"{_field(instance, attribute)} {value} is beyond the largest amount orderflow "
+            f"stores ({limits.MAX_MINOR_UNITS:,} minor units)"
         )
 
 
 TEXT = v.instance_of(str)
+"""Any string: for what orderflow writes itself, or stores whole (a gateway's answer)."""
 OPTIONAL_TEXT = v.optional(TEXT)
 BOOL = v.instance_of(bool)
-MONEY = v.instance_of(Money)
-OPTIONAL_MONEY = v.optional(MONEY)
+MONEY = _money
+OPTIONAL_MONEY = v.optional(_money)
 AWARE = _aware
 OPTIONAL_AWARE = v.optional(_aware)
 
 
-def _collection_of(container: type, member: type) -> Any:
-    def check(_: object, attribute: Attribute[Any], value: Any) -> None:
+def text(rule: TextRule) -> Any:
+    """A string that ``rule`` accepts."""
+
+    def check(instance: object, attribute: Attribute[Any], value: object) -> None:
+        if not isinstance(value, str):
+            raise TypeError(f"'{attribute.name}' must be a str, got {type(value).__name__}")
+        rule.check(value, _field(instance, attribute))
+
+    return check
+
+
+def optional_text(rule: TextRule) -> Any:
+    return v.optional(text(rule))
+
+
+def whole(limit: int, *, least: int = 1) -> Any:
+    """A whole number (not a bool) from ``least`` to ``limit``."""
+
+    def check(instance: object, attribute: Attribute[Any], value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"'{attribute.name}' must be an int, got {type(value).__name__}")
+        if value < least:
+            raise InvalidQuantity(
+                f"{_field(instance, attribute)} must be at least {least}, got {value}"
+            )
+        if value > limit:
+            raise LimitExceeded(
+                f"{_field(instance, attribute)} is {value:,}; the limit is {limit:,}"
+            )
+
+    return check
+
+
+def _collection_of(container: type, member: type, limit: int | None) -> Any:
+    def check(instance: object, attribute: Attribute[Any], value: Any) -> None:
         if type(value) is not container:
             raise TypeError(
                 f"'{attribute.name}' must be a {container.__name__}, got {type(value).__name__}"
             )
+        if limit is not None:
+            limits.check_count(value, limit, _field(instance, attribute))
         items = cast(Iterable[object], value)
         for item in items:
             if not isinstance(item, member):
@@ -48,10 +98,22 @@ def _collection_of(container: type, member: type) -> Any:
     return check
 
 
-def tuple_of(member: type) -> Any:
-    """A tuple whose members are all ``member``; lists are refused, not copied."""
-    return _collection_of(tuple, member)
+def tuple_of(member: type, limit: int | None = None) -> Any:
+    """A tuple whose members are all ``member`` (at most ``limit``); lists are refused, not copied."""
+    return _collection_of(tuple, member, limit)
 
 
-def frozenset_of(member: type) -> Any:
-    return _collection_of(frozenset, member)
+def frozenset_of(member: type, limit: int | None = None) -> Any:
+    return _collection_of(frozenset, member, limit)
+
+
+def texts(container: type, rule: TextRule, limit: int) -> Any:
+    """A tuple or frozenset of at most ``limit`` strings, each accepted by ``rule``."""
+    of_type = _collection_of(container, str, limit)
+
+    def check(instance: object, attribute: Attribute[Any], value: Any) -> None:
+        of_type(instance, attribute, value)
+        for item in value:
+            rule.check(item, f"an item of {_field(instance, attribute)}")
+
+    return check

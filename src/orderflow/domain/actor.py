@@ -6,7 +6,8 @@ import enum
 
 import attrs
 
-from orderflow.domain._fields import OPTIONAL_TEXT, TEXT
+from orderflow.domain._fields import optional_text, text
+from orderflow.domain.limits import ID, NAME
 
 
 class ActorKind(str, enum.Enum):
@@ -20,8 +21,8 @@ class ActorKind(str, enum.Enum):
 @attrs.frozen
 class Actor:
     kind: ActorKind = attrs.field(validator=attrs.validators.instance_of(ActorKind))
-    id: str = attrs.field(validator=TEXT)
-    name: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+    id: str = attrs.field(validator=text(ID))
+    name: str | None = attrs.field(default=None, validator=optional_text(NAME))
 
     @classmethod
     def staff(cls, id: str, name: str | None = None) -> Actor:

@@ -4,30 +4,33 @@ from __future__ import annotations
 
 import attrs
 
-from orderflow.domain._fields import OPTIONAL_TEXT, TEXT
+from orderflow.domain._fields import optional_text, text
+from orderflow.domain.limits import EMAIL, ID, LOCALE, NAME, PHONE
 
 
 @attrs.frozen
 class Customer:
     """Who placed the order; ``locale`` picks the language of their messages."""
 
-    id: str = attrs.field(validator=TEXT)
-    name: str = attrs.field(validator=TEXT)
-    email: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
-    phone: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
-    locale: str = attrs.field(default="en", validator=TEXT)
+    id: str = attrs.field(validator=text(ID))
+    name: str = attrs.field(validator=text(NAME))
+    email: str | None = attrs.field(default=None, validator=optional_text(EMAIL))
+    """Taken as given: a malformed address never refuses an order, its messages are
+    dead-lettered as undeliverable instead."""
+    phone: str | None = attrs.field(default=None, validator=optional_text(PHONE))
+    locale: str = attrs.field(default="en", validator=text(LOCALE))
 
 
 @attrs.frozen
 class Address:
     """A postal address; ``country_code`` is ISO 3166-1 alpha-2 (``"FR"``)."""
 
-    name: str = attrs.field(validator=TEXT)
-    line1: str = attrs.field(validator=TEXT)
-    city: str = attrs.field(validator=TEXT)
-    postal_code: str = attrs.field(validator=TEXT)
-    country_code: str = attrs.field(validator=TEXT)
-    line2: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
-    province: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
-    company: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
-    phone: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+    name: str = attrs.field(validator=text(NAME))
+    line1: str = attrs.field(validator=text(NAME))
+    city: str = attrs.field(validator=text(NAME))
+    postal_code: str = attrs.field(validator=text(NAME))
+    country_code: str = attrs.field(validator=text(NAME))
+    line2: str | None = attrs.field(default=None, validator=optional_text(NAME))
+    province: str | None = attrs.field(default=None, validator=optional_text(NAME))
+    company: str | None = attrs.field(default=None, validator=optional_text(NAME))
+    phone: str | None = attrs.field(default=None, validator=optional_text(PHONE))

@@ -14,8 +14,31 @@ from typing import cast
 import attrs
 from attrs import validators as v
 
-from orderflow.domain._fields import AWARE, OPTIONAL_AWARE, OPTIONAL_TEXT, TEXT, tuple_of
+from orderflow.domain._fields import (
+    AWARE,
+    OPTIONAL_AWARE,
+    OPTIONAL_TEXT,
+    optional_text,
+    text,
+    texts,
+    tuple_of,
+    whole,
+)
 from orderflow.domain.customer import Address
+from orderflow.domain.limits import (
+    ID,
+    KEY,
+    MAX_CARRIER_EVENTS,
+    MAX_HOLDS,
+    MAX_LINE_ITEMS,
+    MAX_PARCEL,
+    MAX_QUANTITY,
+    MAX_TRACKING,
+    NAME,
+    NOTE,
+    TRACKING_NUMBER,
+    URL,
+)
 from orderflow.domain.machines import (
     FULFILLMENT_ORDER_TABLE,
     LABEL_TABLE,
@@ -24,7 +47,6 @@ from orderflow.domain.machines import (
     LabelStatus,
     RequestStatus,
 )
-from orderflow.errors import InvalidQuantity
 
 
 class DeliveryMethod(str, enum.Enum):
@@ -85,20 +107,13 @@ class RejectionReason(str, enum.Enum):
     OTHER = "other"
 
 
-def _positive(_: object, attribute: attrs.Attribute[int], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"'{attribute.name}' must be an int, got {type(value).__name__}")
-    if value <= 0:
-        raise InvalidQuantity(f"a quantity must be at least 1, got {value}")
-
-
 @attrs.frozen
 class Location:
     """Where stock is kept and fulfilled from (a warehouse, a shop, a 3PL's site)."""
 
-    id: str = attrs.field(validator=TEXT)
-    name: str = attrs.field(validator=TEXT)
-    fulfillment_service: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+    id: str = attrs.field(validator=text(ID))
+    name: str = attrs.field(validator=text(NAME))
+    fulfillment_service: str | None = attrs.field(default=None, validator=optional_text(NAME))
     """The third-party service (3PL) that fulfils from here, if not the merchant."""
 
 
@@ -106,8 +121,8 @@ class Location:
 class LineQuantity:
     """Some quantity of one line item: the unit of fulfillment orders and fulfillments."""
 
-    line_item_id: str = attrs.field(validator=TEXT)
-    quantity: int = attrs.field(validator=_positive)
+    line_item_id: str = attrs.field(validator=text(ID))
+    quantity: int = attrs.field(validator=whole(MAX_QUANTITY))
 
 
 @attrs.frozen(kw_only=True)
@@ -118,10 +133,10 @@ class Hold:
     holds of a fulfillment order.
     """
 
-    id: str = attrs.field(validator=TEXT)
+    id: str = attrs.field(validator=text(ID))
     reason: HoldReason = attrs.field(validator=v.instance_of(HoldReason))
-    note: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
-    handle: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+    note: str | None = attrs.field(default=None, validator=optional_text(NOTE))
+    handle: str | None = attrs.field(default=None, validator=optional_text(KEY))
     held_at: datetime = attrs.field(validator=AWARE)
 
 
@@ -133,8 +148,8 @@ class ServiceRequest:
     of either side.
     """
 
-    id: str = attrs.field(validator=TEXT)
-    service: str = attrs.field(validator=TEXT)
+    id: str = attrs.field(validator=text(ID))
+    service: str = attrs.field(validator=text(NAME))
     status: RequestStatus = attrs.field(
         default="submitted", validator=SERVICE_REQUEST_TABLE.validator("service request")
     )
@@ -144,7 +159,7 @@ class ServiceRequest:
     reason: RejectionReason | None = attrs.field(
         default=None, validator=v.optional(v.instance_of(RejectionReason))
     )
-    message: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+    message: str | None = attrs.field(default=None, validator=optional_text(NOTE))
 
     def moved(self, event: str, *, within: object, **facts: object) -> ServiceRequest:
         """This request after ``event``, checked against its machine (``within``: the order)."""
@@ -166,18 +181,18 @@ class ServiceRequest:
 
 @attrs.frozen(kw_only=True)
 class FulfillmentOrder:
-    id: str = attrs.field(validator=TEXT)
+    id: str = attrs.field(validator=text(ID))
     location: Location = attrs.field(validator=v.instance_of(Location))
     delivery_method: DeliveryMethod = attrs.field(validator=v.instance_of(DeliveryMethod))
     destination: Address | None = attrs.field(
         default=None, validator=v.optional(v.instance_of(Address))
     )
     """A snapshot of the address it ships to (``None`` for pickup and digital goods)."""
-    lines: tuple[LineQuantity, ...] = attrs.field(validator=tuple_of(LineQuantity))
+    lines: tuple[LineQuantity, ...] = attrs.field(validator=tuple_of(LineQuantity, MAX_LINE_ITEMS))
     status: FulfillmentOrderStatus = attrs.field(
         default="open", validator=FULFILLMENT_ORDER_TABLE.validator("fulfillment order")
     )
-    holds: tuple[Hold, ...] = attrs.field(default=(), validator=tuple_of(Hold))
+    holds: tuple[Hold, ...] = attrs.field(default=(), validator=tuple_of(Hold, MAX_HOLDS))
     fulfill_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
     """When a scheduled fulfillment order opens (a pre-order's expected date)."""
     ready_for_pickup_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
@@ -208,9 +223,12 @@ class FulfillmentOrder:
 
 @attrs.frozen(kw_only=True)
 class Tracking:
-    company: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
-    numbers: tuple[str, ...] = attrs.field(default=(), validator=tuple_of(str))
-    urls: tuple[str, ...] = attrs.field(default=(), validator=tuple_of(str))
+    company: str | None = attrs.field(default=None, validator=optional_text(NAME))
+    numbers: tuple[str, ...] = attrs.field(
+        default=(), validator=texts(tuple, TRACKING_NUMBER, MAX_TRACKING)
+    )
+    urls: tuple[str, ...] = attrs.field(default=(), validator=texts(tuple, URL, MAX_TRACKING))
+    """http(s) only: they end up in the customer's messages as links."""
 
 
 @attrs.frozen(kw_only=True)
@@ -219,26 +237,27 @@ class ShipmentEvent:
 
     status: ShipmentStatus = attrs.field(validator=v.instance_of(ShipmentStatus))
     at: datetime = attrs.field(validator=AWARE)
-    message: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+    message: str | None = attrs.field(default=None, validator=optional_text(NOTE))
 
 
 @attrs.frozen(kw_only=True)
 class Parcel:
     """What the carrier takes: weight in grams, outer dimensions in centimetres."""
 
-    weight_grams: int = attrs.field(validator=_positive)
-    length_cm: int = attrs.field(validator=_positive)
-    width_cm: int = attrs.field(validator=_positive)
-    height_cm: int = attrs.field(validator=_positive)
+    weight_grams: int = attrs.field(validator=whole(MAX_PARCEL))
+    length_cm: int = attrs.field(validator=whole(MAX_PARCEL))
+    width_cm: int = attrs.field(validator=whole(MAX_PARCEL))
+    height_cm: int = attrs.field(validator=whole(MAX_PARCEL))
 
 
 @attrs.frozen(kw_only=True)
 class Label:
-    """A shipping label for a fulfillment, bought through the label provider port."""
+    """A shipping label for a fulfillment, bought through the label provider port; what
+    the provider answered (tracking, document, error) is kept whole."""
 
-    id: str = attrs.field(validator=TEXT)
-    carrier: str = attrs.field(validator=TEXT)
-    service_level: str = attrs.field(validator=TEXT)
+    id: str = attrs.field(validator=text(ID))
+    carrier: str = attrs.field(validator=text(NAME))
+    service_level: str = attrs.field(validator=text(NAME))
     parcel: Parcel = attrs.field(validator=v.instance_of(Parcel))
     status: LabelStatus = attrs.field(default="pending", validator=LABEL_TABLE.validator("label"))
     requested_at: datetime = attrs.field(validator=AWARE)
@@ -257,14 +276,16 @@ class Label:
 
 @attrs.frozen(kw_only=True)
 class Fulfillment:
-    id: str = attrs.field(validator=TEXT)
-    fulfillment_order_id: str = attrs.field(validator=TEXT)
-    lines: tuple[LineQuantity, ...] = attrs.field(validator=tuple_of(LineQuantity))
+    id: str = attrs.field(validator=text(ID))
+    fulfillment_order_id: str = attrs.field(validator=text(ID))
+    lines: tuple[LineQuantity, ...] = attrs.field(validator=tuple_of(LineQuantity, MAX_LINE_ITEMS))
     created_at: datetime = attrs.field(validator=AWARE)
     tracking: Tracking | None = attrs.field(
         default=None, validator=v.optional(v.instance_of(Tracking))
     )
-    events: tuple[ShipmentEvent, ...] = attrs.field(default=(), validator=tuple_of(ShipmentEvent))
+    events: tuple[ShipmentEvent, ...] = attrs.field(
+        default=(), validator=tuple_of(ShipmentEvent, MAX_CARRIER_EVENTS)
+    )
     cancelled_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
     label: Label | None = attrs.field(default=None, validator=v.optional(v.instance_of(Label)))
 

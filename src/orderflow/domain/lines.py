@@ -8,22 +8,23 @@ from decimal import Decimal
 import attrs
 from attrs import validators as v
 
-from orderflow.domain._fields import BOOL, MONEY, OPTIONAL_TEXT, TEXT
+from orderflow.domain._fields import BOOL, MONEY, optional_text, text, whole
 from orderflow.domain.fulfillment import DeliveryMethod, Location
+from orderflow.domain.limits import ID, MAX_QUANTITY, NAME
 from orderflow.domain.money import Money
-from orderflow.errors import InvalidAmount, InvalidQuantity
-
-
-def _positive_quantity(item: object, attribute: attrs.Attribute[int], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"'{attribute.name}' must be an int, got {type(value).__name__}")
-    if value <= 0:
-        raise InvalidQuantity(f"line item quantity must be at least 1, got {value}")
+from orderflow.errors import InvalidAmount
 
 
 def _not_negative(item: object, attribute: attrs.Attribute[Money], value: Money) -> None:
     if value.is_negative():
         raise InvalidAmount(f"'{attribute.name}' must not be negative, got {value}")
+
+
+def _rate(item: object, attribute: attrs.Attribute[Decimal], value: object) -> None:
+    if not isinstance(value, Decimal):
+        raise TypeError(f"'{attribute.name}' must be a Decimal, got {type(value).__name__}")
+    if not value.is_finite() or value.is_signed():
+        raise InvalidAmount(f"a tax rate must be a finite decimal, not negative: got {value}")
 
 
 @attrs.frozen
@@ -35,12 +36,12 @@ class LineItem:
     person must check before fulfillment.
     """
 
-    id: str = attrs.field(validator=TEXT)
-    title: str = attrs.field(validator=TEXT)
-    quantity: int = attrs.field(validator=_positive_quantity)
+    id: str = attrs.field(validator=text(ID))
+    title: str = attrs.field(validator=text(NAME))
+    quantity: int = attrs.field(validator=whole(MAX_QUANTITY))
     unit_price: Money = attrs.field(validator=[MONEY, _not_negative])
-    sku: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
-    variant_title: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+    sku: str | None = attrs.field(default=None, validator=optional_text(NAME))
+    variant_title: str | None = attrs.field(default=None, validator=optional_text(NAME))
     requires_shipping: bool = attrs.field(default=True, validator=BOOL)
     gift_card: bool = attrs.field(default=False, validator=BOOL)
     pre_order: date | None = attrs.field(default=None, validator=v.optional(v.instance_of(date)))
@@ -63,16 +64,16 @@ class LineItem:
 class ShippingLine:
     """A delivery method the customer chose at checkout and its price."""
 
-    title: str = attrs.field(validator=TEXT)
+    title: str = attrs.field(validator=text(NAME))
     price: Money = attrs.field(validator=[MONEY, _not_negative])
-    code: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+    code: str | None = attrs.field(default=None, validator=optional_text(NAME))
 
 
 @attrs.frozen
 class Discount:
     """An order-level discount; it is allocated to lines by largest remainder."""
 
-    code: str = attrs.field(validator=TEXT)
+    code: str = attrs.field(validator=text(NAME))
     amount: Money = attrs.field(validator=[MONEY, _not_negative])
 
 
@@ -80,6 +81,7 @@ class Discount:
 class TaxLine:
     """A tax charged on the order, as computed at checkout (orderflow never invents a rate)."""
 
-    title: str = attrs.field(validator=TEXT)
-    rate: Decimal = attrs.field(validator=v.instance_of(Decimal))
+    title: str = attrs.field(validator=text(NAME))
+    rate: Decimal = attrs.field(validator=_rate)
+    """As a fraction (0.20 for 20%): finite and not negative."""
     amount: Money = attrs.field(validator=[MONEY, _not_negative])

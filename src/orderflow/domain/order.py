@@ -19,14 +19,29 @@ from orderflow.domain._fields import (
     AWARE,
     BOOL,
     OPTIONAL_AWARE,
-    OPTIONAL_TEXT,
-    TEXT,
-    frozenset_of,
+    optional_text,
+    text,
+    texts,
     tuple_of,
+    whole,
 )
 from orderflow.domain.customer import Address, Customer
 from orderflow.domain.events import OrderEvent
 from orderflow.domain.fulfillment import Fulfillment, FulfillmentOrder
+from orderflow.domain.limits import (
+    KEY,
+    MAX_FULFILLMENT_ORDERS,
+    MAX_FULFILLMENTS,
+    MAX_LINE_ITEMS,
+    MAX_ORDER_LINES,
+    MAX_ORDER_NUMBER,
+    MAX_TAGS,
+    MAX_TIMELINE,
+    MAX_TRANSACTIONS,
+    NOTE,
+    ORDER_ID,
+    TAG,
+)
 from orderflow.domain.lines import Discount, LineItem, ShippingLine, TaxLine
 from orderflow.domain.machines import ARCHIVE_TABLE, ORDER_TABLE, ArchiveStatus, OrderStatus
 from orderflow.domain.money import Money, minor_unit
@@ -59,13 +74,6 @@ class CancelReason(str, enum.Enum):
     OTHER = "other"
 
 
-def _number(_: object, attribute: attrs.Attribute[int], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"'number' must be an int, got {type(value).__name__}")
-    if value <= 0:
-        raise InvalidQuantity(f"order number must be positive, got {value}")
-
-
 def _count(_: object, attribute: attrs.Attribute[int], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise TypeError(f"'{attribute.name}' must be a non-negative int, got {value!r}")
@@ -75,13 +83,15 @@ def _count(_: object, attribute: attrs.Attribute[int], value: object) -> None:
 class Order:
     """The aggregate root. Derived figures (totals, statuses) are computed, never stored."""
 
-    id: str = attrs.field(validator=TEXT)
-    number: int = attrs.field(validator=_number)
+    id: str = attrs.field(validator=text(ORDER_ID))
+    number: int = attrs.field(validator=whole(MAX_ORDER_NUMBER))
     currency: str = attrs.field(validator=v.instance_of(str))
     customer: Customer = attrs.field(validator=attrs.validators.instance_of(Customer))
-    line_items: tuple[LineItem, ...] = attrs.field(default=(), validator=tuple_of(LineItem))
+    line_items: tuple[LineItem, ...] = attrs.field(
+        default=(), validator=tuple_of(LineItem, MAX_LINE_ITEMS)
+    )
     placed_at: datetime = attrs.field(validator=AWARE)
-    external_checkout_id: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+    external_checkout_id: str | None = attrs.field(default=None, validator=optional_text(KEY))
     shipping_address: Address | None = attrs.field(
         default=None, validator=v.optional(v.instance_of(Address))
     )
@@ -89,19 +99,31 @@ class Order:
         default=None, validator=v.optional(v.instance_of(Address))
     )
     shipping_lines: tuple[ShippingLine, ...] = attrs.field(
-        default=(), validator=tuple_of(ShippingLine)
+        default=(), validator=tuple_of(ShippingLine, MAX_ORDER_LINES)
     )
-    discounts: tuple[Discount, ...] = attrs.field(default=(), validator=tuple_of(Discount))
-    tax_lines: tuple[TaxLine, ...] = attrs.field(default=(), validator=tuple_of(TaxLine))
+    discounts: tuple[Discount, ...] = attrs.field(
+        default=(), validator=tuple_of(Discount, MAX_ORDER_LINES)
+    )
+    tax_lines: tuple[TaxLine, ...] = attrs.field(
+        default=(), validator=tuple_of(TaxLine, MAX_ORDER_LINES)
+    )
     taxes_included: bool = attrs.field(default=False, validator=BOOL)
-    note: str = attrs.field(default="", validator=TEXT)
-    tags: frozenset[str] = attrs.field(default=frozenset(), validator=frozenset_of(str))
-    transactions: tuple[Transaction, ...] = attrs.field(default=(), validator=tuple_of(Transaction))
-    fulfillment_orders: tuple[FulfillmentOrder, ...] = attrs.field(
-        default=(), validator=tuple_of(FulfillmentOrder)
+    note: str = attrs.field(default="", validator=text(NOTE))
+    tags: frozenset[str] = attrs.field(
+        default=frozenset(), validator=texts(frozenset, TAG, MAX_TAGS)
     )
-    fulfillments: tuple[Fulfillment, ...] = attrs.field(default=(), validator=tuple_of(Fulfillment))
-    timeline: tuple[TimelineEntry, ...] = attrs.field(default=(), validator=tuple_of(TimelineEntry))
+    transactions: tuple[Transaction, ...] = attrs.field(
+        default=(), validator=tuple_of(Transaction, MAX_TRANSACTIONS)
+    )
+    fulfillment_orders: tuple[FulfillmentOrder, ...] = attrs.field(
+        default=(), validator=tuple_of(FulfillmentOrder, MAX_FULFILLMENT_ORDERS)
+    )
+    fulfillments: tuple[Fulfillment, ...] = attrs.field(
+        default=(), validator=tuple_of(Fulfillment, MAX_FULFILLMENTS)
+    )
+    timeline: tuple[TimelineEntry, ...] = attrs.field(
+        default=(), validator=tuple_of(TimelineEntry, MAX_TIMELINE)
+    )
     status: OrderStatus = attrs.field(default="open", validator=ORDER_TABLE.validator("order"))
     archive_status: ArchiveStatus = attrs.field(
         default="active", validator=ARCHIVE_TABLE.validator("order")

@@ -10,10 +10,11 @@ from attrs import validators as v
 from orderflow.domain._fields import (
     BOOL,
     OPTIONAL_AWARE,
-    OPTIONAL_TEXT,
-    TEXT,
-    frozenset_of,
+    optional_text,
+    text,
+    texts,
     tuple_of,
+    whole,
 )
 from orderflow.domain.actor import Actor
 from orderflow.domain.customer import Address, Customer
@@ -24,6 +25,15 @@ from orderflow.domain.fulfillment import (
     FulfillmentOrder,
     LineQuantity,
     Location,
+)
+from orderflow.domain.limits import (
+    KEY,
+    MAX_LINE_ITEMS,
+    MAX_ORDER_LINES,
+    MAX_ORDER_NUMBER,
+    MAX_TAGS,
+    NOTE,
+    TAG,
 )
 from orderflow.domain.lines import Discount, LineItem, ShippingLine, TaxLine
 from orderflow.domain.order import Change, Order, check_consistency
@@ -40,9 +50,11 @@ class OrderDraft:
     """
 
     customer: Customer = attrs.field(validator=attrs.validators.instance_of(Customer))
-    line_items: tuple[LineItem, ...] = attrs.field(default=(), validator=tuple_of(LineItem))
-    currency: str = attrs.field(validator=TEXT)
-    external_checkout_id: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+    line_items: tuple[LineItem, ...] = attrs.field(
+        default=(), validator=tuple_of(LineItem, MAX_LINE_ITEMS)
+    )
+    currency: str = attrs.field(validator=attrs.validators.instance_of(str))
+    external_checkout_id: str | None = attrs.field(default=None, validator=optional_text(KEY))
     shipping_address: Address | None = attrs.field(
         default=None, validator=v.optional(v.instance_of(Address))
     )
@@ -50,20 +62,26 @@ class OrderDraft:
         default=None, validator=v.optional(v.instance_of(Address))
     )
     shipping_lines: tuple[ShippingLine, ...] = attrs.field(
-        default=(), validator=tuple_of(ShippingLine)
+        default=(), validator=tuple_of(ShippingLine, MAX_ORDER_LINES)
     )
-    discounts: tuple[Discount, ...] = attrs.field(default=(), validator=tuple_of(Discount))
-    tax_lines: tuple[TaxLine, ...] = attrs.field(default=(), validator=tuple_of(TaxLine))
+    discounts: tuple[Discount, ...] = attrs.field(
+        default=(), validator=tuple_of(Discount, MAX_ORDER_LINES)
+    )
+    tax_lines: tuple[TaxLine, ...] = attrs.field(
+        default=(), validator=tuple_of(TaxLine, MAX_ORDER_LINES)
+    )
     taxes_included: bool = attrs.field(default=False, validator=BOOL)
-    note: str = attrs.field(default="", validator=TEXT)
-    tags: frozenset[str] = attrs.field(default=frozenset(), validator=frozenset_of(str))
+    note: str = attrs.field(default="", validator=text(NOTE))
+    tags: frozenset[str] = attrs.field(
+        default=frozenset(), validator=texts(frozenset, TAG, MAX_TAGS)
+    )
     location: Location = attrs.field(default=DEFAULT_LOCATION, validator=v.instance_of(Location))
     """Where lines without a location of their own are fulfilled from."""
     delivery_method: DeliveryMethod = attrs.field(
         default=DeliveryMethod.SHIPPING, validator=v.instance_of(DeliveryMethod)
     )
     """How the goods that need shipping reach the customer (digital goods need none)."""
-    number: int | None = attrs.field(default=None, validator=v.optional(v.instance_of(int)))
+    number: int | None = attrs.field(default=None, validator=v.optional(whole(MAX_ORDER_NUMBER)))
     placed_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
 
 

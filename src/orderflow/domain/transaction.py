@@ -19,8 +19,10 @@ from orderflow.domain._fields import (
     OPTIONAL_AWARE,
     OPTIONAL_MONEY,
     OPTIONAL_TEXT,
-    TEXT,
+    optional_text,
+    text,
 )
+from orderflow.domain.limits import ID, KEY
 from orderflow.domain.machines import AUTHORIZATION_TABLE, PAYMENT_TABLE
 from orderflow.domain.money import Money
 from orderflow.domain.transitions import TransitionTable
@@ -58,15 +60,15 @@ class Transaction:
     void to its authorization and a refund to the capture or sale it returns.
     """
 
-    id: str = attrs.field(validator=TEXT)
+    id: str = attrs.field(validator=text(ID))
     kind: TransactionKind = attrs.field(validator=attrs.validators.instance_of(TransactionKind))
     amount: Money = attrs.field(validator=[MONEY, _positive])
     status: str = attrs.field(validator=_valid_status)
-    idempotency_key: str = attrs.field(validator=TEXT)
+    idempotency_key: str = attrs.field(validator=text(KEY))
     created_at: datetime = attrs.field(validator=AWARE)
-    parent_id: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+    parent_id: str | None = attrs.field(default=None, validator=optional_text(ID))
     reference: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
-    """The gateway's id for this operation, once known."""
+    """The gateway's id for this operation, once known (stored whole, whatever it holds)."""
     reusable: bool = attrs.field(default=False, validator=BOOL)
     error: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
     expires_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)

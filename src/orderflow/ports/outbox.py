@@ -8,6 +8,8 @@ from typing import Literal, Protocol
 
 import attrs
 
+from orderflow.errors import InvalidTransition
+
 
 @attrs.frozen(kw_only=True)
 class OutboxItem:
@@ -58,9 +60,20 @@ class Outbox(Protocol):
         ...
 
     def requeue(self, key: str, now: datetime) -> None:
-        """Give a dead-lettered (or failing) item a fresh set of attempts from ``now``."""
+        """Give a dead-lettered (or failing) item a fresh set of attempts from ``now``.
+
+        An unknown key raises :class:`~orderflow.errors.OutboxItemNotFound`; a delivered
+        item raises :class:`~orderflow.errors.InvalidTransition` (it would be carried out
+        a second time: a second e-mail, a second restock)."""
         ...
 
     def deliveries(self, order_id: str) -> Sequence[Delivery]:
         """Every item of an order with its delivery state, oldest first."""
         ...
+
+
+def already_delivered(key: str) -> InvalidTransition:
+    """The refusal to requeue a delivered item, the same from every store."""
+    return InvalidTransition(
+        f"outbox item {key!r} was delivered: requeueing it would carry it out a second time"
+    )

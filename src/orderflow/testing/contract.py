@@ -34,8 +34,10 @@ from orderflow.domain.transaction import Transaction, TransactionKind
 from orderflow.errors import (
     ConcurrencyError,
     DuplicateOrder,
+    InvalidTransition,
     OrderflowError,
     OrderNotFound,
+    OutboxItemNotFound,
 )
 from orderflow.ports.outbox import OutboxItem
 from orderflow.ports.repository import IdempotencyRecord, OrderQuery, OrderStore
@@ -730,6 +732,24 @@ class StoreContract:
         claimed = queued.claim(later, limit=10, lease=LEASE)
         # job-2 has been due since T0 + 1 minute, job-1 only since its requeue at T0 + 1 hour
         assert [(d.item.key, d.attempts) for d in claimed] == [("job-2", 1), ("job-1", 1)]
+
+    def test_requeueing_an_unknown_key_raises_outbox_item_not_found(
+        self, queued: OrderStore
+    ) -> None:
+        with pytest.raises(OutboxItemNotFound, match="'job-9'"):
+            queued.requeue("job-9", T0)
+
+    def test_a_delivered_item_is_never_requeued(self, queued: OrderStore) -> None:
+        queued.claim(T0, limit=1, lease=LEASE)
+        queued.mark_delivered("job-1", T0)
+
+        with pytest.raises(InvalidTransition, match="'job-1' was delivered"):
+            queued.requeue("job-1", T0 + timedelta(hours=1))
+
+        assert [(d.item.key, d.state) for d in queued.deliveries("ord-1")] == [
+            ("job-1", "delivered"),
+            ("job-2", "pending"),
+        ]
 
     def test_a_tracking_number_two_orders_share_finds_the_one_saved_last(
         self, store: OrderStore

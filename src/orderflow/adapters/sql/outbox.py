@@ -15,7 +15,8 @@ from sqlalchemy import Connection, Integer, and_, bindparam, insert, or_, select
 
 from orderflow.adapters.sql.rows import delivery_of
 from orderflow.adapters.sql.schema import UtcDateTime, outbox
-from orderflow.ports.outbox import Delivery, OutboxItem
+from orderflow.errors import OutboxItemNotFound
+from orderflow.ports.outbox import Delivery, OutboxItem, already_delivered
 
 _c = outbox.c
 
@@ -41,6 +42,17 @@ _CLAIM_KEY = (
 )
 _CHANGE = update(outbox).where(_c.key == bindparam("b_key"))
 """Its SET clause is the columns its parameters name beside ``b_key``."""
+_REQUEUE = (
+    update(outbox)
+    .where(_c.key == bindparam("b_key"), _c.state != "delivered")
+    .values(
+        state="pending",
+        attempts=0,
+        lease_until=None,
+        next_attempt_at=bindparam("b_now", type_=UtcDateTime),
+    )
+)
+_STATE = select(_c.state).where(_c.key == bindparam("b_key"))
 _BY_ORDER = select(outbox).where(_c.order_id == bindparam("b_order")).order_by(_c.seq)
 
 
@@ -83,6 +95,15 @@ def change(connection: Connection, key: str, **values: Any) -> None:
     """Update one item; an unknown key raises KeyError (as a dict would)."""
     if connection.execute(_CHANGE, {"b_key": key, **values}).rowcount != 1:
         raise KeyError(key)
+
+
+def requeue(connection: Connection, key: str, now: datetime) -> None:
+    """A dead or failing item pending again with fresh attempts; refuses what is delivered."""
+    if connection.execute(_REQUEUE, {"b_key": key, "b_now": now}).rowcount == 1:
+        return
+    if connection.scalar(_STATE, {"b_key": key}) is None:
+        raise OutboxItemNotFound(f"no outbox item with key {key!r}")
+    raise already_delivered(key)
 
 
 def deliveries(connection: Connection, order_id: str) -> list[Delivery]:

@@ -343,9 +343,7 @@ class SqlRepository:
 
     def requeue(self, key: str, now: datetime) -> None:
         with self._writing() as connection:
-            box.change(
-                connection, key, state="pending", attempts=0, next_attempt_at=now, lease_until=None
-            )
+            box.requeue(connection, key, now)
 
     def deliveries(self, order_id: str) -> Sequence[Delivery]:
         with self._reading() as connection:
