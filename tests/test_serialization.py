@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from itertools import chain, count
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 
 from orderflow import serialization
 from orderflow.domain import fulfilling, holds, labels, payments, routing, service_requests
-from orderflow.domain.actor import Actor
+from orderflow.domain.actor import SYSTEM, Actor
 from orderflow.domain.archive import archive, unarchive
 from orderflow.domain.cancellation import cancel
 from orderflow.domain.customer import Address, Customer
@@ -45,6 +46,7 @@ from orderflow.domain.notes import retag, update_note
 from orderflow.domain.order import CancelReason, Change, Order
 from orderflow.domain.payments import GatewayResult, PaymentReport
 from orderflow.domain.placement import place
+from orderflow.domain.review import request_review
 from orderflow.domain.timeline import TimelineEntry
 from orderflow.domain.transaction import Transaction, TransactionKind
 from orderflow.errors import DocumentError
@@ -71,6 +73,11 @@ from orderflow.testing import (
 
 LATER = EPOCH + timedelta(days=1)
 FIXTURE = Path(__file__).parent / "fixtures" / "order_v1.json"
+
+
+def given_ids(*first: str) -> Callable[[], str]:
+    """An id generator that hands out ``first``, then ``x-1``, ``x-2``..."""
+    return chain(first, (f"x-{n}" for n in count(1))).__next__
 
 
 def round_trip(order: Order) -> Order:
@@ -103,7 +110,7 @@ def lives() -> dict[str, Change]:
     )
     change = steps["authorized"] = change.then(
         payments.record_payment(
-            change.order, report, transaction_id="t-1", key="k-1", now=EPOCH, actor=GATEWAY
+            change.order, report, new_id=given_ids("t-1"), key="k-1", now=EPOCH, actor=GATEWAY
         )
     )
     change = steps["capture requested"] = change.then(
@@ -111,7 +118,12 @@ def lives() -> dict[str, Change]:
     )
     change = steps["captured"] = change.then(
         payments.settle(
-            change.order, "id-1", GatewayResult(True, "cap-ref"), now=EPOCH, actor=GATEWAY
+            change.order,
+            "id-1",
+            GatewayResult(True, "cap-ref"),
+            new_id=given_ids(),
+            now=EPOCH,
+            actor=GATEWAY,
         )
     )
     change = change.then(
@@ -121,7 +133,12 @@ def lives() -> dict[str, Change]:
     )
     change = steps["refunded"] = change.then(
         payments.settle(
-            change.order, "id-2", GatewayResult(True, "refund-ref"), now=EPOCH, actor=GATEWAY
+            change.order,
+            "id-2",
+            GatewayResult(True, "refund-ref"),
+            new_id=given_ids(),
+            now=EPOCH,
+            actor=GATEWAY,
         )
     )
     change = steps["noted and tagged"] = change.then(
@@ -238,7 +255,12 @@ def orders(draw: st.DrawFn) -> Order:
         )
         change = change.then(
             payments.record_payment(
-                change.order, report, transaction_id="t-1", key="k-1", now=placed_at, actor=GATEWAY
+                change.order,
+                report,
+                new_id=given_ids("t-1"),
+                key="k-1",
+                now=placed_at,
+                actor=GATEWAY,
             )
         )
     if draw(st.booleans()):
@@ -279,14 +301,14 @@ def every_kind_of_event() -> list[OrderEvent]:
         kind=TransactionKind.SALE, amount=eur("1.00"), succeeded=False, error="declined"
     )
     events += payments.record_payment(
-        order, failed, transaction_id="t-9", key="k-9", now=EPOCH, actor=GATEWAY
+        order, failed, new_id=given_ids("t-9"), key="k-9", now=EPOCH, actor=GATEWAY
     ).events
     lapsing = payments.record_payment(
         order,
         PaymentReport(
             kind=TransactionKind.AUTHORIZATION, amount=eur("1.00"), reference="a", expires_at=EPOCH
         ),
-        transaction_id="t-8",
+        new_id=given_ids("t-8"),
         key="k-8",
         now=EPOCH,
         actor=GATEWAY,
@@ -300,7 +322,7 @@ def every_kind_of_event() -> list[OrderEvent]:
     voided = payments.record_payment(
         lapsing,
         PaymentReport(kind=TransactionKind.VOID, amount=eur("1.00"), parent_reference="a"),
-        transaction_id="t-7",
+        new_id=given_ids("t-7"),
         key="k-7",
         now=EPOCH,
         actor=GATEWAY,
@@ -320,6 +342,9 @@ def every_kind_of_event() -> list[OrderEvent]:
         now=EPOCH,
         actor=STAFF,
     ).events
+    events += request_review(
+        order, "refund of 5.00 EUR names no payment", new_id=given_ids(), now=EPOCH, actor=SYSTEM
+    ).events[:1]
     return events + fulfillment_events()
 
 
@@ -629,17 +654,22 @@ def test_the_stored_version_1_document_loads_to_the_expected_order() -> None:
     assert balance(order) == eur("0.00")
 
 
-def test_the_stored_version_1_document_is_written_back_as_version_3_with_what_came_since() -> None:
+def test_the_stored_version_1_document_is_written_back_as_version_4_with_what_came_since() -> None:
     """Version 2 added fulfillment, version 3 the refund's notify choice (on every
-    transaction, as the document stores them all alike)."""
+    transaction, as the document stores them all alike), version 4 the ledger's facts
+    (multi-capture, review, the cancellation's refund)."""
     stored = json.loads(FIXTURE.read_text())
 
     written = to_document(from_document(copy.deepcopy(stored)))
 
     assert written == {
         **stored,
-        "schema_version": 3,
-        "transactions": [{**tx, "notify_customer": True} for tx in stored["transactions"]],
+        "schema_version": 4,
+        "transactions": [
+            {**tx, "notify_customer": True, "multi_capture": False, "review": None}
+            for tx in stored["transactions"]
+        ],
+        "refund_on_cancel": False,
         "line_items": [{**stored["line_items"][0], "location": None, "delivery_method": None}],
         "fulfillment_orders": [
             {
@@ -700,35 +730,35 @@ def test_upgrade_applies_each_step_in_order_up_to_the_current_version(
 
 
 def test_upgrade_refuses_a_version_with_no_step(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(serialization, "SCHEMA_VERSION", 4)
+    monkeypatch.setattr(serialization, "SCHEMA_VERSION", 5)
 
-    with pytest.raises(DocumentError, match="no upgrade from order schema version 3"):
+    with pytest.raises(DocumentError, match="no upgrade from order schema version 4"):
         upgrade(document(), {1: lambda doc: doc})
 
 
 def test_loading_passes_an_old_document_through_the_registered_upgrades(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(serialization, "SCHEMA_VERSION", 4)
+    monkeypatch.setattr(serialization, "SCHEMA_VERSION", 5)
 
     def rename_staff_note(doc: dict[str, Any]) -> dict[str, Any]:
         doc = dict(doc)
         doc["note"] = doc.pop("staff_note")
         return doc
 
-    monkeypatch.setitem(serialization.UPGRADES, 3, rename_staff_note)  # type: ignore[arg-type]
-    old = document()  # version 3, the current one, playing the part of an old one
+    monkeypatch.setitem(serialization.UPGRADES, 4, rename_staff_note)  # type: ignore[arg-type]
+    old = document()  # version 4, the current one, playing the part of an old one
     old["staff_note"] = old.pop("note")
 
     order = from_document(old)
 
     assert order.note == "Ring twice"
-    assert order.schema_version == 4
+    assert order.schema_version == 5
 
 
 def test_a_document_from_a_newer_release_is_refused() -> None:
-    with pytest.raises(DocumentError, match="'ord-1' has schema version 4, newer than"):
-        from_document(document(schema_version=4))
+    with pytest.raises(DocumentError, match="'ord-1' has schema version 5, newer than"):
+        from_document(document(schema_version=5))
 
 
 @pytest.mark.parametrize("version", [0, -1, "1", None, True, 1.0])

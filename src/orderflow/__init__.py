@@ -50,6 +50,7 @@ from orderflow.errors import (
     CurrencyMismatch,
     DocumentError,
     DuplicateHandle,
+    DuplicateId,
     DuplicateOrder,
     FulfillmentNotFound,
     FulfillmentOnHold,
@@ -71,6 +72,7 @@ from orderflow.errors import (
     OrderNotFound,
     OutboxItemNotFound,
     OverFulfillment,
+    PaymentConflict,
     PaymentError,
     SchemaError,
     ServiceRequestNotFound,
@@ -89,7 +91,7 @@ from orderflow.ports import (
     RestockRequest,
     ServiceCall,
 )
-from orderflow.service import DispatchReport, OrderFlow, RetryPolicy, Settings
+from orderflow.service import DispatchReport, DueReport, OrderFlow, RetryPolicy, Settings
 
 __version__ = "0.1.0.dev0"
 
@@ -111,7 +113,9 @@ __all__ = [
     "Discount",
     "DispatchReport",
     "DocumentError",
+    "DueReport",
     "DuplicateHandle",
+    "DuplicateId",
     "DuplicateOrder",
     "FinancialStatus",
     "Fulfillment",
@@ -158,6 +162,7 @@ __all__ = [
     "OverFulfillment",
     "Page",
     "Parcel",
+    "PaymentConflict",
     "PaymentError",
     "PaymentReport",
     "Policies",

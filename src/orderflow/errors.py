@@ -110,6 +110,12 @@ class DuplicateOrder(OrderflowError):
     """An order with the same id, number or external checkout id is already stored."""
 
 
+class DuplicateId(OrderflowError, ValueError):
+    """Two records of one order (line items, transactions, holds, fulfillments...) would
+    share an id: a clash is refused, never merged. Usually two flows share an id generator
+    that is not unique across them."""
+
+
 class ConcurrencyError(OrderflowError):
     """The order changed since it was loaded: reload it and decide again."""
 
@@ -124,6 +130,11 @@ class NotPermitted(OrderflowError, PermissionError):
 
 class PaymentError(OrderflowError):
     """A payment request cannot be made: nothing to capture, refund more than paid, ..."""
+
+
+class PaymentConflict(PaymentError):
+    """A gateway operation already recorded (same kind and gateway reference) was reported
+    again with another amount or outcome: one of the two reports is wrong."""
 
 
 class NotificationError(OrderflowError, ValueError):

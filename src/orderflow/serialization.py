@@ -64,7 +64,25 @@ def _add_notify_choice(document: Document) -> Document:
     return {**document, "transactions": transactions}
 
 
-UPGRADES: Mapping[int, Upgrade] = {1: _add_fulfillment, 2: _add_notify_choice}
+def _add_ledger_facts(document: Document) -> Document:
+    """Version 4 records whether an authorization is multi-capturable and what staff must
+    review about a transaction (nothing, before), and whether a cancellation asked for a
+    refund: it did when it requested refunds at the instant it was made."""
+    transactions = [
+        {**tx, "multi_capture": False, "review": None} for tx in document["transactions"]
+    ]
+    cancelled_at = document.get("cancelled_at")
+    refunded = cancelled_at is not None and any(
+        tx["kind"] == "refund" and tx["created_at"] == cancelled_at for tx in transactions
+    )
+    return {**document, "transactions": transactions, "refund_on_cancel": refunded}
+
+
+UPGRADES: Mapping[int, Upgrade] = {
+    1: _add_fulfillment,
+    2: _add_notify_choice,
+    3: _add_ledger_facts,
+}
 """``UPGRADES[n]`` turns a version-``n`` document into version ``n + 1``."""
 
 

@@ -5,16 +5,24 @@ Payments are recorded straight in the domain, as the gateway reports them, at ``
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from itertools import chain, count
+
 from orderflow.domain import payments
 from orderflow.domain.order import Change, Order
 from orderflow.domain.payments import PaymentReport
 from orderflow.testing import EPOCH, GATEWAY
 
 
+def ids(*first: str) -> Callable[[], str]:
+    """An id generator that hands out ``first``, then ``x-1``, ``x-2``..."""
+    return chain(first, (f"x-{n}" for n in count(1))).__next__
+
+
 def recording(order: Order, report: PaymentReport, tx_id: str = "t-1") -> Change:
     """The change that records ``report`` as transaction ``tx_id``, keyed ``key-<tx_id>``."""
     return payments.record_payment(
-        order, report, transaction_id=tx_id, key=f"key-{tx_id}", now=EPOCH, actor=GATEWAY
+        order, report, key=f"key-{tx_id}", new_id=ids(tx_id), now=EPOCH, actor=GATEWAY
     )
 
 

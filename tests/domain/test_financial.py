@@ -37,14 +37,19 @@ from orderflow.testing import (
     sale,
 )
 
-from .helpers import record
+from .helpers import ids, record
 
 
 def settle_pending(order: Order) -> Order:
     for tx in order.transactions:
         if tx.pending:
             order = payments.settle(
-                order, tx.id, GatewayResult(True, f"ref-{tx.id}"), now=EPOCH, actor=GATEWAY
+                order,
+                tx.id,
+                GatewayResult(True, f"ref-{tx.id}"),
+                new_id=ids(),
+                now=EPOCH,
+                actor=GATEWAY,
             ).order
     return order
 

@@ -39,7 +39,7 @@ from orderflow.testing import (
     sale,
 )
 
-from .helpers import record
+from .helpers import ids, record
 
 LATER = EPOCH + timedelta(hours=2)
 
@@ -335,6 +335,7 @@ def test_timeline_entries_describe_payments() -> None:
             change.order,
             "cap-1",
             payments.GatewayResult(False, error="declined by bank"),
+            new_id=ids(),
             now=EPOCH,
             actor=GATEWAY,
         )

@@ -19,7 +19,7 @@ from orderflow.domain.placement import place
 from orderflow.domain.transaction import Transaction, TransactionKind
 from orderflow.errors import (
     CurrencyMismatch,
-    DuplicateOrder,
+    DuplicateId,
     InvalidAmount,
     InvalidQuantity,
     InvalidStateValue,
@@ -171,7 +171,7 @@ def test_an_order_without_lines_is_refused() -> None:
 
 
 def test_two_lines_with_one_id_are_refused() -> None:
-    with pytest.raises(DuplicateOrder, match="line items share an id"):
+    with pytest.raises(DuplicateId, match=r"two line items share an id \(line-1\)"):
         make_order(make_draft(make_line("line-1"), make_line("line-1")))
 
 
@@ -179,7 +179,7 @@ def test_two_transactions_with_one_id_are_refused() -> None:
     order = record(make_order(), sale(eur("62.00")), "t-1")
     twin = attrs.evolve(order.transactions[0], idempotency_key="k-2")
 
-    with pytest.raises(DuplicateOrder, match="transactions share an id"):
+    with pytest.raises(DuplicateId, match=r"two transactions share an id \(t-1\)"):
         check_consistency(attrs.evolve(order, transactions=(*order.transactions, twin)))
 
 
@@ -278,7 +278,12 @@ def lived_order() -> Change:
     capture = change.order.transactions[-1]
     change = change.then(
         payments.settle(
-            change.order, capture.id, payments.GatewayResult(True, "cap-1"), now=EPOCH, actor=STAFF
+            change.order,
+            capture.id,
+            payments.GatewayResult(True, "cap-1"),
+            new_id=ids.new_id,
+            now=EPOCH,
+            actor=STAFF,
         )
     )
     change = change.then(

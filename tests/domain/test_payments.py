@@ -46,7 +46,7 @@ from orderflow.testing import (
     sale,
 )
 
-from .helpers import record, recording
+from .helpers import ids, record, recording
 
 LATER = EPOCH + timedelta(hours=1)
 
@@ -231,7 +231,7 @@ def test_a_successful_capture_settles_the_authorization() -> None:
     order = request_capture(authorized()).order
 
     change = payments.settle(
-        order, "cap-1", GatewayResult(True, "gw-cap-1"), now=LATER, actor=GATEWAY
+        order, "cap-1", GatewayResult(True, "gw-cap-1"), new_id=ids(), now=LATER, actor=GATEWAY
     )
 
     capture = change.order.transaction("cap-1")
@@ -249,36 +249,77 @@ def test_a_failed_capture_keeps_the_authorization_open_for_another_try() -> None
     order = request_capture(authorized()).order
 
     change = payments.settle(
-        order, "cap-1", GatewayResult(False, error="insufficient funds"), now=LATER, actor=GATEWAY
+        order,
+        "cap-1",
+        GatewayResult(False, error="insufficient funds"),
+        new_id=ids(),
+        now=LATER,
+        actor=GATEWAY,
     )
 
     assert change.order.transaction("cap-1").status == "failed"
     assert change.order.transaction("cap-1").error == "insufficient funds"
     assert change.order.transaction("auth-1").status == "authorized"
     assert [type(e) for e in change.events] == [PaymentFailed]
-    assert request_capture(change.order).order.transactions[-1].status == "pending"
+    retry = payments.request_capture(
+        change.order, new_id=SequentialIds("retry").new_id, now=LATER, actor=STAFF
+    )
+    assert retry.order.transactions[-1].status == "pending"
 
 
 def test_a_pending_answer_changes_nothing() -> None:
     order = request_capture(authorized()).order
 
-    change = payments.settle(order, "cap-1", GatewayResult(None), now=LATER, actor=GATEWAY)
+    change = payments.settle(
+        order, "cap-1", GatewayResult(None), new_id=ids(), now=LATER, actor=GATEWAY
+    )
 
     assert change.order == order
     assert change.events == ()
 
 
-def test_a_settled_request_cannot_be_settled_again() -> None:
+def test_the_same_answer_again_changes_nothing_but_may_bring_the_reference() -> None:
     order = request_capture(authorized()).order
-    order = payments.settle(order, "cap-1", GatewayResult(True), now=LATER, actor=GATEWAY).order
+    order = payments.settle(
+        order, "cap-1", GatewayResult(True), new_id=ids(), now=LATER, actor=GATEWAY
+    ).order
 
-    with pytest.raises(InvalidTransition, match="cap-1 is already succeeded"):
-        payments.settle(order, "cap-1", GatewayResult(False), now=LATER, actor=GATEWAY)
+    again = payments.settle(
+        order, "cap-1", GatewayResult(True, "gw-7"), new_id=ids(), now=LATER, actor=GATEWAY
+    )
+
+    assert again.events == ()
+    assert again.order.transaction("cap-1").reference == "gw-7"
+    assert again.order.transactions == tuple(
+        attrs.evolve(tx, reference="gw-7") if tx.id == "cap-1" else tx for tx in order.transactions
+    )
+
+
+def test_an_answer_contradicting_a_settled_request_puts_the_order_on_review() -> None:
+    order = request_capture(authorized()).order
+    order = payments.settle(
+        order, "cap-1", GatewayResult(True), new_id=ids(), now=LATER, actor=GATEWAY
+    ).order
+
+    change = payments.settle(
+        order, "cap-1", GatewayResult(False), new_id=ids("h-1"), now=LATER, actor=GATEWAY
+    )
+
+    # settling never fails for a reason of orderflow's own: the books keep the capture,
+    # and a person looks at what the gateway said
+    assert change.order.transaction("cap-1").status == "succeeded"
+    assert change.order.transaction("cap-1").review == (
+        "the gateway answered that capture cap-1 of 62.00 EUR failed, but it is recorded as "
+        "succeeded"
+    )
+    assert [h.id for h in change.order.fulfillment_orders[0].holds] == ["h-1"]
 
 
 def test_settling_an_unknown_transaction_is_refused() -> None:
     with pytest.raises(TransactionNotFound):
-        payments.settle(authorized(), "nope", GatewayResult(True), now=LATER, actor=GATEWAY)
+        payments.settle(
+            authorized(), "nope", GatewayResult(True), new_id=ids(), now=LATER, actor=GATEWAY
+        )
 
 
 def test_a_successful_answer_may_mark_the_payment_method_reusable() -> None:
@@ -286,7 +327,7 @@ def test_a_successful_answer_may_mark_the_payment_method_reusable() -> None:
     order = request_capture(order).order
 
     order = payments.settle(
-        order, "cap-1", GatewayResult(True, reusable=True), now=LATER, actor=GATEWAY
+        order, "cap-1", GatewayResult(True, reusable=True), new_id=ids(), now=LATER, actor=GATEWAY
     ).order
 
     assert order.transaction("cap-1").reusable is True
@@ -306,7 +347,9 @@ def test_requesting_a_void_releases_every_open_authorization() -> None:
     ]
     assert [v.idempotency_key for v in voids] == ["orderflow-void-void-1", "orderflow-void-void-2"]
     assert [type(e) for e in change.events] == [PaymentRequested, PaymentRequested]
-    settled = payments.settle(change.order, "void-1", GatewayResult(True), now=LATER, actor=GATEWAY)
+    settled = payments.settle(
+        change.order, "void-1", GatewayResult(True), new_id=ids(), now=LATER, actor=GATEWAY
+    )
     assert settled.order.transaction("auth-1").status == "voided"
     assert [type(e) for e in settled.events] == [PaymentVoided]
 
@@ -337,7 +380,9 @@ def test_a_successful_refund_is_reported_as_refunded() -> None:
         paid(), eur("20.00"), new_id=SequentialIds("r").new_id, now=LATER, actor=STAFF
     ).order
 
-    change = payments.settle(order, "r-1", GatewayResult(True, "gw-r-1"), now=LATER, actor=GATEWAY)
+    change = payments.settle(
+        order, "r-1", GatewayResult(True, "gw-r-1"), new_id=ids(), now=LATER, actor=GATEWAY
+    )
 
     assert change.order.transaction("r-1").status == "succeeded"
     assert [(type(e), e.amount) for e in change.events] == [(PaymentRefunded, eur("20.00"))]
@@ -370,21 +415,7 @@ REFUSALS: list[tuple[str, Callable[[], Order], Callable[[Order], object], type[E
         authorized,
         lambda o: request_capture(o, amount=eur("62.01")),
         PaymentError,
-        "exceeds authorization auth-1",
-    ),
-    (
-        "over-capture reported",
-        authorized,
-        lambda o: recording(o, child(TransactionKind.CAPTURE, "62.01", "auth-ref"), "cap-1"),
-        PaymentError,
-        "exceeds authorization auth-1",
-    ),
-    (
-        "capture of a captured authorization",
-        lambda: record(authorized(), child(TransactionKind.CAPTURE, "62.00", "auth-ref"), "cap-1"),
-        lambda o: recording(o, child(TransactionKind.CAPTURE, "1.00", "auth-ref"), "cap-2"),
-        InvalidTransition,
-        "cannot capture while captured",
+        r"cannot capture 62\.01 EUR; 62\.00 EUR is still to capture",
     ),
     (
         "capture on a cancelled order",
@@ -456,13 +487,6 @@ REFUSALS: list[tuple[str, Callable[[], Order], Callable[[Order], object], type[E
         "12.00 EUR is refundable",  # 62.00 - 50.00 pending
     ),
     (
-        "over-refund reported",
-        refund_requested,
-        lambda o: recording(o, child(TransactionKind.REFUND, "12.01", "sale-ref"), "refund-9"),
-        PaymentError,
-        r"exceeds what is refundable from sale sale-1 \(12.00 EUR\)",
-    ),
-    (
         "refund with nothing paid",
         authorized,
         lambda o: payments.request_refund(
@@ -470,20 +494,6 @@ REFUSALS: list[tuple[str, Callable[[], Order], Callable[[Order], object], type[E
         ),
         PaymentError,
         "0.00 EUR is refundable",
-    ),
-    (
-        "capture of an unknown gateway reference",
-        authorized,
-        lambda o: recording(o, child(TransactionKind.CAPTURE, "62.00", "who-knows"), "cap-1"),
-        PaymentError,
-        "no authorization with gateway reference 'who-knows'",
-    ),
-    (
-        "refund of an authorization reference",
-        authorized,
-        lambda o: recording(o, child(TransactionKind.REFUND, "1.00", "auth-ref"), "refund-1"),
-        PaymentError,
-        "no capture or sale with gateway reference 'auth-ref'",
     ),
     (
         "payment in another currency",
@@ -589,12 +599,9 @@ def test_next_due_at_is_the_earliest_open_authorization_expiry() -> None:
     assert payments.next_due_at(order) == first
 
 
-def test_nothing_is_due_without_an_expiring_authorization_or_while_a_capture_is_in_flight() -> None:
+def test_a_capture_in_flight_holds_off_expiry_and_is_due_for_review_three_days_on() -> None:
     assert payments.next_due_at(make_order()) is None
     assert payments.next_due_at(authorized()) is None
-    assert (
-        payments.next_due_at(
-            request_capture(authorized(expires_at=EPOCH + timedelta(days=7))).order
-        )
-        is None
-    )
+    # requested at LATER; its authorization would lapse in 7 days, but not while it waits
+    in_flight = request_capture(authorized(expires_at=EPOCH + timedelta(days=7))).order
+    assert payments.next_due_at(in_flight) == LATER + timedelta(days=3)

@@ -242,7 +242,12 @@ def test_automatic_capture_requests_the_capture_at_once_and_waits_for_it_to_fulf
     assert change.order.fulfillments == ()
 
     settled = settle(
-        change.order, capture.id, GatewayResult(succeeded=True), now=LATER, actor=SYSTEM
+        change.order,
+        capture.id,
+        GatewayResult(succeeded=True),
+        new_id=SequentialIds("late").new_id,
+        now=LATER,
+        actor=SYSTEM,
     )
     assert [type(e) for e in settled.events] == [PaymentCaptured]
 

@@ -217,7 +217,12 @@ def test_the_domain_builds_no_machine_instance(monkeypatch: pytest.MonkeyPatch) 
     order = payments.request_capture(order, new_id=ids.new_id, now=EPOCH, actor=STAFF).order
     capture = order.transactions[-1]
     order = payments.settle(
-        order, capture.id, payments.GatewayResult(True, "cap-1"), now=EPOCH, actor=STAFF
+        order,
+        capture.id,
+        payments.GatewayResult(True, "cap-1"),
+        new_id=ids.new_id,
+        now=EPOCH,
+        actor=STAFF,
     ).order
     order = cancel(order, CancelReason.CUSTOMER, new_id=ids.new_id, now=EPOCH, actor=STAFF).order
     order = archive(order, now=EPOCH, actor=STAFF).order

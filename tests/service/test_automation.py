@@ -326,11 +326,11 @@ def test_with_a_delay_run_due_archives_after_the_delay_and_not_before() -> None:
     )
 
     harness.clock.advance(days=3, seconds=-1)
-    assert harness.flow.run_due() == 0
+    assert harness.flow.run_due().changed == 0
     assert harness.flow.get(order.id).archive_status == "active"
 
     harness.clock.advance(seconds=1)
-    assert harness.flow.run_due() == 1
+    assert harness.flow.run_due().changed == 1
     after = harness.flow.get(order.id)
     assert (after.archive_status, after.archived_at, after.archive_at) == (
         "archived",

@@ -115,9 +115,22 @@ def test_refunding_more_than_was_paid_raises_payment_error(harness: Harness, sol
 
 
 def test_capturing_more_than_was_authorized_raises_payment_error(
+    harness: Harness, placed: Order
+) -> None:
+    held = harness.flow.record_payment(
+        placed.id, authorization(Money("30.00", "EUR")), idempotency_key="e-30", actor=GATEWAY
+    )
+    # 62.00 is owed, but the one authorization holds 30.00
+    message = f"{ORDER}: cannot capture 30.01 EUR; the authorizations can give 30.00 EUR"
+    with refused(harness, held, PaymentError, message):
+        harness.flow.capture(held.id, amount=Money("30.01", "EUR"), actor=STAFF)
+
+
+def test_capturing_more_than_is_owed_raises_payment_error(
     harness: Harness, authorized: Order
 ) -> None:
-    with refused(harness, authorized, PaymentError, f"{ORDER}: capture of 62.01 EUR exceeds"):
+    message = f"{ORDER}: cannot capture 62.01 EUR; 62.00 EUR is still to capture"
+    with refused(harness, authorized, PaymentError, message):
         harness.flow.capture(authorized.id, amount=Money("62.01", "EUR"), actor=STAFF)
 
 
@@ -133,7 +146,9 @@ def test_a_second_capture_while_one_is_in_flight_raises_payment_error(
 ) -> None:
     requested = harness.flow.capture(authorized.id, actor=STAFF)
 
-    with refused(harness, requested, PaymentError, f"{ORDER}: authorization .* in progress"):
+    with refused(
+        harness, requested, PaymentError, f"{ORDER}: nothing more to capture: .* in progress"
+    ):
         harness.flow.capture(authorized.id, actor=STAFF)
 
 
@@ -149,7 +164,7 @@ def test_a_reused_idempotency_key_raises_idempotency_conflict(
 ) -> None:
     record = harness.repository.idempotency_record("payment", "evt-auth")
 
-    with refused(harness, authorized, IdempotencyConflict, "'evt-auth'.*on order id-1"):
+    with refused(harness, authorized, IdempotencyConflict, r"'evt-auth' \(payment\) was used"):
         harness.flow.record_payment(
             authorized.id,
             authorization(Money("1.00", "EUR")),

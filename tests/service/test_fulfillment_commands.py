@@ -275,18 +275,18 @@ def test_a_scheduled_fulfillment_order_opens_through_run_due_at_its_time_and_not
     harness.flow.schedule(order.id, fo_id(order), opens, actor=STAFF)
 
     harness.clock.advance(days=2, seconds=-1)
-    assert harness.flow.run_due() == 0
+    assert harness.flow.run_due().changed == 0
     assert harness.flow.get(order.id).fulfillment_order(fo_id(order)).status == "scheduled"
 
     harness.clock.advance(seconds=1)
-    assert harness.flow.run_due() == 1
+    assert harness.flow.run_due().changed == 1
     after = harness.flow.get(order.id)
     assert after.fulfillment_order(fo_id(order)).status == "open"
     assert (after.timeline[-1].message, after.timeline[-1].actor) == (
         "Fulfillment order id-1-fo1 is open for fulfilling.",
         SYSTEM,
     )
-    assert harness.flow.run_due() == 0
+    assert harness.flow.run_due().changed == 0
 
 
 def test_a_pre_order_opens_on_its_expected_date_through_run_due(harness: Harness) -> None:
@@ -297,8 +297,8 @@ def test_a_pre_order_opens_on_its_expected_date_through_run_due(harness: Harness
     assert order.fulfillment_order(later_fo).status == "scheduled"
     assert fulfillment_status(order) == "unfulfilled"
 
-    assert harness.flow.run_due(datetime(2026, 1, 7, 23, 59, 59, tzinfo=timezone.utc)) == 0
-    assert harness.flow.run_due(datetime(2026, 1, 8, tzinfo=timezone.utc)) == 1
+    assert harness.flow.run_due(datetime(2026, 1, 7, 23, 59, 59, tzinfo=timezone.utc)).changed == 0
+    assert harness.flow.run_due(datetime(2026, 1, 8, tzinfo=timezone.utc)).changed == 1
 
     assert harness.flow.get(order.id).fulfillment_order(later_fo).status == "open"
 

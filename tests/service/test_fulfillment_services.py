@@ -328,7 +328,7 @@ def test_a_call_delivered_again_carries_the_same_key_so_the_service_keeps_it_onc
     # A dispatcher sends the call, then dies before marking it delivered: its lease ends
     # and another dispatcher delivers it again (at least once).
     [claimed] = harness.repository.claim(harness.clock.now(), limit=1, lease=timedelta(minutes=5))
-    harness.flow._carry_out(claimed.item)
+    harness.flow._carry_out(claimed, harness.clock.now())
     harness.clock.advance(minutes=5)
     harness.flow.dispatch()
 

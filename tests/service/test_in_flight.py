@@ -11,7 +11,6 @@ from orderflow import (
     GatewayResult,
     Money,
     Order,
-    PaymentError,
     PaymentReport,
     RetryPolicy,
     Settings,
@@ -28,7 +27,7 @@ def _capture_in_flight(harness: Harness, order: Order) -> Order:
     return harness.flow.capture(order.id, actor=STAFF)
 
 
-def test_cancelling_while_a_capture_is_in_flight_cancels_and_leaves_the_authorization_to_it(
+def test_a_capture_never_sent_before_the_cancellation_is_not_sent_and_its_funds_are_released(
     harness: Harness, authorized: Order
 ) -> None:
     pending = _capture_in_flight(harness, authorized)
@@ -39,23 +38,62 @@ def test_cancelling_while_a_capture_is_in_flight_cancels_and_leaves_the_authoriz
         TransactionKind.AUTHORIZATION,
         TransactionKind.CAPTURE,
     ]
-    harness.flow.dispatch()
+
+    harness.flow.dispatch()  # the capture: the books of a cancelled order owe nothing
+    harness.flow.dispatch()  # the void that its failure called for
+
     settled = harness.flow.get(pending.id)
-    # The capture succeeded after the cancellation: 62.00 taken, nothing owed, refund due.
-    assert settled.transactions[1].status == "succeeded"
-    assert balance(settled) == Money("-62.00", "EUR")
+    assert settled.transactions[1].status == "failed"
+    assert settled.transactions[1].error == (
+        "not sent: the books no longer allow it (only 0.00 EUR is still to capture)"
+    )
+    assert [call.operation for call in harness.gateway.calls] == ["void"]
+    assert financial_status(settled) == "voided"
+    assert balance(settled) == Money("0.00", "EUR")
 
 
-def test_a_gateway_report_of_a_capture_is_refused_while_our_own_capture_is_in_flight(
+def test_a_capture_sent_before_the_cancellation_is_refunded_once_it_settles(
     harness: Harness, authorized: Order
 ) -> None:
     pending = _capture_in_flight(harness, authorized)
+    harness.gateway.fail_next(1, "after")  # captured at the gateway, the answer lost
+    assert harness.flow.dispatch().failed == 1
+    harness.flow.cancel(pending.id, CancelReason.CUSTOMER, actor=STAFF)  # refund=True
+
+    harness.clock.advance(seconds=30)
+    harness.flow.dispatch()  # the capture again, same key: the gateway's first answer
+    harness.flow.dispatch()  # the refund the cancellation asked for
+
+    settled = harness.flow.get(pending.id)
+    kinds = [(t.kind, t.status, str(t.amount)) for t in settled.transactions]
+    assert kinds == [
+        (TransactionKind.AUTHORIZATION, "captured", "62.00 EUR"),
+        (TransactionKind.CAPTURE, "succeeded", "62.00 EUR"),
+        (TransactionKind.REFUND, "succeeded", "62.00 EUR"),
+    ]
+    assert [c.operation for c in harness.gateway.effects] == ["capture", "refund"]
+    assert (financial_status(settled), balance(settled)) == ("refunded", Money("0.00", "EUR"))
+
+
+def test_a_gateway_report_of_our_capture_in_flight_settles_it_and_it_is_never_sent_again(
+    harness: Harness, authorized: Order
+) -> None:
+    pending = _capture_in_flight(harness, authorized)
+    capture_id = pending.transactions[-1].id
     report = PaymentReport(
         kind=TransactionKind.CAPTURE, amount=TOTAL, parent_reference="auth-ref", reference="ch_x"
     )
-    with pytest.raises(PaymentError, match="in progress; report its outcome with settle_payment"):
-        harness.flow.record_payment(pending.id, report, idempotency_key="evt-cap", actor=GATEWAY)
-    assert harness.flow.get(pending.id) == pending
+
+    reported = harness.flow.record_payment(
+        pending.id, report, idempotency_key="evt-cap", actor=GATEWAY
+    )
+
+    # same authorization, same amount: the webhook is the answer to our request
+    assert [t.id for t in reported.transactions] == [t.id for t in pending.transactions]
+    assert reported.transaction(capture_id).status == "succeeded"
+    assert reported.transaction(capture_id).reference == "ch_x"
+    assert harness.flow.dispatch().delivered == 1  # its job finds it settled
+    assert harness.gateway.calls == []
 
 
 def test_a_late_asynchronous_answer_is_recorded_once_however_often_it_is_delivered(
@@ -104,5 +142,5 @@ def test_an_authorization_with_a_capture_in_flight_does_not_expire(
     harness.flow.record_payment(placed.id, report, idempotency_key="evt-auth", actor=GATEWAY)
     pending = harness.flow.capture(placed.id, actor=STAFF)
     harness.clock.advance(hours=2)
-    assert harness.flow.run_due() == 0
+    assert harness.flow.run_due().changed == 0
     assert harness.flow.get(placed.id) == pending

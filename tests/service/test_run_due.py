@@ -21,7 +21,7 @@ def test_an_authorization_is_not_expired_a_second_before_its_expiry(
     authorized = _authorize_for_a_week(harness, placed)
     harness.clock.advance(days=7, seconds=-1)
 
-    assert harness.flow.run_due() == 0
+    assert harness.flow.run_due().changed == 0
     assert harness.repository.get(placed.id) is authorized
     assert financial_status(authorized) == "authorized"
 
@@ -32,7 +32,7 @@ def test_an_authorization_expires_when_its_expiry_time_comes(
     _authorize_for_a_week(harness, placed)
     harness.clock.advance(days=7)
 
-    assert harness.flow.run_due() == 1
+    assert harness.flow.run_due().changed == 1
 
     order = harness.flow.get(placed.id)
     assert order.transactions[0].status == "expired"
@@ -42,14 +42,14 @@ def test_an_authorization_expires_when_its_expiry_time_comes(
         SYSTEM,
     )
     assert harness.repository.due_before(harness.clock.now()) == []
-    assert harness.flow.run_due() == 0
+    assert harness.flow.run_due().changed == 0
 
 
 def test_run_due_takes_an_explicit_time(harness: Harness, placed: Order) -> None:
     _authorize_for_a_week(harness, placed)
 
-    assert harness.flow.run_due(harness.clock.now() + timedelta(days=6)) == 0
-    assert harness.flow.run_due(harness.clock.now() + timedelta(days=8)) == 1
+    assert harness.flow.run_due(harness.clock.now() + timedelta(days=6)).changed == 0
+    assert harness.flow.run_due(harness.clock.now() + timedelta(days=8)).changed == 1
     assert financial_status(harness.flow.get(placed.id)) == "expired"
 
 
@@ -58,10 +58,16 @@ def test_an_authorization_with_a_capture_in_flight_does_not_expire(
 ) -> None:
     _authorize_for_a_week(harness, placed)
     harness.flow.capture(placed.id, actor=STAFF)
-    harness.clock.advance(days=8)
+    harness.clock.advance(days=2)
 
-    assert harness.flow.run_due() == 0
-    assert harness.flow.get(placed.id).transactions[0].status == "authorized"
+    assert harness.flow.run_due().changed == 0
+    harness.clock.advance(days=6)  # 8 days: past its expiry, and the capture still unanswered
+    assert harness.flow.run_due().changed == 1
+    order = harness.flow.get(placed.id)
+    assert order.transactions[0].status == "authorized"
+    # unanswered for 3 days: never resent silently, the order goes on review instead
+    kinds = [entry.kind for entry in order.timeline]
+    assert kinds[-2:] == ["PaymentReviewRequested", "FulfillmentHeld"]
 
 
 def test_run_due_forgets_idempotency_records_whose_retention_has_passed(

@@ -1,26 +1,37 @@
 """Deterministic fakes of the outside world: clock, ids, payment gateway, notifier, publisher.
 
+The payment gateway, with books of its own, lives in :mod:`orderflow.adapters.fake_gateway`.
+
 They are first-class tools for a host's tests, with scripted failures to rehearse what goes
 wrong in production (a declined card, a gateway that times out before or after charging).
 """
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from datetime import datetime, timedelta, timezone
 from itertools import count
 from typing import Literal
 
-import attrs
-
+from orderflow.adapters.fake_gateway import FakeGateway, GatewayCall, GatewayUnavailable, Movement
 from orderflow.domain.labels import LabelResult
-from orderflow.domain.payments import GatewayResult
 from orderflow.ports.fulfillment_service import ServiceCall
 from orderflow.ports.labels import LabelPurchase, LabelVoid
 from orderflow.ports.messaging import Message, PublishedEvent
-from orderflow.ports.payments import PaymentRequest
 
-Failure = Literal["decline", "before", "after"]
+__all__ = [
+    "FakeClock",
+    "FakeGateway",
+    "FakeLabelProvider",
+    "GatewayCall",
+    "GatewayUnavailable",
+    "Movement",
+    "RecordingFulfillmentService",
+    "RecordingNotifier",
+    "RecordingPublisher",
+    "SequentialIds",
+]
 
 
 class FakeClock:
@@ -43,81 +54,21 @@ class FakeClock:
 
 
 class SequentialIds:
-    """Readable, repeatable ids: ``id-1``, ``id-2``..."""
+    """Readable, repeatable ids for tests: ``id-1``, ``id-2``...
+
+    A test tool, never for production: its counter lives in one process, so flows sharing
+    a store must share one instance (``make_flow(repository=store)`` does), or their ids
+    clash (an order then refuses the second record with ``DuplicateId``).
+    """
 
     def __init__(self, prefix: str = "id") -> None:
         self.prefix = prefix
         self._counter = count(1)
+        self._lock = threading.Lock()
 
     def new_id(self) -> str:
-        return f"{self.prefix}-{next(self._counter)}"
-
-
-class GatewayUnavailable(ConnectionError):
-    """Raised by :class:`FakeGateway` to rehearse a network failure."""
-
-
-@attrs.frozen
-class GatewayCall:
-    operation: str
-    request: PaymentRequest
-
-
-class FakeGateway:
-    """A payment gateway that honours idempotency keys as real ones do.
-
-    ``calls`` lists every request received; ``effects`` lists the money movements that
-    really happened, at most one per key. Script failures with :meth:`fail_next`:
-    ``"decline"`` answers a final decline, ``"before"`` raises before acting (nothing
-    happened), ``"after"`` acts then raises (the answer was lost on the way back).
-    """
-
-    def __init__(self, *, reusable: bool = True) -> None:
-        self.reusable = reusable
-        self.calls: list[GatewayCall] = []
-        self.effects: list[GatewayCall] = []
-        self._results: dict[str, GatewayResult] = {}
-        self._script: deque[Failure] = deque()
-        self._references = count(1)
-
-    def fail_next(self, times: int = 1, how: Failure = "before") -> None:
-        self._script.extend([how] * times)
-
-    def capture(self, request: PaymentRequest) -> GatewayResult:
-        return self._handle("capture", request)
-
-    def refund(self, request: PaymentRequest) -> GatewayResult:
-        return self._handle("refund", request)
-
-    def void(self, request: PaymentRequest) -> GatewayResult:
-        return self._handle("void", request)
-
-    def charge(self, request: PaymentRequest) -> GatewayResult:
-        return self._handle("charge", request)
-
-    def _handle(self, operation: str, request: PaymentRequest) -> GatewayResult:
-        call = GatewayCall(operation, request)
-        self.calls.append(call)
-        if request.idempotency_key in self._results:
-            return self._results[request.idempotency_key]
-        how = self._script.popleft() if self._script else None
-        if how == "before":
-            raise GatewayUnavailable(f"gateway unreachable ({operation} {request.idempotency_key})")
-        if how == "decline":
-            result = GatewayResult(succeeded=False, error="card declined")
-        else:
-            self.effects.append(call)
-            result = GatewayResult(
-                succeeded=True,
-                reference=f"gw_{operation}_{next(self._references)}",
-                reusable=self.reusable,
-            )
-        self._results[request.idempotency_key] = result
-        if how == "after":
-            raise GatewayUnavailable(
-                f"connection reset after {operation} {request.idempotency_key}"
-            )
-        return result
+        with self._lock:
+            return f"{self.prefix}-{next(self._counter)}"
 
 
 class RecordingPublisher:

@@ -9,11 +9,11 @@ import attrs
 
 from orderflow.domain.actor import Actor
 from orderflow.domain.events import OrderCancelled
-from orderflow.domain.financial import net_paid, open_authorizations
 from orderflow.domain.fulfilling import cancel_fulfillment_orders
+from orderflow.domain.ledger import open_authorizations, refundable_total, requests_on
 from orderflow.domain.machines import ORDER_TABLE, OrderStatus
 from orderflow.domain.order import CancelReason, Change, Order
-from orderflow.domain.payments import NewId, request_in_flight, request_refund, request_void
+from orderflow.domain.payments import NewId, request_refund, request_void
 
 
 def cancel(
@@ -31,9 +31,10 @@ def cancel(
     voided and, with ``refund``, what was taken returned. An order with fulfillments not
     cancelled is refused: the goods must come back first.
 
-    The void and refund are requests (pending transactions) the service sends through the
-    outbox, like any other. Without ``refund`` the money stays taken and the balance shows
-    it as a refund due; so does a capture still in flight at the gateway when it succeeds.
+    The voids and refunds are requests (pending transactions) the service sends through the
+    outbox, like any other; an authorization with a capture in flight is left to it, and
+    with ``refund`` what that capture takes is refunded once it succeeds. Without ``refund``
+    the money stays taken and the balance shows it as a refund due.
     ``notify_customer`` is the cancellation message's toggle; that message tells of the
     refund, so the refund sends none of its own.
     """
@@ -41,7 +42,9 @@ def cancel(
         raise TypeError(f"'reason' must be a CancelReason, got {type(reason).__name__}")
     status = cast(OrderStatus, ORDER_TABLE.step(order.status, "cancel", subject=str(order)))
     work = cancel_fulfillment_orders(order, now=now, actor=actor)
-    cancelled = attrs.evolve(work.order, status=status, cancelled_at=now, cancel_reason=reason)
+    cancelled = attrs.evolve(
+        work.order, status=status, cancelled_at=now, cancel_reason=reason, refund_on_cancel=refund
+    )
     change = Change(
         cancelled,
         (
@@ -57,17 +60,19 @@ def cancel(
         ),
     )
     for auth in open_authorizations(cancelled):
-        if request_in_flight(cancelled, auth) is None:  # a capture in flight settles first
+        if not requests_on(cancelled, auth):  # a capture in flight settles first
             change = change.then(
                 request_void(
                     change.order, authorization_id=auth.id, new_id=new_id, now=now, actor=actor
                 )
             )
-    paid = net_paid(cancelled)
-    if refund and paid.is_positive():
-        change = change.then(
-            request_refund(
-                change.order, paid, new_id=new_id, now=now, actor=actor, notify_customer=False
-            )
-        )
-    return change
+    return change.then(refund_taken(change.order, new_id=new_id, now=now, actor=actor))
+
+
+def refund_taken(order: Order, *, new_id: NewId, now: datetime, actor: Actor) -> Change:
+    """On an order cancelled with a refund: return what is taken and not yet returned nor
+    being returned (also what a capture in flight at the cancellation takes later)."""
+    left = refundable_total(order)
+    if not order.refund_on_cancel or not left.is_positive():
+        return Change(order)
+    return request_refund(order, left, new_id=new_id, now=now, actor=actor, notify_customer=False)

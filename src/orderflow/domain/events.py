@@ -85,6 +85,15 @@ class AuthorizationExpired(PaymentEvent):
 
 
 @attrs.frozen(kw_only=True)
+class PaymentReviewRequested(OrderEvent):
+    """The books and an outside party disagree, or a request went unanswered: the order's
+    fulfillment waits for staff (see :mod:`orderflow.domain.review`)."""
+
+    reason: str
+    transaction_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
 class OrderCancelled(OrderEvent):
     SCHEMA_VERSION: ClassVar[int] = 2
 
@@ -329,6 +338,7 @@ EVENT_TYPES: tuple[type[OrderEvent], ...] = (
     PaymentVoided,
     PaymentFailed,
     AuthorizationExpired,
+    PaymentReviewRequested,
     OrderCancelled,
     OrderArchived,
     OrderUnarchived,

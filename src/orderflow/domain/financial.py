@@ -1,4 +1,4 @@
-"""Derived payment figures: pure functions of the transactions and the current total.
+"""Derived payment statuses: pure functions of the ledger and the current total.
 
 They are never stored as truth; an adapter that keeps one in a query column writes it with
 the same function in the same UPDATE.
@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Literal
 
+from orderflow.domain.ledger import captured, net_paid, open_authorizations, refunded
 from orderflow.domain.money import Money
 from orderflow.domain.order import Order
-from orderflow.domain.transaction import Transaction, TransactionKind
+from orderflow.domain.transaction import TransactionKind
 
 FinancialStatus = Literal[
     "pending",
@@ -23,44 +24,10 @@ FinancialStatus = Literal[
     "expired",
 ]
 
-_TAKEN = (TransactionKind.CAPTURE, TransactionKind.SALE)
-
-
-def captured(order: Order) -> Money:
-    """Money taken: succeeded captures and sales."""
-    return Money.total(
-        (tx.amount for tx in order.transactions if tx.kind in _TAKEN and tx.succeeded),
-        order.currency,
-    )
-
-
-def refunded(order: Order) -> Money:
-    """Money returned: succeeded refunds."""
-    return Money.total(
-        (
-            tx.amount
-            for tx in order.transactions
-            if tx.kind is TransactionKind.REFUND and tx.succeeded
-        ),
-        order.currency,
-    )
-
-
-def net_paid(order: Order) -> Money:
-    return captured(order) - refunded(order)
-
 
 def balance(order: Order) -> Money:
     """``current_total - (captured - refunded)``: positive is owed, negative is a refund due."""
     return order.current_total - net_paid(order)
-
-
-def open_authorizations(order: Order) -> tuple[Transaction, ...]:
-    return tuple(
-        tx
-        for tx in order.transactions
-        if tx.kind is TransactionKind.AUTHORIZATION and tx.status == "authorized"
-    )
 
 
 def financial_status(order: Order) -> FinancialStatus:

@@ -88,7 +88,7 @@ def fulfill(
         id=new_id(), fulfillment_order_id=fo.id, lines=chosen, created_at=now, tracking=tracking
     )
     before = fulfillment_status(order)
-    order = order.with_fulfillment(fulfillment)
+    order = order.with_new_fulfillment(fulfillment)
     if not remaining(order, fo):
         order = order.with_fulfillment_order(fo.moved("complete", within=order))
     events: list[OrderEvent] = [

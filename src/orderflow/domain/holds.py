@@ -16,7 +16,7 @@ from orderflow.domain.actor import Actor
 from orderflow.domain.events import FulfillmentHeld, FulfillmentOrderSplit, FulfillmentReleased
 from orderflow.domain.fulfillment import FulfillmentOrder, Hold, HoldReason, LineQuantity
 from orderflow.domain.fulfillment_status import remaining
-from orderflow.domain.order import Change, Order
+from orderflow.domain.order import Change, Order, fresh
 from orderflow.domain.payments import NewId
 from orderflow.errors import (
     DuplicateHandle,
@@ -93,7 +93,7 @@ def split(
         fo, id=f"{order.id}-fo{len(order.fulfillment_orders) + 1}", lines=lines, request=None
     )
     left = attrs.evolve(fo, lines=tuple(kept))
-    order = order.with_fulfillment_order(new)
+    order = order.with_new_fulfillment_order(new)
     if left.status == "open" and not remaining(order.with_fulfillment_order(left), left):
         # All it kept is fulfilled: it closes, its holds gone with the lines they held.
         left = attrs.evolve(left.moved("complete", within=order), holds=())
@@ -141,7 +141,8 @@ def hold(
     change, target = Change(order), fo
     if lines is not None:
         change, target = split(order, fo, requested(order, fo, lines), now=now, actor=actor)
-    placed = Hold(id=new_id(), reason=reason, note=note, handle=handle, held_at=now)
+    hold_id = fresh(order, new_id(), order.hold_ids(), "hold")
+    placed = Hold(id=hold_id, reason=reason, note=note, handle=handle, held_at=now)
     held = attrs.evolve(target, holds=(*target.holds, placed))
     event = FulfillmentHeld(
         order_id=order.id,

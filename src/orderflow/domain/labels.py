@@ -29,7 +29,7 @@ from orderflow.domain.fulfillment import (
     Tracking,
 )
 from orderflow.domain.holds import require_workable
-from orderflow.domain.order import Change, Order
+from orderflow.domain.order import Change, Order, fresh
 from orderflow.domain.payments import NewId
 from orderflow.errors import InvalidTransition
 
@@ -46,6 +46,10 @@ class LabelResult:
     document: bytes | None = attrs.field(default=None, validator=v.optional(v.instance_of(bytes)))
     media_type: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
     error: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+
+
+def _label_ids(order: Order) -> list[str]:
+    return [f.label.id for f in order.fulfillments if f.label is not None]
 
 
 def _fulfillment(order: Order, fulfillment_id: str) -> Fulfillment:
@@ -106,8 +110,9 @@ def buy(
         raise InvalidTransition(
             f"{order}: fulfillment {fulfillment.id} already has a label ({fulfillment.label.status})"
         )
+    label_id = fresh(order, new_id(), _label_ids(order), "label")
     label = Label(
-        id=new_id(), carrier=carrier, service_level=service_level, parcel=parcel, requested_at=now
+        id=label_id, carrier=carrier, service_level=service_level, parcel=parcel, requested_at=now
     )
     order = order.with_fulfillment(attrs.evolve(fulfillment, label=label))
     return Change(order, (_event(LabelRequested, order, fulfillment, label, now, actor),))

@@ -166,6 +166,14 @@ LATEST = datetime(9999, 12, 30, tzinfo=timezone.utc)
 every time zone can show them."""
 
 
+def shown(value: str, limit: int = 80) -> str:
+    """An outside string as orderflow may quote it in its own one-line texts (timeline,
+    review notes): characters a one-line field refuses become ``?``, and it is cut to
+    ``limit`` characters."""
+    cleaned = _ONE_LINE.sub("?", value)
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
 def check_time(value: datetime, field: str) -> datetime:
     """``value`` if it is aware and every time zone can show it (InvalidTimestamp else)."""
     if value.utcoffset() is None:

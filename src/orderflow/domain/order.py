@@ -8,6 +8,7 @@ cannot leave anything half-changed and a reader never sees a change in progress.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
@@ -33,6 +34,7 @@ from orderflow.domain.limits import (
     MAX_FULFILLMENT_ORDERS,
     MAX_FULFILLMENTS,
     MAX_LINE_ITEMS,
+    MAX_MINOR_UNITS,
     MAX_ORDER_LINES,
     MAX_ORDER_NUMBER,
     MAX_TAGS,
@@ -46,21 +48,22 @@ from orderflow.domain.lines import Discount, LineItem, ShippingLine, TaxLine
 from orderflow.domain.machines import ARCHIVE_TABLE, ORDER_TABLE, ArchiveStatus, OrderStatus
 from orderflow.domain.money import Money, minor_unit
 from orderflow.domain.timeline import TimelineEntry, entry_for
-from orderflow.domain.transaction import Transaction
+from orderflow.domain.transaction import Transaction, TransactionKind
 from orderflow.errors import (
     CurrencyMismatch,
-    DuplicateOrder,
+    DuplicateId,
     FulfillmentNotFound,
     FulfillmentOrderNotFound,
     InvalidAmount,
     InvalidQuantity,
+    OverFulfillment,
     TransactionNotFound,
     UnknownLineItem,
 )
 
 _ZERO = Decimal(0)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Shape of the stored order document; bump it with an upgrade step in serialization."""
 
 
@@ -137,6 +140,9 @@ class Order:
     """When the archive policy will archive the finished order (after its delay)."""
     keep_active: bool = attrs.field(default=False, validator=v.instance_of(bool))
     """Staff unarchived the order: automatic archiving leaves it alone from then on."""
+    refund_on_cancel: bool = attrs.field(default=False, validator=BOOL)
+    """The cancellation asked for a refund: money taken after it (a capture that was in
+    flight, a late sale) is refunded as it comes in."""
     version: int = attrs.field(default=0, validator=_count)
     """How many times the order was saved; the repository's concurrency check."""
     schema_version: int = attrs.field(default=SCHEMA_VERSION, validator=_count)
@@ -232,7 +238,7 @@ class Order:
         raise FulfillmentNotFound(f"{self} has no fulfillment {fulfillment_id!r}")
 
     def with_transaction(self, tx: Transaction) -> Order:
-        """The order with ``tx`` added, or replacing the transaction with the same id."""
+        """The order with ``tx`` replacing the transaction with the same id (or added)."""
         return attrs.evolve(self, transactions=_replaced(self.transactions, tx))
 
     def with_fulfillment_order(self, fo: FulfillmentOrder) -> Order:
@@ -240,6 +246,23 @@ class Order:
 
     def with_fulfillment(self, fulfillment: Fulfillment) -> Order:
         return attrs.evolve(self, fulfillments=_replaced(self.fulfillments, fulfillment))
+
+    def with_new_transaction(self, tx: Transaction) -> Order:
+        """The order with a new transaction; :class:`DuplicateId` if its id is taken."""
+        fresh(self, tx.id, (t.id for t in self.transactions), "transaction")
+        return attrs.evolve(self, transactions=(*self.transactions, tx))
+
+    def with_new_fulfillment_order(self, fo: FulfillmentOrder) -> Order:
+        fresh(self, fo.id, (f.id for f in self.fulfillment_orders), "fulfillment order")
+        return attrs.evolve(self, fulfillment_orders=(*self.fulfillment_orders, fo))
+
+    def with_new_fulfillment(self, fulfillment: Fulfillment) -> Order:
+        fresh(self, fulfillment.id, (f.id for f in self.fulfillments), "fulfillment")
+        return attrs.evolve(self, fulfillments=(*self.fulfillments, fulfillment))
+
+    def hold_ids(self) -> Iterator[str]:
+        """The ids of the active holds of every fulfillment order."""
+        return (hold.id for fo in self.fulfillment_orders for hold in fo.holds)
 
 
 _T = TypeVar("_T", Transaction, FulfillmentOrder, Fulfillment)
@@ -250,6 +273,16 @@ def _replaced(items: tuple[_T, ...], item: _T) -> tuple[_T, ...]:
     if any(i.id == item.id for i in items):
         return tuple(item if i.id == item.id else i for i in items)
     return items + (item,)  # noqa: RUF005 (mypy cannot type the unpacking of a TypeVar tuple)
+
+
+def fresh(order: Order, new: str, taken: Iterable[str], what: str) -> str:
+    """``new`` if no ``what`` of ``order`` has that id yet; else :class:`DuplicateId`."""
+    if new in taken:
+        raise DuplicateId(
+            f"{order}: another {what} already has id {new!r}; ids must be unique within an "
+            "order (is an id generator shared by flows that do not share its counter?)"
+        )
+    return new
 
 
 @attrs.frozen
@@ -276,10 +309,13 @@ class Change:
 
 
 def check_consistency(order: Order) -> Order:
-    """Refuse an order whose parts disagree: currencies, duplicate ids, negative total.
+    """Refuse an order whose parts disagree, anywhere in its graph: currencies, ids repeated
+    within the order, a negative or impossible total, quantities across fulfillment orders
+    and fulfillments that do not match the lines, payments whose parents are missing or of
+    the wrong kind, refunds beyond what they return unless a review recorded it.
 
-    Run when an order is placed and when a stored document is loaded; operations keep
-    these properties by construction.
+    Run when an order is placed and when a stored document is loaded (a hand-edited
+    document must meet every rule); operations keep these properties by construction.
     """
     minor_unit(order.currency)
     amounts = [
@@ -296,14 +332,124 @@ def check_consistency(order: Order) -> Order:
             )
     if not order.line_items:
         raise InvalidQuantity(f"{order}: an order needs at least one line item")
-    for kind, ids in (
-        ("line item", [line.id for line in order.line_items]),
-        ("transaction", [tx.id for tx in order.transactions]),
-    ):
-        if len(set(ids)) != len(ids):
-            raise DuplicateOrder(f"{order}: two {kind}s share an id ({sorted(ids)})")
-    if order.total.is_negative():
+    _check_ids(order)
+    total = order.total
+    if total.is_negative():
         raise InvalidAmount(
             f"{order}: discounts ({order.discount_total}) exceed the goods and shipping"
         )
+    if total.minor_units > MAX_MINOR_UNITS:
+        raise InvalidAmount(f"{order}: its total {total} is beyond the largest amount stored")
+    _check_quantities(order)
+    _check_payments(order)
     return order
+
+
+def _check_ids(order: Order) -> None:
+    fos, fulfillments = order.fulfillment_orders, order.fulfillments
+    for plural, ids in (
+        ("line items", [line.id for line in order.line_items]),
+        ("transactions", [tx.id for tx in order.transactions]),
+        ("fulfillment orders", [fo.id for fo in fos]),
+        ("fulfillments", [f.id for f in fulfillments]),
+        ("labels", [f.label.id for f in fulfillments if f.label is not None]),
+        ("service requests", [fo.request.id for fo in fos if fo.request is not None]),
+        # a split keeps a hold on both parts, under its id: unique within each part
+        *((f"holds of fulfillment order {fo.id}", [h.id for h in fo.holds]) for fo in fos),
+    ):
+        if len(set(ids)) != len(ids):
+            twice = sorted({i for i in ids if ids.count(i) > 1})
+            raise DuplicateId(f"{order}: two {plural} share an id ({', '.join(twice)})")
+
+
+def _check_quantities(order: Order) -> None:
+    ordered = {line.id: line.quantity for line in order.line_items}
+    assigned: dict[str, int] = dict.fromkeys(ordered, 0)
+    for fo in order.fulfillment_orders:
+        for q in fo.lines:
+            if q.line_item_id not in ordered:
+                raise UnknownLineItem(
+                    f"{order}: fulfillment order {fo.id} holds line {q.line_item_id!r}, "
+                    "which the order does not have"
+                )
+            assigned[q.line_item_id] += q.quantity
+    for line_id, quantity in ordered.items():
+        if assigned[line_id] != quantity:
+            raise InvalidQuantity(
+                f"{order}: its fulfillment orders hold {assigned[line_id]} of line "
+                f"{line_id!r}, which was ordered {quantity} times"
+            )
+    by_id = {fo.id: fo for fo in order.fulfillment_orders}
+    done: dict[tuple[str, str], int] = {}
+    for f in order.fulfillments:
+        owner = by_id.get(f.fulfillment_order_id)
+        if owner is None:
+            raise FulfillmentOrderNotFound(
+                f"{order}: fulfillment {f.id} belongs to fulfillment order "
+                f"{f.fulfillment_order_id!r}, which the order does not have"
+            )
+        for q in f.lines:
+            if owner.quantity_of(q.line_item_id) == 0:
+                raise UnknownLineItem(
+                    f"{order}: fulfillment {f.id} ships line {q.line_item_id!r}, which its "
+                    f"fulfillment order {owner.id} does not hold"
+                )
+            if f.active:
+                key = (owner.id, q.line_item_id)
+                done[key] = done.get(key, 0) + q.quantity
+    for fo in order.fulfillment_orders:
+        for q in fo.lines:
+            shipped = done.get((fo.id, q.line_item_id), 0)
+            if shipped > q.quantity:
+                raise OverFulfillment(
+                    f"{order}: {shipped} of line {q.line_item_id!r} fulfilled from fulfillment "
+                    f"order {fo.id}, which holds {q.quantity}"
+                )
+            if fo.status == "closed" and shipped < q.quantity:
+                raise InvalidQuantity(
+                    f"{order}: fulfillment order {fo.id} is closed with {q.quantity - shipped} "
+                    f"of line {q.line_item_id!r} not fulfilled"
+                )
+
+
+_PARENT_KINDS = {
+    TransactionKind.CAPTURE: (TransactionKind.AUTHORIZATION,),
+    TransactionKind.VOID: (TransactionKind.AUTHORIZATION,),
+    TransactionKind.REFUND: (TransactionKind.CAPTURE, TransactionKind.SALE),
+}
+
+
+def _check_payments(order: Order) -> None:
+    """Parents exist and are of the right kind; what children take from a parent fits in
+    it. A report that did not add up is allowed when it carries its ``review``."""
+    by_id = {tx.id: tx for tx in order.transactions}
+    taken: dict[str, Decimal] = {}
+    for tx in order.transactions:
+        kinds = _PARENT_KINDS.get(tx.kind)
+        parent = by_id.get(tx.parent_id) if tx.parent_id is not None else None
+        if tx.parent_id is not None and (
+            parent is None or kinds is None or parent.kind not in kinds
+        ):
+            raise TransactionNotFound(
+                f"{order}: {tx.kind.value} {tx.id} names parent {tx.parent_id!r}, which is not "
+                f"one of the order's {' or '.join(k.value for k in kinds or ())} transactions"
+            )
+        if tx.review is not None or tx.kind not in _PARENT_KINDS or tx.status != "succeeded":
+            continue  # intents in flight may still fail; what did not add up carries its review
+        if parent is None:
+            raise TransactionNotFound(
+                f"{order}: succeeded {tx.kind.value} {tx.id} names no parent and no review"
+            )
+        if tx.kind is TransactionKind.VOID:
+            continue
+        if tx.kind is TransactionKind.REFUND and parent.status != "succeeded":
+            raise InvalidAmount(
+                f"{order}: refund {tx.id} returns {parent.kind.value} {parent.id}, which is "
+                f"{parent.status}, and names no review"
+            )
+        taken[parent.id] = taken.get(parent.id, _ZERO) + tx.amount.amount
+        if taken[parent.id] > parent.amount.amount:
+            raise InvalidAmount(
+                f"{order}: the succeeded {tx.kind.value}s of {parent.kind.value} {parent.id} "
+                f"come to more than its {parent.amount}, and name no review"
+            )

@@ -1,8 +1,15 @@
-"""Payment operations: outside results recorded as facts, and intents the service sends.
+"""Payment operations: outside reports recorded as facts, and intents the service sends.
 
-Nothing here calls a gateway. A capture, refund or void decided by staff becomes a
-*pending* transaction with an idempotency key (an intent); the service saves it, an outbox
-job calls the gateway with that key, and :func:`settle` records the answer.
+Nothing here calls a gateway. A capture, refund or void decided by staff or a policy becomes
+a *pending* transaction with an idempotency key (an intent), sized by the ledger
+(:mod:`orderflow.domain.ledger`); the service saves it, an outbox job calls the gateway with
+that key, and :func:`settle` records the answer.
+
+Outside reports are facts: a gateway operation is identified by its kind and reference, so
+a report replayed under another idempotency key is the same transaction, and a report that
+answers one of our requests in flight settles it. A succeeded report is never refused for
+ledger reasons, since the money moved: what does not add up is recorded with its ``review``
+and puts the order on staff review (:mod:`orderflow.domain.review`).
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from datetime import datetime
 import attrs
 from attrs import validators as v
 
+from orderflow.domain import ledger
 from orderflow.domain._fields import BOOL, MONEY, OPTIONAL_AWARE, OPTIONAL_TEXT
 from orderflow.domain.actor import Actor
 from orderflow.domain.events import (
@@ -26,11 +34,19 @@ from orderflow.domain.events import (
     PaymentRequested,
     PaymentVoided,
 )
-from orderflow.domain.financial import balance, net_paid, open_authorizations
+from orderflow.domain.financial import balance
+from orderflow.domain.limits import shown
 from orderflow.domain.money import Money
 from orderflow.domain.order import Change, Order
+from orderflow.domain.review import request_review
 from orderflow.domain.transaction import Transaction, TransactionKind
-from orderflow.errors import CurrencyMismatch, InvalidAmount, InvalidTransition, PaymentError
+from orderflow.errors import (
+    CurrencyMismatch,
+    InvalidAmount,
+    InvalidTransition,
+    PaymentConflict,
+    PaymentError,
+)
 
 NewId = Callable[[], str]
 
@@ -41,14 +57,18 @@ _DONE = {
     TransactionKind.REFUND: PaymentRefunded,
     TransactionKind.VOID: PaymentVoided,
 }
+_A = TransactionKind.AUTHORIZATION
 
 
 @attrs.frozen
 class PaymentReport:
     """A payment outcome reported from outside (checkout, gateway webhook).
 
-    ``parent_reference`` names the gateway reference of the authorization a capture or void
-    settles, or of the capture or sale a refund returns.
+    ``reference`` is the gateway's id of the operation: (kind, reference) identifies it, so
+    the same report under another idempotency key is recognised. ``parent_reference`` names
+    the authorization a capture or void acts on, or the capture or sale a refund returns (at
+    gateways where a capture shares its authorization's id, that id). ``multi_capture``: the
+    authorization may be captured in several parts. What the gateway sends is kept whole.
     """
 
     kind: TransactionKind = attrs.field(validator=attrs.validators.instance_of(TransactionKind))
@@ -59,11 +79,13 @@ class PaymentReport:
     reusable: bool = attrs.field(default=False, validator=BOOL)
     error: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
     expires_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
+    multi_capture: bool = attrs.field(default=False, validator=BOOL)
 
 
 @attrs.frozen
 class GatewayResult:
-    """The gateway's answer to one of our requests; ``succeeded=None`` means still pending."""
+    """The gateway's answer to one of our requests; ``succeeded=None`` means still pending.
+    Its reference and error are kept whole, whatever they hold."""
 
     succeeded: bool | None = attrs.field(validator=v.optional(v.instance_of(bool)))
     reference: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
@@ -90,7 +112,7 @@ def _event(
     )
 
 
-def _in_currency(order: Order, amount: Money) -> Money:
+def _in_currency(order: Order, amount: object) -> Money:
     if not isinstance(amount, Money):
         raise TypeError(f"'amount' must be Money, got {type(amount).__name__}")
     if amount.currency != order.currency:
@@ -100,29 +122,289 @@ def _in_currency(order: Order, amount: Money) -> Money:
     return amount
 
 
-def _by_reference(
-    order: Order, reference: str | None, kinds: tuple[TransactionKind, ...]
-) -> Transaction:
+# -- outside reports ---------------------------------------------------------------------
+
+
+def record_payment(
+    order: Order, report: PaymentReport, *, key: str, new_id: NewId, now: datetime, actor: Actor
+) -> Change:
+    """Record an outcome that already happened at the gateway.
+
+    The same operation (kind and reference) reported again changes nothing; with another
+    amount or outcome it raises :class:`PaymentConflict`. A report that answers one of our
+    requests in flight (same kind, same parent, same amount) settles it. Anything else is a
+    new transaction; a succeeded one that does not add up is kept, with a review.
+    """
+    if not isinstance(report, PaymentReport):
+        raise TypeError(f"'report' must be a PaymentReport, got {type(report).__name__}")
+    amount = _in_currency(order, report.amount)
+    if (known := _recorded(order, report)) is not None:
+        if _agrees(known, report):
+            return Change(order)
+        raise PaymentConflict(
+            f"{order}: {report.kind.value} {shown(report.reference or '')!r} is already recorded "
+            f"as {known.id} ({known.status}, {known.amount}); this report says "
+            f"{'succeeded' if report.succeeded else 'failed'}, {amount}"
+        )
+    parent = _parent(order, report)
+    change = Change(order)
+    if parent is not None and parent.kind in ledger.TAKEN and parent.pending and report.succeeded:
+        # A refund of our capture in flight: the capture happened.
+        change = _settled(order, parent, True, None, now, actor, new_id)
+        parent = change.order.transaction(parent.id)
+    if (ours := _ours(change.order, report, parent)) is not None:
+        return change.then(
+            _settled(
+                change.order,
+                ours,
+                report.succeeded,
+                report.error,
+                now,
+                actor,
+                new_id,
+                report.reference,
+            )
+        )
+    tx = Transaction(
+        id=new_id(),
+        kind=report.kind,
+        amount=parent.amount if report.kind is TransactionKind.VOID and parent else amount,
+        status="pending",
+        idempotency_key=key,
+        created_at=now,
+        parent_id=parent.id if parent else None,
+        reference=report.reference,
+        reusable=report.reusable,
+        expires_at=report.expires_at,
+        multi_capture=report.multi_capture,
+    )
+    if tx.kind is TransactionKind.REFUND and report.succeeded:
+        tx = attrs.evolve(tx, adjustment=_adjustment(change.order, _countable(change.order, tx)))
+    recorded = change.order.with_new_transaction(tx)
+    return change.then(_settled(recorded, tx, report.succeeded, report.error, now, actor, new_id))
+
+
+def _recorded(order: Order, report: PaymentReport) -> Transaction | None:
+    """The transaction of the same gateway operation, if it was recorded already."""
+    if report.reference is None:
+        return None
     for tx in order.transactions:
-        if tx.reference == reference and tx.kind in kinds:
+        if tx.kind is report.kind and tx.reference == report.reference:
             return tx
-    wanted = " or ".join(k.value for k in kinds)
-    raise PaymentError(f"{order}: no {wanted} with gateway reference {reference!r}")
+    return None
 
 
-def refundable(order: Order, payment: Transaction) -> Money:
-    """What may still be refunded from a capture or sale (pending refunds count as spent)."""
-    spent = Money.total(
+def _agrees(tx: Transaction, report: PaymentReport) -> bool:
+    same_amount = tx.kind is TransactionKind.VOID or tx.amount == report.amount
+    return same_amount and (tx.status != "failed") == report.succeeded
+
+
+def _parent(order: Order, report: PaymentReport) -> Transaction | None:
+    """The transaction a report acts on: the authorization of a capture or void; the capture
+    or sale of a refund, or the capture of the authorization it names."""
+    wanted = report.parent_reference
+    if wanted is None or report.kind in (_A, TransactionKind.SALE):
+        return None
+    kinds = (_A,) if report.kind is not TransactionKind.REFUND else ledger.TAKEN
+    for tx in order.transactions:
+        if tx.kind in kinds and tx.reference == wanted:
+            return tx
+    if report.kind is TransactionKind.REFUND:
+        auth = next(
+            (tx for tx in order.transactions if tx.kind is _A and tx.reference == wanted), None
+        )
+        if auth is not None:
+            captures = [
+                tx
+                for tx in order.transactions
+                if tx.parent_id == auth.id
+                and tx.kind is TransactionKind.CAPTURE
+                and tx.status != "failed"
+            ]
+            return captures[-1] if captures else None
+    return None
+
+
+def _ours(order: Order, report: PaymentReport, parent: Transaction | None) -> Transaction | None:
+    """Our request in flight that ``report`` answers: same kind, same parent, same amount."""
+    if parent is None or report.kind in (_A, TransactionKind.SALE):
+        return None
+    for tx in order.transactions:
+        if (
+            tx.pending
+            and tx.kind is report.kind
+            and tx.parent_id == parent.id
+            and (tx.kind is TransactionKind.VOID or tx.amount == report.amount)
+        ):
+            return tx
+    return None
+
+
+# -- settling ------------------------------------------------------------------------------
+
+
+def settle(
+    order: Order,
+    transaction_id: str,
+    result: GatewayResult,
+    *,
+    new_id: NewId,
+    now: datetime,
+    actor: Actor,
+) -> Change:
+    """Record the gateway's answer to one of our requests. Never refused for a reason of
+    orderflow's own: a pending answer changes nothing; an answer repeating what is recorded
+    changes nothing (it may bring the reference); a success after a recorded failure is
+    money that moved, recorded as a new transaction on review."""
+    if not isinstance(result, GatewayResult):
+        raise TypeError(f"'result' must be a GatewayResult, got {type(result).__name__}")
+    tx = order.transaction(transaction_id)
+    if result.succeeded is None:
+        return Change(order)
+    if tx.pending:
+        return _settled(
+            order,
+            tx,
+            result.succeeded,
+            result.error,
+            now,
+            actor,
+            new_id,
+            result.reference,
+            result.reusable or None,
+        )
+    if result.succeeded == (tx.status != "failed"):
+        if tx.reference is None and result.reference is not None:
+            return Change(order.with_transaction(attrs.evolve(tx, reference=result.reference)))
+        return Change(order)
+    if not result.succeeded:
+        return request_review(
+            order,
+            f"the gateway answered that {tx.kind.value} {tx.id} of {tx.amount} failed, "
+            f"but it is recorded as {tx.status}",
+            transaction_id=tx.id,
+            new_id=new_id,
+            now=now,
+            actor=actor,
+        )
+    late = Transaction(
+        id=new_id(),
+        kind=tx.kind,
+        amount=tx.amount,
+        status="pending",
+        idempotency_key=tx.idempotency_key,
+        created_at=now,
+        parent_id=tx.parent_id,
+        reusable=tx.reusable,
+        review=f"the gateway answered that {tx.kind.value} {tx.id} of {tx.amount} succeeded "
+        f"after it was recorded as {tx.status}",
+    )
+    return _settled(
+        order.with_new_transaction(late), late, True, None, now, actor, new_id, result.reference
+    )
+
+
+def _settled(
+    order: Order,
+    tx: Transaction,
+    succeeded: bool,
+    error: str | None,
+    now: datetime,
+    actor: Actor,
+    new_id: NewId,
+    reference: str | None = None,
+    reusable: bool | None = None,
+) -> Change:
+    """Move ``tx`` (on ``order``, pending) to its outcome and update its parent; a success
+    that does not add up is kept, and the order goes on review."""
+    facts: dict[str, object] = {"reference": reference or tx.reference}
+    if reusable is not None:
+        facts["reusable"] = reusable
+    if not succeeded:
+        done = tx.moved("fail", at=now, error=error or "declined", **facts)
+        return Change(
+            order.with_transaction(done),
+            (_event(PaymentFailed, done, order, now, actor, error=done.error),),
+        )
+    event = "authorize" if tx.kind is _A else "succeed"
+    done = tx.moved(event, at=now, **facts)
+    problem = done.review or _doubt(order, done)
+    order = order.with_transaction(attrs.evolve(done, review=None))
+    parent = order.transaction(tx.parent_id) if tx.parent_id is not None else None
+    if parent is not None and (move := _closing(order, done, parent)) is not None:
+        order = order.with_transaction(parent.moved(move, at=now))
+    change = Change(order, (_event(_DONE[tx.kind], done, order, now, actor),))
+    if problem is None:
+        return change
+    return change.then(
+        request_review(
+            change.order, problem, transaction_id=done.id, new_id=new_id, now=now, actor=actor
+        )
+    )
+
+
+def _closing(order: Order, tx: Transaction, parent: Transaction) -> str | None:
+    """How a succeeded capture or void moves its open authorization (``None``: it does
+    not): a void voids it; a capture captures it, unless it is multi-capturable and some of
+    it is still not captured."""
+    if parent.status != "authorized" or tx.kind not in (
+        TransactionKind.CAPTURE,
+        TransactionKind.VOID,
+    ):
+        return None
+    if tx.kind is TransactionKind.VOID:
+        return "void"
+    more = parent.multi_capture and ledger.capturable(order, parent).is_positive()
+    return None if more else "capture"
+
+
+def _doubt(order: Order, tx: Transaction) -> str | None:
+    """What does not add up about a succeeded ``tx`` (``order`` as before it succeeded)."""
+    what = f"{tx.kind.value} of {tx.amount}"
+    if tx.kind in (_A, TransactionKind.SALE):
+        return None
+    parent = order.transaction(tx.parent_id) if tx.parent_id is not None else None
+    if parent is None:
+        return f"{what} names no payment the order knows"
+    if tx.kind is TransactionKind.VOID:
+        return None
+    if tx.kind is TransactionKind.CAPTURE:
+        if parent.status != "authorized":
+            return f"{what} on authorization {parent.id}, which is {parent.status}"
+        taken = _taken_from(order, parent, tx)
+        if taken + tx.amount > parent.amount:
+            return f"{what} exceeds what authorization {parent.id} of {parent.amount} had left"
+        return None
+    if parent.status != "succeeded":
+        return f"{what} returns {parent.kind.value} {parent.id}, which {'is pending' if parent.pending else 'failed'}"
+    if _countable(order, tx) < tx.amount:
+        return f"{what} exceeds what is left of {parent.kind.value} {parent.id} of {parent.amount}"
+    return None
+
+
+def _taken_from(order: Order, parent: Transaction, but: Transaction) -> Money:
+    return Money.total(
         (
-            tx.amount
-            for tx in order.transactions
-            if tx.kind is TransactionKind.REFUND
-            and tx.parent_id == payment.id
-            and tx.status != "failed"
+            t.amount
+            for t in order.transactions
+            if t.parent_id == parent.id
+            and t.kind is TransactionKind.CAPTURE
+            and t.succeeded
+            and t.id != but.id
         ),
         order.currency,
     )
-    return payment.amount - spent
+
+
+def _countable(order: Order, refund: Transaction) -> Money:
+    """How much of a refund reported by the gateway the books can count: what its capture
+    or sale has left after the refunds that succeeded (our requests in flight may fail)."""
+    zero = Money.zero(order.currency)
+    parent = order.transaction(refund.parent_id) if refund.parent_id is not None else None
+    if parent is None or parent.status != "succeeded":
+        return zero
+    left = parent.amount - ledger.refunds_of(order, parent)
+    return max(min(left, refund.amount), zero)
 
 
 def _adjustment(order: Order, amount: Money) -> Money:
@@ -139,108 +421,13 @@ def _adjustment(order: Order, amount: Money) -> Money:
     return max(amount - overpaid, Money.zero(order.currency))
 
 
-def record_payment(
-    order: Order,
-    report: PaymentReport,
-    *,
-    transaction_id: str,
-    key: str,
-    now: datetime,
-    actor: Actor,
-) -> Change:
-    """Record an outcome that already happened at the gateway, as a new transaction."""
-    if not isinstance(report, PaymentReport):
-        raise TypeError(f"'report' must be a PaymentReport, got {type(report).__name__}")
-    amount = _in_currency(order, report.amount)
-    parent: Transaction | None = None
-    kind = report.kind
-    if kind in (TransactionKind.CAPTURE, TransactionKind.VOID):
-        parent = _by_reference(order, report.parent_reference, (TransactionKind.AUTHORIZATION,))
-    elif kind is TransactionKind.REFUND:
-        parent = _by_reference(
-            order, report.parent_reference, (TransactionKind.CAPTURE, TransactionKind.SALE)
-        )
-    if kind is TransactionKind.VOID and parent is not None:
-        amount = parent.amount
-    tx = Transaction(
-        id=transaction_id,
-        kind=kind,
-        amount=amount,
-        status="pending",
-        idempotency_key=key,
-        created_at=now,
-        parent_id=parent.id if parent else None,
-        reference=report.reference,
-        reusable=report.reusable,
-        expires_at=report.expires_at,
-        adjustment=_adjustment(order, amount) if kind is TransactionKind.REFUND else None,
-    )
-    if report.succeeded:
-        _check_settles(order, tx, parent)
-    return _settled(order.with_transaction(tx), tx, report.succeeded, report.error, now, actor)
-
-
-def _check_settles(order: Order, tx: Transaction, parent: Transaction | None) -> None:
-    if parent is not None and tx.kind is not TransactionKind.REFUND:
-        busy = request_in_flight(order, parent)
-        if busy is not None:
-            raise PaymentError(
-                f"{order}: authorization {parent.id} has our {busy.kind.value} {busy.id} in "
-                f"progress; report its outcome with settle_payment({busy.id!r}, ...)"
-            )
-    if tx.kind is TransactionKind.CAPTURE and parent is not None:
-        if tx.amount > parent.amount:
-            raise PaymentError(
-                f"{order}: capture of {tx.amount} exceeds authorization {parent.id} of {parent.amount}"
-            )
-        parent.kind.table.step(
-            parent.status, "capture", subject=f"{order} authorization {parent.id}"
-        )
-    if tx.kind is TransactionKind.VOID and parent is not None:
-        parent.kind.table.step(parent.status, "void", subject=f"{order} authorization {parent.id}")
-    if (
-        tx.kind is TransactionKind.REFUND
-        and parent is not None
-        and tx.amount > refundable(order, parent)
-    ):
-        raise PaymentError(
-            f"{order}: refund of {tx.amount} exceeds what is refundable from {parent.kind.value} "
-            f"{parent.id} ({refundable(order, parent)})"
-        )
-
-
-def _settled(
-    order: Order,
-    tx: Transaction,
-    succeeded: bool,
-    error: str | None,
-    now: datetime,
-    actor: Actor,
-    reference: str | None = None,
-    reusable: bool | None = None,
-) -> Change:
-    """Move ``tx`` (already on ``order``, pending) to its outcome and update its parent."""
-    facts: dict[str, object] = {"reference": reference or tx.reference}
-    if reusable is not None:
-        facts["reusable"] = reusable
-    if not succeeded:
-        done = tx.moved("fail", at=now, error=error or "declined", **facts)
-        return Change(
-            order.with_transaction(done),
-            (_event(PaymentFailed, done, order, now, actor, error=done.error),),
-        )
-    event = "authorize" if tx.kind is TransactionKind.AUTHORIZATION else "succeed"
-    done = tx.moved(event, at=now, **facts)
-    order = order.with_transaction(done)
-    if tx.parent_id is not None and tx.kind in (TransactionKind.CAPTURE, TransactionKind.VOID):
-        parent = order.transaction(tx.parent_id)
-        move = "capture" if tx.kind is TransactionKind.CAPTURE else "void"
-        order = order.with_transaction(parent.moved(move, at=now))
-    return Change(order, (_event(_DONE[tx.kind], done, order, now, actor),))
+# -- our requests ------------------------------------------------------------------------------
 
 
 def _request(order: Order, tx: Transaction, now: datetime, actor: Actor) -> Change:
-    return Change(order.with_transaction(tx), (_event(PaymentRequested, tx, order, now, actor),))
+    return Change(
+        order.with_new_transaction(tx), (_event(PaymentRequested, tx, order, now, actor),)
+    )
 
 
 def _intent(
@@ -272,14 +459,6 @@ def _require_open(order: Order, what: str) -> None:
         raise InvalidTransition(f"{order}: cannot {what} while cancelled")
 
 
-def request_in_flight(order: Order, parent: Transaction) -> Transaction | None:
-    """Our pending capture or void of authorization ``parent``, if one is in progress."""
-    for tx in order.transactions:
-        if tx.parent_id == parent.id and tx.pending and tx.kind is not TransactionKind.REFUND:
-            return tx
-    return None
-
-
 def request_capture(
     order: Order,
     *,
@@ -289,32 +468,91 @@ def request_capture(
     now: datetime,
     actor: Actor,
 ) -> Change:
-    """Decide to capture an authorization (default: what is owed, up to the amount held)."""
+    """Decide to capture held funds: by default what is still to capture, from the
+    authorization named or else from those that expire soonest first. An amount above what
+    may be captured (still to capture, and what the authorizations hold) raises
+    :class:`PaymentError`."""
     _require_open(order, "capture a payment")
-    auths = open_authorizations(order)
     if authorization_id is not None:
         auth = order.transaction(authorization_id)
+        if auth.kind is not _A:
+            raise PaymentError(f"{order}: {auth.kind.value} {auth.id} is not an authorization")
         auth.kind.table.step(auth.status, "capture", subject=f"{order} authorization {auth.id}")
-    elif auths:
-        auth = auths[0]
+        if busy := ledger.requests_on(order, auth):
+            raise PaymentError(
+                f"{order}: authorization {auth.id} already has a {busy[0].kind.value} in "
+                f"progress ({busy[0].id})"
+            )
+        sources: tuple[Transaction, ...] = (auth,)
     else:
-        raise PaymentError(f"{order}: nothing to capture (no open authorization)")
-    busy = request_in_flight(order, auth)
-    if busy is not None:
-        raise PaymentError(
-            f"{order}: authorization {auth.id} already has a {busy.kind.value} in progress ({busy.id})"
-        )
+        sources = ledger.by_expiry(ledger.open_authorizations(order))
+        if not sources:
+            raise PaymentError(f"{order}: nothing to capture (no open authorization)")
+    return capture_from(order, sources, amount, new_id=new_id, now=now, actor=actor)
+
+
+def capture_from(
+    order: Order,
+    sources: tuple[Transaction, ...],
+    amount: Money | None = None,
+    *,
+    new_id: NewId,
+    now: datetime,
+    actor: Actor,
+) -> Change:
+    """One capture per authorization of ``sources`` needed to take ``amount`` (see
+    :func:`capture_plan`)."""
+    change = Change(order)
+    for auth, part in capture_plan(order, sources, amount):
+        intent = _intent(TransactionKind.CAPTURE, part, auth, new_id, now)
+        change = change.then(_request(change.order, intent, now, actor))
+    return change
+
+
+def capture_plan(
+    order: Order, sources: tuple[Transaction, ...], amount: Money | None = None
+) -> tuple[tuple[Transaction, Money], ...]:
+    """How much to capture from each of ``sources`` (in their order) to take ``amount``
+    (default: all that is still to capture); PaymentError when the books do not allow it."""
+    owed = ledger.still_to_capture(order)
+    held = Money.total((ledger.capturable(order, a) for a in sources), order.currency)
     if amount is None:
-        owed = balance(order)
+        in_flight = [tx for tx in order.transactions if tx.kind in ledger.TAKEN and tx.pending]
+        if not owed.is_positive() and in_flight:
+            raise PaymentError(
+                f"{order}: nothing more to capture: authorization {in_flight[0].parent_id} "
+                f"already has a capture in progress ({in_flight[0].id})"
+            )
         if not owed.is_positive():
-            raise PaymentError(f"{order}: nothing to capture (balance {owed})")
-        amount = min(owed, auth.amount)
+            raise PaymentError(
+                f"{order}: nothing to capture (balance {balance(order)}, "
+                f"{ledger.pending(order, ledger.TAKEN)} in flight)"
+            )
+        if not held.is_positive():
+            busy = [tx for a in sources for tx in ledger.requests_on(order, a)]
+            if busy:
+                raise PaymentError(
+                    f"{order}: authorization {busy[0].parent_id} already has a "
+                    f"{busy[0].kind.value} in progress ({busy[0].id})"
+                )
+            raise PaymentError(f"{order}: nothing to capture: no authorization can give more")
+        amount = min(owed, held)
     _in_currency(order, amount)
-    if amount > auth.amount:
+    if amount > owed:
         raise PaymentError(
-            f"{order}: capture of {amount} exceeds authorization {auth.id} of {auth.amount}"
+            f"{order}: cannot capture {amount}; {owed} is still to capture "
+            f"(total {order.current_total}, net paid {ledger.net_paid(order)}, "
+            f"{ledger.pending(order, ledger.TAKEN)} in flight)"
         )
-    return _request(order, _intent(TransactionKind.CAPTURE, amount, auth, new_id, now), now, actor)
+    if amount > held:
+        raise PaymentError(f"{order}: cannot capture {amount}; the authorizations can give {held}")
+    plan, left = [], amount
+    for auth in sources:
+        part = min(left, ledger.capturable(order, auth))
+        if part.is_positive():
+            plan.append((auth, part))
+            left -= part
+    return tuple(plan)
 
 
 def request_void(
@@ -323,20 +561,22 @@ def request_void(
     """Decide to release held funds: one authorization, or every open one."""
     if authorization_id is not None:
         auth = order.transaction(authorization_id)
+        if auth.kind is not _A:
+            raise PaymentError(f"{order}: {auth.kind.value} {auth.id} is not an authorization")
         auth.kind.table.step(auth.status, "void", subject=f"{order} authorization {auth.id}")
+        if ledger.requests_on(order, auth):
+            raise PaymentError(
+                f"{order}: authorization {auth.id} already has a request in progress"
+            )
         targets: tuple[Transaction, ...] = (auth,)
     else:
         targets = tuple(
-            a for a in open_authorizations(order) if request_in_flight(order, a) is None
+            a for a in ledger.open_authorizations(order) if not ledger.requests_on(order, a)
         )
         if not targets:
             raise PaymentError(f"{order}: nothing to void (no open authorization)")
     change = Change(order)
     for auth in targets:
-        if request_in_flight(change.order, auth) is not None:
-            raise PaymentError(
-                f"{order}: authorization {auth.id} already has a request in progress"
-            )
         change = change.then(
             _request(
                 change.order,
@@ -357,75 +597,64 @@ def request_refund(
     actor: Actor,
     notify_customer: bool = True,
 ) -> Change:
-    """Decide to return ``amount``, taken from the latest captures and sales first;
+    """Decide to return ``amount``, taken from the latest captures and sales first, never
+    more than the ledger's refundable (refunds in flight count as spent);
     ``notify_customer`` tells the customer of each refund once it succeeds."""
     _in_currency(order, amount)
     sources = [
-        tx
-        for tx in reversed(order.transactions)
-        if tx.kind in (TransactionKind.CAPTURE, TransactionKind.SALE) and tx.succeeded
+        tx for tx in reversed(order.transactions) if tx.kind in ledger.TAKEN and tx.succeeded
     ]
-    available = Money.total((refundable(order, tx) for tx in sources), order.currency)
+    available = ledger.refundable_total(order)
     if amount > available:
         raise PaymentError(
             f"{order}: cannot refund {amount}; {available} is refundable "
-            f"(net paid {net_paid(order)}, less refunds in progress)"
+            f"(net paid {ledger.net_paid(order)}, less refunds in progress)"
         )
     change, left = Change(order), amount
     for source in sources:
-        part = min(left, refundable(order, source))
+        part = min(left, ledger.refundable(change.order, source))
         if part.is_positive():
-            change = change.then(
-                _request(
-                    change.order,
-                    _intent(
-                        TransactionKind.REFUND,
-                        part,
-                        source,
-                        new_id,
-                        now,
-                        adjustment=_adjustment(change.order, part),
-                        notify_customer=notify_customer,
-                    ),
-                    now,
-                    actor,
-                )
+            intent = _intent(
+                TransactionKind.REFUND,
+                part,
+                source,
+                new_id,
+                now,
+                adjustment=_adjustment(change.order, part),
+                notify_customer=notify_customer,
             )
+            change = change.then(_request(change.order, intent, now, actor))
             left = left - part
     return change
 
 
-def settle(
-    order: Order, transaction_id: str, result: GatewayResult, *, now: datetime, actor: Actor
-) -> Change:
-    """Record the gateway's answer to a pending request (a pending answer changes nothing)."""
-    if not isinstance(result, GatewayResult):
-        raise TypeError(f"'result' must be a GatewayResult, got {type(result).__name__}")
-    tx = order.transaction(transaction_id)
-    if result.succeeded is None:
+def void_surplus(order: Order, *, new_id: NewId, now: datetime, actor: Actor) -> Change:
+    """Release the authorizations the order no longer needs: once nothing is still to
+    capture and no capture is in flight, every open authorization is voided."""
+    if (
+        ledger.still_to_capture(order).is_positive()
+        or ledger.pending(order, ledger.TAKEN).is_positive()
+    ):
         return Change(order)
-    if not tx.pending:
-        raise InvalidTransition(f"{order}: transaction {tx.id} is already {tx.status}")
-    return _settled(
-        order,
-        tx,
-        result.succeeded,
-        result.error,
-        now,
-        actor,
-        result.reference,
-        result.reusable or None,
-    )
+    surplus = [a for a in ledger.open_authorizations(order) if not ledger.requests_on(order, a)]
+    change = Change(order)
+    for auth in surplus:
+        change = change.then(
+            request_void(
+                change.order, authorization_id=auth.id, new_id=new_id, now=now, actor=actor
+            )
+        )
+    return change
 
 
 def expire_authorizations(order: Order, *, now: datetime, actor: Actor) -> Change:
     """Authorizations past their ``expires_at`` with no capture in flight lapse."""
     change = Change(order)
-    for auth in open_authorizations(order):
+    for auth in ledger.open_authorizations(order):
         if (
             auth.expires_at is not None
             and auth.expires_at <= now
-            and request_in_flight(order, auth) is None
+            and not ledger.requests_on(order, auth)
         ):
             done = auth.moved("expire", at=now)
             change = change.then(
@@ -437,11 +666,29 @@ def expire_authorizations(order: Order, *, now: datetime, actor: Actor) -> Chang
     return change
 
 
+def review_unanswered(order: Order, *, new_id: NewId, now: datetime, actor: Actor) -> Change:
+    """Put the order on review for each request unanswered for too long (never resent)."""
+    change = Change(order)
+    for tx in ledger.unanswered(order, now):
+        reason = (
+            f"{tx.kind.value} of {tx.amount} ({tx.id}) has had no answer from the gateway since "
+            f"{tx.created_at:%Y-%m-%d %H:%M} UTC: ask the gateway about key "
+            f"{tx.idempotency_key} and record its answer with settle_payment"
+        )
+        change = change.then(
+            request_review(
+                change.order, reason, transaction_id=tx.id, new_id=new_id, now=now, actor=actor
+            )
+        )
+    return change
+
+
 def next_due_at(order: Order) -> datetime | None:
-    """When :func:`expire_authorizations` next has work on this order."""
+    """When :func:`expire_authorizations` or :func:`review_unanswered` next has work."""
     times = [
         a.expires_at
-        for a in open_authorizations(order)
-        if a.expires_at is not None and request_in_flight(order, a) is None
+        for a in ledger.open_authorizations(order)
+        if a.expires_at is not None and not ledger.requests_on(order, a)
     ]
-    return min(times, default=None)
+    review = ledger.next_review_at(order)
+    return min((*times, *((review,) if review else ())), default=None)

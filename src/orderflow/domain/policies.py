@@ -15,6 +15,7 @@ from attrs import validators as v
 
 from orderflow.domain.actor import SYSTEM
 from orderflow.domain.archive import archive
+from orderflow.domain.cancellation import refund_taken
 from orderflow.domain.events import (
     FulfillmentOpened,
     FulfillmentReleased,
@@ -24,16 +25,19 @@ from orderflow.domain.events import (
     OrderUnarchived,
     PaymentAuthorized,
     PaymentCaptured,
+    PaymentFailed,
 )
-from orderflow.domain.financial import balance, financial_status, net_paid, open_authorizations
+from orderflow.domain.financial import balance, financial_status
 from orderflow.domain.fulfilling import fulfill
 from orderflow.domain.fulfillment import DeliveryMethod, LineQuantity
 from orderflow.domain.fulfillment_status import fulfillment_status, remaining
+from orderflow.domain.ledger import by_expiry, capturable, open_authorizations, still_to_capture
 from orderflow.domain.lines import LineItem
 from orderflow.domain.money import Money
 from orderflow.domain.order import Change, Order
-from orderflow.domain.payments import NewId, request_capture, request_in_flight
+from orderflow.domain.payments import NewId, capture_from, void_surplus
 from orderflow.domain.service_requests import submit
+from orderflow.domain.transaction import Transaction, TransactionKind
 
 
 class CaptureMode(str, enum.Enum):
@@ -106,6 +110,10 @@ FULFILLMENT_TRIGGERS = (
 """Events after which automatic fulfillment looks again (not, say, a cancelled fulfillment)."""
 
 
+MONEY_MOVES = (PaymentAuthorized, PaymentCaptured, PaymentFailed)
+"""Events after which the ledger may call for a capture, a void or a refund."""
+
+
 def follow(
     order: Order,
     events: tuple[OrderEvent, ...],
@@ -114,12 +122,16 @@ def follow(
     new_id: NewId,
     now: datetime,
 ) -> Change:
-    """What the policies do after a change made of ``events``: capture, fulfil, archive."""
+    """What the policies do after a change made of ``events``: capture, fulfil, release the
+    authorizations no longer needed, refund what a cancelled order takes late, archive."""
     change = Change(order)
     if order.status == "cancelled":
-        return change.then(_archive(order, policies.archive, now))
+        if _any(events, MONEY_MOVES):  # money that comes in after the cancellation
+            change = change.then(void_surplus(order, new_id=new_id, now=now, actor=SYSTEM))
+            change = change.then(refund_taken(change.order, new_id=new_id, now=now, actor=SYSTEM))
+        return change.then(_archive(change.order, policies.archive, now))
     mode = policies.capture.mode
-    if mode is CaptureMode.AUTOMATIC and _any(events, PaymentAuthorized):
+    if mode is CaptureMode.AUTOMATIC and (_any(events, PaymentAuthorized) or _declined(events)):
         change = change.then(_capture(change.order, new_id, now))
     automatic = policies.fulfillment.mode is not FulfillmentMode.MANUAL
     if (
@@ -128,8 +140,13 @@ def follow(
         and _payment_allows_fulfilling(change.order, mode)
     ):
         change = change.then(_fulfil(change.order, policies.fulfillment, new_id, now))
-    if mode is CaptureMode.ON_FULFILLMENT and _any(events + change.events, OrderFulfilled):
+    if mode is CaptureMode.ON_FULFILLMENT and (
+        _any(events + change.events, OrderFulfilled)
+        or (fulfillment_status(change.order) == "fulfilled" and _any(events, MONEY_MOVES))
+    ):
         change = change.then(_capture(change.order, new_id, now))
+    if _any(events + change.events, MONEY_MOVES):
+        change = change.then(void_surplus(change.order, new_id=new_id, now=now, actor=SYSTEM))
     return change.then(_archive(change.order, policies.archive, now))
 
 
@@ -137,26 +154,41 @@ def _any(events: tuple[OrderEvent, ...], kinds: type | tuple[type, ...]) -> bool
     return any(isinstance(event, kinds) for event in events)
 
 
+def _declined(events: tuple[OrderEvent, ...]) -> bool:
+    """A capture failed: another authorization may give what it could not."""
+    return any(isinstance(e, PaymentFailed) and e.kind is TransactionKind.CAPTURE for e in events)
+
+
+def _sources(order: Order) -> tuple[Transaction, ...]:
+    """The authorizations a policy captures from, soonest to expire first: not one whose
+    capture was declined (a person decides whether to try it again)."""
+    declined = {
+        tx.parent_id
+        for tx in order.transactions
+        if tx.kind is TransactionKind.CAPTURE and tx.status == "failed"
+    }
+    return tuple(a for a in by_expiry(open_authorizations(order)) if a.id not in declined)
+
+
+def _held(order: Order) -> Money:
+    return Money.total((capturable(order, a) for a in _sources(order)), order.currency)
+
+
 def _payment_allows_fulfilling(order: Order, mode: CaptureMode) -> bool:
-    """Paid; or, when capture waits for fulfillment, covered by what is held and taken."""
+    """Paid; or, when capture waits for fulfillment, what is still to capture is held."""
     if financial_status(order) == "paid":
         return True
     if mode is not CaptureMode.ON_FULFILLMENT:
         return False
-    held = Money.total((a.amount for a in open_authorizations(order)), order.currency)
-    return held + net_paid(order) >= order.current_total
+    return still_to_capture(order) <= _held(order)
 
 
 def _capture(order: Order, new_id: NewId, now: datetime) -> Change:
-    change = Change(order)
-    for auth in open_authorizations(order):
-        if balance(change.order).is_positive() and request_in_flight(change.order, auth) is None:
-            change = change.then(
-                request_capture(
-                    change.order, authorization_id=auth.id, new_id=new_id, now=now, actor=SYSTEM
-                )
-            )
-    return change
+    """Capture what is still to capture, from the authorizations that can give it."""
+    amount = min(still_to_capture(order), _held(order))
+    if not amount.is_positive():
+        return Change(order)
+    return capture_from(order, _sources(order), amount, new_id=new_id, now=now, actor=SYSTEM)
 
 
 def automatic_lines(order: Order, policy: FulfillmentPolicy) -> dict[str, tuple[LineQuantity, ...]]:
@@ -210,12 +242,12 @@ def archive_due_at(order: Order, policy: ArchivePolicy) -> datetime | None:
     """When the archive policy archives ``order`` (``None``: it does not)."""
     if not policy.automatic or order.archive_status == "archived" or order.keep_active:
         return None
-    money = financial_status(order)
+    settled = balance(order).is_zero()  # nothing owed, no refund due, whatever came before
     if order.status == "cancelled":
-        finished = policy.include_cancelled and balance(order).is_zero()
+        finished = policy.include_cancelled and settled
     else:
-        finished = money == "refunded" or (
-            money == "paid" and fulfillment_status(order) == "fulfilled"
+        finished = settled and (
+            financial_status(order) == "refunded" or fulfillment_status(order) == "fulfilled"
         )
     if not finished:
         return None

@@ -36,9 +36,13 @@ from orderflow.domain.holds import requested, require_workable, split
 from orderflow.domain.machines import (
     SERVICE_REQUEST_TABLE,
 )
-from orderflow.domain.order import Change, Order
+from orderflow.domain.order import Change, Order, fresh
 from orderflow.domain.payments import NewId
 from orderflow.errors import FulfillmentOnHold, InvalidTransition, ServiceRequestNotFound
+
+
+def _request_ids(order: Order) -> list[str]:
+    return [fo.request.id for fo in order.fulfillment_orders if fo.request is not None]
 
 
 def submit(
@@ -82,7 +86,8 @@ def submit(
     if rest:
         change, _ = split(order, fo, rest, now=now, actor=actor)
 
-    request = ServiceRequest(id=new_id(), service=service, submitted_at=now, message=message)
+    request_id = fresh(order, new_id(), _request_ids(order), "service request")
+    request = ServiceRequest(id=request_id, service=service, submitted_at=now, message=message)
     submitted = attrs.evolve(change.order.fulfillment_order(fo.id), request=request)
     event = FulfillmentRequested(
         order_id=order.id,

@@ -45,6 +45,7 @@ from orderflow.domain.events import (
     PaymentFailed,
     PaymentRefunded,
     PaymentRequested,
+    PaymentReviewRequested,
     PaymentVoided,
     ReadyForPickup,
     ShipmentEventRecorded,
@@ -66,12 +67,15 @@ class TimelineEntry:
 
 
 def entry_for(event: OrderEvent) -> TimelineEntry:
+    note = getattr(event, "note", None) or getattr(event, "message", None)
+    if isinstance(event, PaymentReviewRequested):
+        note = None  # the message says it all
     return TimelineEntry(
         at=event.at,
         actor=event.actor,
         kind=type(event).__name__,
         message=describe(event),
-        note=getattr(event, "note", None) or getattr(event, "message", None),
+        note=note,
     )
 
 
@@ -119,6 +123,11 @@ def _(event: PaymentFailed) -> str:
 @describe.register
 def _(event: AuthorizationExpired) -> str:
     return f"Authorization of {event.amount} expired before capture."
+
+
+@describe.register
+def _(event: PaymentReviewRequested) -> str:
+    return f"Payment needs staff review: {event.reason}"
 
 
 @describe.register

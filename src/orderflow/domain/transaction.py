@@ -80,6 +80,11 @@ class Transaction:
     notify_customer: bool = attrs.field(default=True, validator=BOOL)
     """For a refund: tell the customer once it succeeds (off when staff said not to, or
     when the cancellation message already tells them)."""
+    multi_capture: bool = attrs.field(default=False, validator=BOOL)
+    """For an authorization: the gateway lets it be captured in several parts."""
+    review: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
+    """What staff must check about it, once the order went on review for it: a report that
+    does not add up, an answer that never came."""
 
     @property
     def pending(self) -> bool:

@@ -25,7 +25,7 @@ from orderflow.domain.events import (
     ServiceRequestEvent,
     ShipmentEventRecorded,
 )
-from orderflow.domain.financial import balance, financial_status, refunded
+from orderflow.domain.financial import balance, financial_status
 from orderflow.domain.fulfillment import (
     Fulfillment,
     FulfillmentOrder,
@@ -34,6 +34,7 @@ from orderflow.domain.fulfillment import (
     ShipmentEvent,
 )
 from orderflow.domain.fulfillment_status import fulfillment_status
+from orderflow.domain.ledger import refunded
 from orderflow.domain.money import Money
 from orderflow.domain.order import Order
 from orderflow.domain.transaction import Transaction, TransactionKind

@@ -25,8 +25,9 @@ from orderflow.domain.events import (
     ShippingAddressChanged,
     TrackingUpdated,
 )
-from orderflow.domain.financial import balance, open_authorizations
+from orderflow.domain.financial import balance
 from orderflow.domain.fulfillment import ADDRESSED, ShipmentStatus
+from orderflow.domain.ledger import open_authorizations
 from orderflow.domain.money import Money
 from orderflow.domain.order import Order
 from orderflow.domain.transaction import TransactionKind

@@ -10,11 +10,13 @@ from typing import Literal, Protocol
 import attrs
 from attrs import validators as v
 
+from orderflow.domain._fields import OPTIONAL_AWARE, optional_text, whole
 from orderflow.domain.financial import FinancialStatus, financial_status
 from orderflow.domain.fulfillment_status import FulfillmentStatus, fulfillment_status
+from orderflow.domain.limits import EMAIL, ORDER_ID, SEARCH, TAG, check_time, shown
 from orderflow.domain.machines import OrderStatus
 from orderflow.domain.order import Order
-from orderflow.errors import DuplicateOrder
+from orderflow.errors import DuplicateOrder, InvalidText, OrderflowError
 from orderflow.ports.outbox import Outbox, OutboxItem
 
 
@@ -34,6 +36,19 @@ class IdempotencyRecord:
     expires_at: datetime
 
 
+def _cursor(query: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"'after' must be a str, got {type(value).__name__}")
+    try:
+        placed, order_id = parse_cursor(value)
+        ORDER_ID.check(order_id, "the cursor's order id")
+        check_time(placed, "the cursor's time")
+    except (ValueError, OrderflowError):
+        raise InvalidText(
+            f"'after' {shown(value)!r} is not a cursor from a previous page (Page.next_cursor)"
+        ) from None
+
+
 @attrs.frozen(kw_only=True)
 class OrderQuery:
     """Filters for listing orders, newest first; ``after`` is the cursor of the previous page.
@@ -47,13 +62,13 @@ class OrderQuery:
     status: OrderStatus | None = None
     financial_status: FinancialStatus | None = None
     fulfillment_status: FulfillmentStatus | None = None
-    customer_email: str | None = None
-    tag: str | None = None
-    text: str | None = None
-    placed_from: datetime | None = None
-    placed_before: datetime | None = None
-    limit: int = attrs.field(default=50, validator=[v.instance_of(int), v.gt(0)])
-    after: str | None = None
+    customer_email: str | None = attrs.field(default=None, validator=optional_text(EMAIL))
+    tag: str | None = attrs.field(default=None, validator=optional_text(TAG))
+    text: str | None = attrs.field(default=None, validator=optional_text(SEARCH))
+    placed_from: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
+    placed_before: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
+    limit: int = attrs.field(default=50, validator=whole(1_000))
+    after: str | None = attrs.field(default=None, validator=v.optional(_cursor))
 
     def matches(self, order: Order) -> bool:
         """The reference semantics every adapter's query must reproduce."""

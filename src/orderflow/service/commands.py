@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from orderflow.domain.actor import Actor
 from orderflow.domain.order import Change, Order
-from orderflow.ports import IdGenerator
+from orderflow.errors import ConcurrencyError
+from orderflow.ports import IdGenerator, OrderRepository
+
+T = TypeVar("T")
 
 Decide = Callable[[Order, datetime], Change]
 
@@ -31,4 +34,17 @@ class Commands:
     """Base of the command groups: declares what ``OrderFlow`` provides them."""
 
     ids: IdGenerator
+    repository: OrderRepository
     _execute: Execute
+
+    def retrying(self, command: Callable[[], T], attempts: int = 3) -> T:
+        """Run ``command`` and, when a concurrent writer won (:class:`ConcurrencyError`),
+        again, up to ``attempts`` times. For commands that decide on the order as they load
+        it (every :class:`OrderFlow` command does), not for a caller's decision made on a
+        copy read earlier."""
+        for _ in range(attempts - 1):
+            try:
+                return command()
+            except ConcurrencyError:
+                continue
+        return command()

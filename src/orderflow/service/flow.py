@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
@@ -26,10 +26,11 @@ from orderflow.domain import (
 )
 from orderflow.domain.actor import SYSTEM, Actor
 from orderflow.domain.events import MessageRequested
+from orderflow.domain.limits import KEY, ORDER_ID, TAG, check_time, strings
 from orderflow.domain.order import CancelReason, Change, Order
 from orderflow.domain.policies import Policies
 from orderflow.errors import (
-    ConcurrencyError,
+    DocumentError,
     DuplicateOrder,
     IdempotencyConflict,
     NotificationError,
@@ -77,6 +78,17 @@ class DispatchReport:
     dead: int = 0
     errors: tuple[tuple[str, str], ...] = ()
     """(outbox key, error) of each failed attempt, also kept in the outbox."""
+    skipped: int = 0
+    """Items whose order could not be read (a DocumentError): retried later, counted in
+    ``failed`` too."""
+
+
+@attrs.frozen
+class DueReport:
+    changed: int = 0
+    """Orders that changed."""
+    skipped: tuple[str, ...] = ()
+    """Ids of orders that could not be read (a DocumentError): left as they are."""
 
 
 class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, MessageCommands):
@@ -143,10 +155,14 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
     # -- commands -------------------------------------------------------------------------
 
     def place(self, draft: placement.OrderDraft, *, actor: Actor) -> Order:
-        """Place an order; the same external checkout id again returns the first order."""
+        """Place an order; the same external checkout id again returns the first order, to
+        an actor the authorizer lets read it (``"get"``)."""
+        if not isinstance(draft, placement.OrderDraft):
+            raise TypeError(f"'draft' must be an OrderDraft, got {type(draft).__name__}")
         self._authorize(actor, "place", None)
         checkout = draft.external_checkout_id
         if checkout is not None and (existing := self.repository.by_checkout_id(checkout)):
+            self._authorize(actor, "get", existing)
             return existing
         now = self.clock.now()
         number = draft.number if draft.number is not None else self.repository.next_number()
@@ -160,6 +176,7 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
             self.repository.add(order, outbox=items)
         except DuplicateOrder:
             if checkout is not None and (existing := self.repository.by_checkout_id(checkout)):
+                self._authorize(actor, "get", existing)
                 return existing  # a concurrent place with the same checkout won
             raise
         return self._after_save(order, items)
@@ -219,7 +236,7 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
     def retag(
         self, order_id: str, *, actor: Actor, add: Iterable[str] = (), remove: Iterable[str] = ()
     ) -> Order:
-        add, remove = tuple(add), tuple(remove)
+        add, remove = strings(add, "add", TAG), strings(remove, "remove", TAG)
         return self._execute(
             order_id,
             actor,
@@ -229,19 +246,24 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
 
     # -- background work ----------------------------------------------------------------
 
-    def run_due(self, now: datetime | None = None) -> int:
-        """Do what has come due by ``now`` (default: the clock): authorizations lapse, old
-        idempotency records are forgotten. Returns how many orders changed."""
-        now = now or self.clock.now()
+    def run_due(self, now: datetime | None = None) -> DueReport:
+        """Do what has come due by ``now`` (default: the clock): authorizations lapse,
+        requests unanswered for too long go on review, scheduled fulfillment opens, old
+        idempotency records are forgotten. An order that cannot be read is skipped (and
+        named in the report); the others go on."""
+        now = self.clock.now() if now is None else check_time(now, "'now'")
         self.repository.purge_idempotency(now)
-        changed = 0
+        changed, skipped = 0, []
         for order_id in self.repository.due_before(now):
-            changed += self._run_due_on(order_id, now)
-        return changed
+            try:
+                changed += self._run_due_on(order_id, now)
+            except DocumentError:
+                skipped.append(order_id)
+        return DueReport(changed=changed, skipped=tuple(skipped))
 
     def _run_due_on(self, order_id: str, now: datetime) -> bool:
         def decide(order: Order, _: datetime) -> Change:
-            return due.run_due(order, now=now, actor=SYSTEM)
+            return due.run_due(order, new_id=self.ids.new_id, now=now, actor=SYSTEM)
 
         before = self.repository.get(order_id).version
         after = self.retrying(lambda: self._execute(order_id, SYSTEM, "run_due", decide, now=now))
@@ -249,6 +271,8 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
 
     def dispatch(self, *, limit: int = 100) -> DispatchReport:
         """Deliver due outbox items: gateway calls and published events. At least once."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 10_000:
+            raise TypeError(f"'limit' must be an int from 1 to 10,000, got {limit!r}")
         now = self.clock.now()
         outcomes = [
             (d.item.key, self._deliver(d, now))
@@ -256,8 +280,13 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
         ]
         errors = tuple((key, error) for key, (outcome, error) in outcomes if error is not None)
         counts = [outcome for _, (outcome, _) in outcomes]
+        unreadable = sum(1 for _, error in errors if error.startswith(DocumentError.__name__))
         return DispatchReport(
-            counts.count("delivered"), counts.count("failed"), counts.count("dead"), errors
+            counts.count("delivered"),
+            counts.count("failed"),
+            counts.count("dead"),
+            errors,
+            skipped=unreadable,
         )
 
     def run_job(self, key: str) -> Outcome | None:
@@ -290,22 +319,27 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
         request: tuple[str, str, Any] | None = None,
         now: datetime | None = None,
     ) -> Order:
+        """Load, authorize, then (for a request from outside) recognise a replay, decide,
+        save with the version check, run jobs."""
+        ORDER_ID.check(order_id, "'order_id'")
+        if not isinstance(actor, Actor):
+            raise TypeError(f"'actor' must be an Actor, got {type(actor).__name__}")
         record = None
         if request is not None:
             source, key, payload = request
+            KEY.check(key, "'idempotency_key'")
+        order = self.repository.get(order_id)
+        self._authorize(actor, command, order)
+        if request is not None:
             digest = _request_hash(command, order_id, payload)
             found = self.repository.idempotency_record(source, key)
             if found is not None and found.expires_at > self.clock.now():
                 if found.request_hash != digest or found.order_id != order_id:
                     raise IdempotencyConflict(
-                        f"idempotency key {key!r} ({source}) was used for another request "
-                        f"(on order {found.order_id}); use a new key for a new request"
+                        f"idempotency key {key!r} ({source}) was used for another request; "
+                        "use a new key for a new request"
                     )
-                replayed = self.repository.get(found.order_id)
-                self._authorize(actor, command, replayed)
-                return replayed
-        order = self.repository.get(order_id)
-        self._authorize(actor, command, order)
+                return order  # a replay: nothing changes
         now = now or self.clock.now()
         change = decide(order, now)
         change = change.then(self._follow(change, now))
@@ -359,16 +393,23 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
     def _deliver(self, delivery: Delivery, now: datetime) -> tuple[Outcome, str | None]:
         item = delivery.item
         try:
-            self._carry_out(item)
+            self._carry_out(delivery, now)
         except Exception as exc:  # an outside call failed: kept in the outbox, retried, reported
             error = f"{type(exc).__name__}: {exc}"
-            retry_at = self.settings.retry.retry_at(delivery.attempts, now)
+            retry_at = (
+                None
+                if isinstance(exc, jobs.GiveUp)
+                else self.settings.retry.retry_at(delivery.attempts, now)
+            )
             self.outbox.mark_failed(item.key, error=error, retry_at=retry_at)
+            if retry_at is None and item.topic == jobs.PAYMENT and not isinstance(exc, jobs.GiveUp):
+                self._review_dead_payment(item, error, now)
             return ("failed" if retry_at else "dead"), error
         self.outbox.mark_delivered(item.key, self.clock.now())
         return "delivered", None
 
-    def _carry_out(self, item: OutboxItem) -> None:
+    def _carry_out(self, delivery: Delivery, now: datetime) -> None:
+        item = delivery.item
         if item.topic == jobs.MESSAGE:
             if self.notifier is None:
                 raise LookupError("a message was queued but no Notifier is configured")
@@ -396,13 +437,7 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
                 raise LookupError("a restock item was queued but no InventoryPort is configured")
             self.inventory.restock(jobs.restock_request(item))
             return
-        order = self.repository.get(item.order_id)
-        request = jobs.payment_request(order, item)
-        if request is None:
-            return  # settled already: by an earlier delivery or a gateway webhook
-        tx = order.transaction(request.transaction_id)
-        result = jobs.call_gateway(self.gateway, tx.kind, request)
-        self.retrying(lambda: self.settle_payment(order.id, tx.id, result, actor=SYSTEM))
+        self._payment_job(delivery, now)
 
     def _label_job(self, item: OutboxItem) -> None:
         if self.labels is None:
@@ -433,18 +468,6 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
                 )
 
         self.retrying(lambda: self._execute(order.id, SYSTEM, "record_label", decide))
-
-    def retrying(self, command: Callable[[], T], attempts: int = 3) -> T:
-        """Run ``command`` and, when a concurrent writer won (:class:`ConcurrencyError`),
-        again, up to ``attempts`` times. For commands that decide on the order as they load
-        it (every :class:`OrderFlow` command does), not for a caller's decision made on a
-        copy read earlier."""
-        for _ in range(attempts - 1):
-            try:
-                return command()
-            except ConcurrencyError:
-                continue
-        return command()
 
 
 def _request_hash(command: str, order_id: str, payload: Any) -> str:

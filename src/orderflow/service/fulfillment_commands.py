@@ -17,6 +17,7 @@ from orderflow.domain.fulfillment import (
     ShipmentEvent,
     Tracking,
 )
+from orderflow.domain.limits import ID, strings
 from orderflow.domain.order import Order
 from orderflow.service.commands import Commands
 
@@ -275,7 +276,7 @@ class FulfillmentCommands(Commands):
         self, order_id: str, fulfillment_order_ids: Iterable[str], *, actor: Actor
     ) -> Order:
         """Join fulfillment orders going the same way; the first takes the others' lines."""
-        chosen = tuple(fulfillment_order_ids)
+        chosen = strings(fulfillment_order_ids, "fulfillment_order_ids", ID)
         return self._execute(
             order_id,
             actor,

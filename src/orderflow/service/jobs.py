@@ -20,7 +20,7 @@ from orderflow.domain.fulfillment import LineQuantity
 from orderflow.domain.fulfillment_status import remaining
 from orderflow.domain.order import Order
 from orderflow.domain.payments import GatewayResult
-from orderflow.domain.transaction import TransactionKind
+from orderflow.domain.transaction import Transaction, TransactionKind
 from orderflow.ports.fulfillment_service import ServiceCall
 from orderflow.ports.inventory import RestockRequest
 from orderflow.ports.labels import LabelPurchase, LabelVoid
@@ -100,11 +100,19 @@ def outbox_items(
     return tuple(items)
 
 
-def payment_request(order: Order, item: OutboxItem) -> PaymentRequest | None:
-    """The gateway request an item stands for, or ``None`` when its transaction is settled."""
+class GiveUp(Exception):
+    """Raised by a runner when its item must not be tried again: dead-lettered at once."""
+
+
+def payment_transaction(order: Order, item: OutboxItem) -> Transaction | None:
+    """The intent an item carries out, or ``None`` when it is settled already (by an earlier
+    delivery or a gateway webhook)."""
     tx = order.transaction(json.loads(item.payload)["transaction_id"])
-    if not tx.pending:
-        return None
+    return tx if tx.pending else None
+
+
+def payment_request(order: Order, tx: Transaction) -> PaymentRequest:
+    """The gateway request for intent ``tx``."""
     parent = order.transaction(tx.parent_id) if tx.parent_id else None
     return PaymentRequest(
         order_id=order.id,

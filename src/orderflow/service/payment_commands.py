@@ -3,15 +3,28 @@ gateway (saved as intents; the outbox carries them out)."""
 
 from __future__ import annotations
 
-from orderflow.domain import payments
-from orderflow.domain.actor import Actor
+from datetime import datetime, timedelta
+
+from orderflow.domain import ledger, payments
+from orderflow.domain.actor import SYSTEM, Actor
+from orderflow.domain.limits import shown
 from orderflow.domain.money import Money
-from orderflow.domain.order import Order
+from orderflow.domain.order import Change, Order
+from orderflow.domain.payments import GatewayResult
+from orderflow.domain.review import request_review
+from orderflow.domain.transaction import Transaction
+from orderflow.errors import DocumentError
+from orderflow.ports import PaymentGateway
+from orderflow.ports.outbox import Delivery, OutboxItem
+from orderflow.service import jobs
 from orderflow.service.commands import Commands
 
 
 class PaymentCommands(Commands):
-    """The payment commands of :class:`~orderflow.service.OrderFlow`."""
+    """The payment commands of :class:`~orderflow.service.OrderFlow`, and the job that
+    carries out its intents."""
+
+    gateway: PaymentGateway
 
     def record_payment(
         self, order_id: str, report: payments.PaymentReport, *, idempotency_key: str, actor: Actor
@@ -22,12 +35,7 @@ class PaymentCommands(Commands):
             actor,
             "record_payment",
             lambda order, now: payments.record_payment(
-                order,
-                report,
-                transaction_id=self.ids.new_id(),
-                key=idempotency_key,
-                now=now,
-                actor=actor,
+                order, report, key=idempotency_key, new_id=self.ids.new_id, now=now, actor=actor
             ),
             request=("payment", idempotency_key, report),
         )
@@ -52,7 +60,9 @@ class PaymentCommands(Commands):
             order_id,
             actor,
             "settle_payment",
-            lambda order, now: payments.settle(order, transaction_id, result, now=now, actor=actor),
+            lambda order, now: payments.settle(
+                order, transaction_id, result, new_id=self.ids.new_id, now=now, actor=actor
+            ),
             request=request,
         )
 
@@ -110,3 +120,87 @@ class PaymentCommands(Commands):
                 actor=actor,
             ),
         )
+
+    # -- the payment job ----------------------------------------------------------------------
+
+    def _payment_job(self, delivery: Delivery, now: datetime) -> None:
+        """Carry out an intent: check the books still allow it (before it is first sent),
+        mind the gateway's key retention (on a resend), call the gateway with the intent's
+        key, record the answer."""
+        order = self.repository.get(delivery.item.order_id)
+        tx = jobs.payment_transaction(order, delivery.item)
+        if tx is None:
+            return  # settled already
+        if delivery.attempts <= 1:
+            if (reason := ledger.still_allowed(order, tx)) is not None:
+                refused = GatewayResult(
+                    False, error=f"not sent: the books no longer allow it ({reason})"
+                )
+                self._record_answer(order.id, tx.id, refused)
+                return
+        elif (
+            retention := _key_retention(self.gateway)
+        ) is not None and now >= tx.created_at + retention:
+            known = self._look_up(order, tx, retention, now)
+            if known is not None:
+                if known.succeeded is None:
+                    raise RuntimeError(f"the gateway still has {tx.idempotency_key} pending")
+                self._record_answer(order.id, tx.id, known)
+                return
+        result = jobs.call_gateway(self.gateway, tx.kind, jobs.payment_request(order, tx))
+        self._record_answer(order.id, tx.id, result)
+
+    def _record_answer(self, order_id: str, transaction_id: str, result: GatewayResult) -> None:
+        self.retrying(lambda: self.settle_payment(order_id, transaction_id, result, actor=SYSTEM))
+
+    def _look_up(
+        self, order: Order, tx: Transaction, retention: timedelta, now: datetime
+    ) -> GatewayResult | None:
+        """What the gateway did under the intent's key, once it may have forgotten the key:
+        its own record (``None``: it never acted, so sending again is safe); without a
+        ``lookup`` on the port, staff review instead of a resend that could act twice."""
+        lookup = getattr(self.gateway, "lookup", None)
+        if lookup is not None:
+            found: GatewayResult | None = lookup(tx.idempotency_key)
+            return found
+        reason = (
+            f"{tx.kind.value} of {tx.amount} ({tx.id}) is still unanswered and the gateway "
+            f"forgets idempotency keys after {retention}: it is not sent again; ask the "
+            f"gateway about key {tx.idempotency_key} and record its answer with settle_payment"
+        )
+        self._review(order.id, reason, tx.id, now)
+        raise jobs.GiveUp(f"not resent after the gateway's key retention ({retention})")
+
+    def _review(self, order_id: str, reason: str, transaction_id: str, now: datetime) -> None:
+        def decide(order: Order, _: datetime) -> Change:
+            return request_review(
+                order,
+                reason,
+                transaction_id=transaction_id,
+                new_id=self.ids.new_id,
+                now=now,
+                actor=SYSTEM,
+            )
+
+        self.retrying(lambda: self._execute(order_id, SYSTEM, "review_payment", decide))
+
+    def _review_dead_payment(self, item: OutboxItem, error: str, now: datetime) -> None:
+        """A payment job ran out of attempts: the gateway may or may not have acted, so the
+        order goes on review (the intent stays pending until someone settles it)."""
+        try:
+            tx = jobs.payment_transaction(self.repository.get(item.order_id), item)
+        except DocumentError:
+            return  # the order cannot be read: the dead item says why, in the outbox
+        if tx is not None:
+            reason = (
+                f"{tx.kind.value} of {tx.amount} ({tx.id}) failed too often to be sent "
+                f"({shown(error)}): ask the gateway about key {tx.idempotency_key}, then "
+                "requeue it or record the answer with settle_payment"
+            )
+            self._review(item.order_id, reason, tx.id, now)
+
+
+def _key_retention(gateway: PaymentGateway) -> timedelta | None:
+    """How long the gateway remembers idempotency keys (``None``: for ever)."""
+    retention = getattr(gateway, "key_retention", None)
+    return retention if isinstance(retention, timedelta) else None

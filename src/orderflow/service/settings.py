@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import ClassVar
 
@@ -9,6 +10,7 @@ import attrs
 from attrs import validators as v
 
 from orderflow.domain.actor import Actor, ActorKind
+from orderflow.domain.limits import ID, strings
 from orderflow.domain.order import Order
 
 
@@ -42,14 +44,20 @@ class Settings:
 
 class StaffAndSystem:
     """The default authorizer: staff and the system run every command; apps (gateway,
-    carrier and fulfillment service webhooks, checkout) place orders and report what they
-    did; customers place orders.
-    Hosts with roles implement :class:`~orderflow.ports.Authorizer`."""
+    carrier and fulfillment service webhooks, checkout) place orders, read them and report
+    what they did; customers place orders and read their own (``"get"``: an order placed
+    again with the same checkout id is returned to them).
 
+    ``payment_apps`` restricts payment reports (``record_payment``, ``settle_payment``) to
+    the apps with those ids: ``StaffAndSystem(payment_apps={"stripe"})``. Hosts with roles
+    implement :class:`~orderflow.ports.Authorizer`."""
+
+    PAYMENTS: ClassVar[frozenset[str]] = frozenset({"record_payment", "settle_payment"})
     LIMITED: ClassVar[dict[ActorKind, frozenset[str]]] = {
         ActorKind.APP: frozenset(
             {
                 "place",
+                "get",
                 "record_payment",
                 "settle_payment",
                 "record_shipment_event",
@@ -65,6 +73,17 @@ class StaffAndSystem:
         ActorKind.CUSTOMER: frozenset({"place"}),
     }
 
+    def __init__(self, *, payment_apps: Iterable[str] | None = None) -> None:
+        self.payment_apps = (
+            None if payment_apps is None else strings(payment_apps, "payment_apps", ID)
+        )
+
     def allows(self, actor: Actor, command: str, order: Order | None) -> bool:
+        if actor.kind is ActorKind.CUSTOMER and command == "get":
+            return order is not None and order.customer.id == actor.id
         allowed = self.LIMITED.get(actor.kind)
-        return allowed is None or command in allowed
+        if allowed is None:
+            return True
+        if command in self.PAYMENTS and self.payment_apps is not None:
+            return actor.id in self.payment_apps
+        return command in allowed

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import weakref
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -161,6 +162,10 @@ def sale(amount: Money, reference: str = "sale-ref", *, reusable: bool = True) -
     )
 
 
+_SHARED_IDS: weakref.WeakKeyDictionary[OrderStore, SequentialIds] = weakref.WeakKeyDictionary()
+"""The id generator of each store that harnesses were made on."""
+
+
 @attrs.define
 class Harness:
     """An OrderFlow (in memory unless told otherwise) and the fakes behind it, for assertions."""
@@ -187,14 +192,16 @@ def make_flow(
     """An OrderFlow on in-memory adapters with a fake clock, ids, gateway, publisher and
     notifier; ``publish=False`` leaves events unpublished; ``notifications`` turns messages
     on; ``repository`` replaces the in-memory store (with a
-    :class:`~orderflow.adapters.sql.SqlRepository`, say); other ports (``ids``,
-    ``authorizer``) pass through."""
+    :class:`~orderflow.adapters.sql.SqlRepository`, say), and harnesses made on one store
+    share its id generator, as two app servers' flows would share ids; other ports
+    (``ids``, ``authorizer``) pass through."""
     repository = InMemoryRepository() if repository is None else repository
     gateway = gateway or FakeGateway()
     clock = clock or FakeClock()
     publisher = publisher or RecordingPublisher()
     notifier = ports.pop("notifier", None) or RecordingNotifier()
-    ports.setdefault("ids", SequentialIds())
+    if "ids" not in ports:  # flows on one store share one counter, as they must
+        ports["ids"] = _SHARED_IDS.setdefault(repository, SequentialIds())
     flow = OrderFlow(
         repository=repository,
         outbox=repository,

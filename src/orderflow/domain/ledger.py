@@ -1,0 +1,199 @@
+"""The payment ledger: what was taken and returned, and what may still be asked for.
+
+One set of pure functions over the order's transactions; every path that asks for money
+(captures, refunds, voids, the capture policies, cancellation) or records it goes through
+them, so orderflow never asks a gateway for more than the books allow:
+
+- still to capture = current total - (captured - refunded) - captures and charges pending,
+  never below zero (a pending refund counts as not yet returned);
+- an authorization may give its amount less what is captured or pending on it, and nothing
+  after its first capture unless the gateway reported it multi-capturable; the one that
+  expires soonest is captured first;
+- a capture or sale may still be refunded by its amount less what was refunded or is being
+  refunded from it (a pending refund counts as spent);
+- what was returned counts, per capture or sale, no more than that capture or sale: a refund
+  whose parent is unknown or failed returns nothing in the figures (it is a discrepancy, on
+  staff review), so no status ever shows more returned than was taken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import attrs
+
+from orderflow.domain.limits import LATEST
+from orderflow.domain.money import Money
+from orderflow.domain.order import Order
+from orderflow.domain.transaction import Transaction, TransactionKind
+
+TAKEN = (TransactionKind.CAPTURE, TransactionKind.SALE)
+"""The kinds that take money: a capture of an authorization, a sale (captured at once)."""
+
+PENDING_REVIEW_AFTER = timedelta(days=3)
+"""A request still unanswered this long after it was made puts the order on staff review
+(``run_due`` does it): orderflow never retries it silently."""
+
+
+def _of(order: Order, kinds: tuple[TransactionKind, ...], status: str) -> Iterator[Transaction]:
+    return (tx for tx in order.transactions if tx.kind in kinds and tx.status == status)
+
+
+def _sum(order: Order, amounts: Iterator[Money]) -> Money:
+    return Money.total(amounts, order.currency)
+
+
+def captured(order: Order) -> Money:
+    """Money taken: succeeded captures and sales."""
+    return _sum(order, (tx.amount for tx in _of(order, TAKEN, "succeeded")))
+
+
+def refunds_of(order: Order, payment: Transaction, status: str = "succeeded") -> Money:
+    """What refunds in ``status`` return from one capture or sale."""
+    return _sum(
+        order,
+        (
+            tx.amount
+            for tx in order.transactions
+            if tx.kind is TransactionKind.REFUND
+            and tx.parent_id == payment.id
+            and tx.status == status
+        ),
+    )
+
+
+def refunded(order: Order) -> Money:
+    """Money returned: succeeded refunds, each capture or sale counting no more than itself
+    (a refund beyond it, or of an unknown or failed one, is a discrepancy: see above)."""
+    return _sum(
+        order,
+        (min(refunds_of(order, tx), tx.amount) for tx in _of(order, TAKEN, "succeeded")),
+    )
+
+
+def net_paid(order: Order) -> Money:
+    """Taken less returned."""
+    return captured(order) - refunded(order)
+
+
+def pending(order: Order, kinds: tuple[TransactionKind, ...]) -> Money:
+    """What requests of ``kinds`` still in flight ask for."""
+    return _sum(order, (tx.amount for tx in _of(order, kinds, "pending")))
+
+
+def still_to_capture(order: Order) -> Money:
+    """What the order may still take: current total - net paid - captures and charges in
+    flight, never below zero."""
+    left = order.current_total - net_paid(order) - pending(order, TAKEN)
+    return max(left, Money.zero(order.currency))
+
+
+def open_authorizations(order: Order) -> tuple[Transaction, ...]:
+    return tuple(
+        tx
+        for tx in order.transactions
+        if tx.kind is TransactionKind.AUTHORIZATION and tx.status == "authorized"
+    )
+
+
+def by_expiry(authorizations: tuple[Transaction, ...]) -> tuple[Transaction, ...]:
+    """Soonest to expire first; those without an expiry last, in the order they came."""
+    return tuple(sorted(authorizations, key=lambda a: a.expires_at or LATEST))
+
+
+def requests_on(order: Order, parent: Transaction) -> tuple[Transaction, ...]:
+    """Our captures and voids of authorization ``parent`` still in flight."""
+    return tuple(
+        tx
+        for tx in order.transactions
+        if tx.parent_id == parent.id and tx.pending and tx.kind is not TransactionKind.REFUND
+    )
+
+
+def capturable(order: Order, authorization: Transaction) -> Money:
+    """What may still be captured from an open authorization: its amount less what is
+    captured or in flight on it; nothing after its first capture unless multi-capturable,
+    nothing while a capture or void of it is in flight."""
+    zero = Money.zero(order.currency)
+    if authorization.status != "authorized" or requests_on(order, authorization):
+        return zero
+    taken = _sum(
+        order,
+        (
+            tx.amount
+            for tx in _of(order, (TransactionKind.CAPTURE,), "succeeded")
+            if tx.parent_id == authorization.id
+        ),
+    )
+    if taken.is_positive() and not authorization.multi_capture:
+        return zero
+    return max(authorization.amount - taken, zero)
+
+
+def refundable(order: Order, payment: Transaction) -> Money:
+    """What may still be refunded from a capture or sale: its amount less refunds succeeded
+    or in flight (nothing from one that did not succeed)."""
+    zero = Money.zero(order.currency)
+    if payment.kind not in TAKEN or payment.status != "succeeded":
+        return zero
+    spent = refunds_of(order, payment) + refunds_of(order, payment, "pending")
+    return max(payment.amount - spent, zero)
+
+
+def refundable_total(order: Order) -> Money:
+    return _sum(order, (refundable(order, tx) for tx in _of(order, TAKEN, "succeeded")))
+
+
+def still_allowed(order: Order, request: Transaction) -> str | None:
+    """Why the books no longer allow a request in flight (``None``: they do): a capture or
+    charge beyond what is still owed or held, a refund beyond what its payment can give
+    back, a void of an authorization no longer open. Checked before a request is first sent,
+    as outside reports may have changed the books since it was made."""
+    parent = _parent(order, request)
+    if request.kind is TransactionKind.VOID:
+        if parent is None or parent.status != "authorized":
+            return "its authorization is no longer open"
+        return None
+    if request.kind is TransactionKind.REFUND:
+        if parent is None or parent.status != "succeeded":
+            return "the payment it returns did not succeed"
+        left = refundable(order, parent) + request.amount  # it counts itself as spent
+        return None if request.amount <= left else f"only {left} of {parent.id} is refundable"
+    others = attrs.evolve(
+        order, transactions=tuple(tx for tx in order.transactions if tx.id != request.id)
+    )
+    owed = still_to_capture(others)
+    if request.amount > owed:
+        return f"only {owed} is still to capture"
+    if request.kind is TransactionKind.CAPTURE:
+        if parent is None or parent.status != "authorized":
+            return "its authorization is no longer open"
+        held = capturable(others, parent)
+        if request.amount > held:
+            return f"its authorization can give only {held}"
+    return None
+
+
+def _parent(order: Order, tx: Transaction) -> Transaction | None:
+    return next((other for other in order.transactions if other.id == tx.parent_id), None)
+
+
+def unanswered(order: Order, now: datetime) -> tuple[Transaction, ...]:
+    """Our requests still in flight :data:`PENDING_REVIEW_AFTER` after they were made and
+    not yet put on review."""
+    return tuple(
+        tx
+        for tx in order.transactions
+        if tx.pending and tx.review is None and tx.created_at + PENDING_REVIEW_AFTER <= now
+    )
+
+
+def next_review_at(order: Order) -> datetime | None:
+    """When :func:`unanswered` next finds a request."""
+    times = [
+        tx.created_at + PENDING_REVIEW_AFTER
+        for tx in order.transactions
+        if tx.pending and tx.review is None
+    ]
+    return min(times, default=None)
