@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
-from orderflow import InvalidTransition, Order, ShipmentStatus, shipment_status
+from orderflow import (
+    InvalidTransition,
+    LabelPurchase,
+    LabelResult,
+    Order,
+    ShipmentStatus,
+    shipment_status,
+)
 from orderflow.domain.fulfillment import Parcel, Tracking
 from orderflow.testing import STAFF, FakeLabelProvider, Harness, make_draft, make_flow
 
@@ -138,3 +146,87 @@ def test_a_second_label_is_refused_while_one_is_pending_or_bought(
     with pytest.raises(InvalidTransition, match="already has a label \\(pending\\)"):
         buy(shop, pending)
     assert shop.flow.get(shipped.id) == pending
+
+
+# -- cancelling the fulfillment of a label (issue 10, finding 4) ------------------------------
+
+
+def cancel(shop: Harness, order: Order) -> Order:
+    return shop.flow.cancel_fulfillment(order.id, order.fulfillments[0].id, actor=STAFF)
+
+
+def test_a_label_still_to_buy_when_its_fulfillment_is_cancelled_is_never_bought(
+    shop: Harness, provider: FakeLabelProvider, shipped: Order
+) -> None:
+    buy(shop, shipped)
+    cancelled = cancel(shop, shipped)
+
+    label = cancelled.fulfillments[0].label
+    assert label is not None
+    assert label.status == "void_requested"
+    dispatched = shop.flow.dispatch()
+
+    assert (dispatched.delivered, dispatched.failed, dispatched.dead) == (2, 0, 0)
+    assert provider.purchases == []  # the purchase was superseded by the void
+    assert provider.voided == []  # nothing was bought, so nothing to void
+    label = shop.flow.get(shipped.id).fulfillments[0].label
+    assert label is not None
+    assert label.status == "voided"
+
+
+def test_a_label_bought_but_unrecorded_when_its_fulfillment_is_cancelled_is_voided_by_its_key(
+    shop: Harness, provider: FakeLabelProvider, shipped: Order
+) -> None:
+    pending = buy(shop, shipped)
+    label_id = pending.fulfillments[0].label.id  # type: ignore[union-attr]
+    provider.fail_next(1, "after")  # bought at the provider, the answer lost
+    assert shop.flow.dispatch().failed == 1
+    cancel(shop, shipped)
+
+    shop.clock.advance(minutes=1)
+    dispatched = shop.flow.dispatch()
+
+    assert dispatched.dead == 0
+    assert len(provider.purchases) == 1
+    assert provider.voided == [f"label-{label_id}-void"]  # found by its purchase's key
+    label = shop.flow.get(shipped.id).fulfillments[0].label
+    assert label is not None
+    assert label.status == "voided"
+
+
+def test_a_purchased_label_is_voided_when_its_fulfillment_is_cancelled(
+    shop: Harness, provider: FakeLabelProvider, shipped: Order
+) -> None:
+    buy(shop, shipped)
+    shop.flow.dispatch()
+
+    cancel(shop, shipped)
+    shop.flow.dispatch()
+
+    fulfillment = shop.flow.get(shipped.id).fulfillments[0]
+    assert fulfillment.label is not None
+    assert fulfillment.label.status == "voided"
+    assert fulfillment.tracking is None
+    assert len(provider.voided) == 1
+
+
+def test_a_tracking_url_the_input_rules_refuse_is_kept_on_the_label_not_shown(
+    shop: Harness, provider: FakeLabelProvider, shipped: Order
+) -> None:
+    buy(shop, shipped)
+    original = provider.buy
+
+    def hostile(purchase: LabelPurchase) -> LabelResult:
+        return attrs.evolve(original(purchase), tracking_url="javascript:alert(1)")
+
+    provider.buy = hostile  # type: ignore[method-assign]
+
+    assert shop.flow.dispatch().delivered == 1
+
+    fulfillment = shop.flow.get(shipped.id).fulfillments[0]
+    assert fulfillment.label is not None
+    assert (fulfillment.label.status, fulfillment.label.tracking_url) == (
+        "purchased",
+        "javascript:alert(1)",
+    )
+    assert fulfillment.tracking == Tracking(company="La Poste", numbers=("FAKE0001",))

@@ -169,8 +169,15 @@ class FakeLabelProvider:
         return self._results[purchase.idempotency_key]
 
     def void(self, request: LabelVoid) -> bool:
+        """Voids the label bought under ``request.purchase_key``; ``True`` too when nothing
+        was (the purchase never happened). ``fail_next`` scripts voids as it does purchases."""
+        how = self._script.popleft() if self._script else None
+        if how == "before":
+            raise ConnectionError(f"label provider unreachable ({request.idempotency_key})")
         if self.refuse_voids:
             return False
-        if request.idempotency_key not in self.voided:
+        if request.purchase_key in self._results and request.idempotency_key not in self.voided:
             self.voided.append(request.idempotency_key)
+        if how == "after":
+            raise ConnectionError(f"connection reset after voiding ({request.idempotency_key})")
         return True

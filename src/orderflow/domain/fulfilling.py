@@ -37,6 +37,7 @@ from orderflow.domain.fulfillment import (
 )
 from orderflow.domain.fulfillment_status import fulfillment_status, remaining
 from orderflow.domain.holds import requested, require_workable
+from orderflow.domain.labels import void as void_label
 from orderflow.domain.order import Change, Order
 from orderflow.domain.payments import NewId
 from orderflow.errors import AddressLocked, FulfillmentOnHold, InvalidTransition
@@ -118,7 +119,8 @@ def cancel_fulfillment(
     now: datetime,
     actor: Actor,
 ) -> Change:
-    """Cancel a fulfillment: its quantities can be fulfilled again (and restocked)."""
+    """Cancel a fulfillment: its quantities can be fulfilled again (and restocked); its
+    label, bought or being bought, is voided."""
     fulfillment = order.fulfillment(fulfillment_id)
     if not fulfillment.active:
         raise InvalidTransition(f"{order}: fulfillment {fulfillment.id} is already cancelled")
@@ -136,7 +138,11 @@ def cancel_fulfillment(
         restock=restock,
         note=note,
     )
-    return Change(order, (event,))
+    change = Change(order, (event,))
+    label = fulfillment.label
+    if label is not None and label.status in ("pending", "purchased"):
+        change = change.then(void_label(order, fulfillment.id, now=now, actor=actor))
+    return change
 
 
 def ready_for_pickup(

@@ -29,9 +29,10 @@ from orderflow.domain.fulfillment import (
     Tracking,
 )
 from orderflow.domain.holds import require_workable
+from orderflow.domain.limits import MAX_TRACKING, TRACKING_NUMBER, URL, TextRule
 from orderflow.domain.order import Change, Order, fresh
 from orderflow.domain.payments import NewId
-from orderflow.errors import InvalidTransition
+from orderflow.errors import InvalidText, InvalidTransition
 
 LABEL_EVENTS = (ShipmentStatus.LABEL_PURCHASED, ShipmentStatus.LABEL_PRINTED)
 
@@ -60,7 +61,8 @@ def _fulfillment(order: Order, fulfillment_id: str) -> Fulfillment:
 
 
 def _current(order: Order, fulfillment_id: str, label_id: str) -> tuple[Fulfillment, Label]:
-    fulfillment = _fulfillment(order, fulfillment_id)
+    """The label an answer is about, on a fulfillment cancelled or not."""
+    fulfillment = order.fulfillment(fulfillment_id)
     label = fulfillment.label
     if label is None or label.id != label_id:
         raise InvalidTransition(
@@ -128,8 +130,22 @@ def record_purchase(
     actor: Actor,
 ) -> Change:
     """The provider's answer: the label's tracking joins the fulfillment's, with a
-    ``label_purchased`` carrier event."""
+    ``label_purchased`` carrier event. Never refused for a reason of orderflow's own: an
+    answer to a label whose void was asked since is kept on the label for the void (the
+    fulfillment was cancelled), a repeated answer changes nothing, and a tracking number or
+    URL the input rules refuse stays on the label only, never shown to the customer."""
     fulfillment, label = _current(order, fulfillment_id, label_id)
+    if label.status == "void_requested" and label.tracking_number is None and result.succeeded:
+        known = attrs.evolve(
+            label,
+            tracking_number=result.tracking_number,
+            tracking_url=result.tracking_url,
+            document=result.document,
+            media_type=result.media_type,
+        )
+        return Change(order.with_fulfillment(attrs.evolve(fulfillment, label=known)))
+    if label.status != "pending":
+        return Change(order)  # answered already
     if not result.succeeded or not result.tracking_number:
         failed = label.moved(
             "fail", within=order, error=result.error or "no tracking number returned"
@@ -148,11 +164,10 @@ def record_purchase(
         media_type=result.media_type,
     )
     tracking = fulfillment.tracking or Tracking(company=label.carrier)
-    tracking = attrs.evolve(
-        tracking,
-        numbers=(*tracking.numbers, result.tracking_number),
-        urls=(*tracking.urls, result.tracking_url) if result.tracking_url else tracking.urls,
-    )
+    if _fits(TRACKING_NUMBER, result.tracking_number, tracking.numbers):
+        tracking = attrs.evolve(tracking, numbers=(*tracking.numbers, result.tracking_number))
+    if result.tracking_url and _fits(URL, result.tracking_url, tracking.urls):
+        tracking = attrs.evolve(tracking, urls=(*tracking.urls, result.tracking_url))
     purchased = ShipmentEvent(status=ShipmentStatus.LABEL_PURCHASED, at=now)
     fulfillment = attrs.evolve(
         fulfillment, label=bought, tracking=tracking, events=(*fulfillment.events, purchased)
@@ -174,9 +189,19 @@ def record_purchase(
     )
 
 
+def _fits(rule: TextRule, value: str, present: tuple[str, ...]) -> bool:
+    """May a provider's ``value`` join the tracking shown to the customer?"""
+    try:
+        rule.check(value, "a label provider's tracking")
+    except InvalidText:
+        return False
+    return len(present) < MAX_TRACKING
+
+
 def void(order: Order, fulfillment_id: str, *, now: datetime, actor: Actor) -> Change:
-    """Decide to void the fulfillment's purchased label."""
-    fulfillment = _fulfillment(order, fulfillment_id)
+    """Decide to void the fulfillment's label: a purchased one, or one whose purchase is in
+    flight (the void finds it by its purchase's key); allowed on a cancelled fulfillment."""
+    fulfillment = order.fulfillment(fulfillment_id)
     if fulfillment.label is None:
         raise InvalidTransition(f"{order}: fulfillment {fulfillment.id} has no label to void")
     label = fulfillment.label.moved("request_void", within=order)
@@ -198,6 +223,8 @@ def record_void(
 ) -> Change:
     """The provider voided the label (its tracking and label events are cleared), or refused."""
     fulfillment, label = _current(order, fulfillment_id, label_id)
+    if label.status != "void_requested":
+        return Change(order)  # answered already
     if not voided:
         kept = label.moved("keep", within=order)
         order = order.with_fulfillment(attrs.evolve(fulfillment, label=kept))

@@ -126,7 +126,9 @@ class LabelLifecycle(StateMachine):
 
     purchase = pending.to(purchased)
     fail = pending.to(failed)
-    request_void = purchased.to(void_requested)
+    request_void = purchased.to(void_requested) | pending.to(void_requested)
+    """Also while the purchase is in flight (its fulfillment was cancelled): the void finds
+    the purchase, if it happened, by its key."""
     void = void_requested.to(voided)
     keep = void_requested.to(purchased)
     """The provider refused to void: the label stands."""

@@ -29,12 +29,17 @@ class LabelPurchase:
 
 @attrs.frozen(kw_only=True)
 class LabelVoid:
+    """Void one label. ``purchase_key`` is the key its purchase was asked with: a void asked
+    while the purchase was in flight (``tracking_number`` still unknown) finds it by that
+    key, or finds that nothing was bought."""
+
     order_id: str
     fulfillment_id: str
     label_id: str
     carrier: str
     tracking_number: str | None
     idempotency_key: str
+    purchase_key: str
 
 
 class LabelProvider(Protocol):
@@ -44,5 +49,6 @@ class LabelProvider(Protocol):
         ...
 
     def void(self, request: LabelVoid) -> bool:
-        """Void the label; ``False`` when the carrier refuses (already scanned)."""
+        """Void the label (``True`` too when nothing was bought under ``purchase_key``);
+        ``False`` when the carrier refuses (already scanned); raise on a transient failure."""
         ...

@@ -63,9 +63,8 @@ def outbox_items(
             tx = order.transaction(event.transaction_id)
             queue(tx.idempotency_key, PAYMENT, {"transaction_id": tx.id})
         if isinstance(event, LabelRequested):
-            action = "void" if event.void else "buy"
             queue(
-                f"label-{event.label_id}-{action}",
+                label_key(event.label_id, void=event.void),
                 LABEL,
                 {
                     "fulfillment_id": event.fulfillment_id,
@@ -170,8 +169,14 @@ def service_call(order: Order, item: OutboxItem) -> ServiceCall | None:
     )
 
 
+def label_key(label_id: str, *, void: bool) -> str:
+    """The outbox key, and the provider's idempotency key, of a label's purchase or void."""
+    return f"label-{label_id}-{'void' if void else 'buy'}"
+
+
 def label_call(order: Order, item: OutboxItem) -> LabelPurchase | LabelVoid | None:
-    """The provider call an item stands for, or ``None`` when its label moved on since."""
+    """The provider call an item stands for, or ``None`` when its label moved on since (a
+    purchase whose fulfillment was cancelled is superseded by the label's void)."""
     data = json.loads(item.payload)
     fulfillment = order.fulfillment(data["fulfillment_id"])
     label = fulfillment.label
@@ -186,6 +191,7 @@ def label_call(order: Order, item: OutboxItem) -> LabelPurchase | LabelVoid | No
             carrier=label.carrier,
             tracking_number=label.tracking_number,
             idempotency_key=item.key,
+            purchase_key=label_key(label.id, void=False),
         )
     fo = order.fulfillment_order(fulfillment.fulfillment_order_id)
     return LabelPurchase(
