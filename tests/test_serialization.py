@@ -39,6 +39,7 @@ from orderflow.domain.fulfillment import (
     Tracking,
 )
 from orderflow.domain.labels import LabelResult
+from orderflow.domain.ledger import refunded
 from orderflow.domain.lines import Discount, LineItem, ShippingLine, TaxLine
 from orderflow.domain.messages import request_message
 from orderflow.domain.money import Money
@@ -813,7 +814,88 @@ CORRUPTIONS: dict[str, Corruption] = {
     "line in another currency": lambda d: line(d)["unit_price"].update(currency="USD"),
     "no line items": lambda d: d.update(line_items=[]),
     "duplicate transaction ids": lambda d: d["transactions"].append(d["transactions"][0]),
+    # hand-edited graphs (issue 10): every part must agree with every other
+    "a fulfillment order holding 99 of a line ordered twice": lambda d: d["fulfillment_orders"][0][
+        "lines"
+    ][0].update(quantity=99),
+    "a fulfillment shipping more than its fulfillment order holds": lambda d: d[
+        "fulfillments"
+    ].append(shipment(d, quantity=3)),
+    "a fulfillment of an unknown fulfillment order": lambda d: d["fulfillments"].append(
+        {**shipment(d, quantity=1), "fulfillment_order_id": "fo-9"}
+    ),
+    "a closed fulfillment order with lines left": lambda d: d["fulfillment_orders"][0].update(
+        status="closed"
+    ),
+    "two fulfillment orders with one id": lambda d: d["fulfillment_orders"].append(
+        d["fulfillment_orders"][0]
+    ),
+    "a succeeded refund of 500 with a missing parent": lambda d: d["transactions"].append(
+        refund(d, "500.00", parent="nope")
+    ),
+    "a succeeded refund with no parent and no review": lambda d: d["transactions"].append(
+        refund(d, "5.00", parent=None)
+    ),
+    "a succeeded refund beyond its capture": lambda d: d["transactions"].append(
+        refund(d, "500.00", parent=d["transactions"][1]["id"])
+    ),
+    "a capture whose parent is a capture": lambda d: d["transactions"][1].update(
+        parent_id=d["transactions"][1]["id"]
+    ),
+    "a NUL in a name": lambda d: d["customer"].update(name="Ada\x00"),
+    "an order number beyond 64 bits": lambda d: d.update(number=2**63),
 }
+
+
+def shipment(doc: dict[str, Any], *, quantity: int) -> dict[str, Any]:
+    fo = doc["fulfillment_orders"][0]
+    return {
+        "id": f"f-{len(doc['fulfillments']) + 1}",
+        "fulfillment_order_id": fo["id"],
+        "lines": [{"line_item_id": fo["lines"][0]["line_item_id"], "quantity": quantity}],
+        "created_at": doc["placed_at"],
+        "tracking": None,
+        "events": [],
+        "cancelled_at": None,
+        "label": None,
+    }
+
+
+def refund(doc: dict[str, Any], amount: str, *, parent: str | None) -> dict[str, Any]:
+    capture = doc["transactions"][1]
+    return {
+        **capture,
+        "id": "refund-9",
+        "kind": "refund",
+        "amount": {"amount": amount, "currency": "EUR"},
+        "idempotency_key": "k-refund-9",
+        "parent_id": parent,
+        "reference": "re-9",
+        "adjustment": None,
+    }
+
+
+def test_a_document_the_corruptions_start_from_is_readable() -> None:
+    doc = document()
+    assert [tx["kind"] for tx in doc["transactions"]] == ["authorization", "capture"]
+    assert from_document(corrupt(lambda d: None)) == LIVES["captured"].order
+
+
+def test_a_refund_beyond_its_capture_loads_when_it_carries_its_review() -> None:
+    def reviewed(d: dict[str, Any]) -> None:
+        d["transactions"].append(
+            {**refund(d, "500.00", parent=d["transactions"][1]["id"]), "review": "too much"}
+        )
+
+    order = from_document(corrupt(reviewed))
+
+    assert order.transactions[-1].review == "too much"
+    assert str(refunded(order)) == "66.99 EUR"  # the capture: never more than was taken
+
+
+def test_a_document_nested_too_deeply_for_the_parser_is_a_document_error() -> None:
+    with pytest.raises(DocumentError, match="not readable JSON"):
+        loads("[" * 200_000 + "]" * 200_000)
 
 
 @pytest.mark.parametrize("change", list(CORRUPTIONS.values()), ids=list(CORRUPTIONS))

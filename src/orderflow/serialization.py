@@ -223,8 +223,18 @@ def dumps(order: Order) -> str:
     return json.dumps(to_document(order), separators=(",", ":"), sort_keys=True)
 
 
-def loads(text: str) -> Order:
-    return from_document(json.loads(text))
+def parse(text: str | bytes) -> Document:
+    """The JSON of a stored document; text that is no JSON, or nests too deeply for the
+    parser (a hostile edit), raises :class:`DocumentError`."""
+    try:
+        document: Document = json.loads(text)
+    except (ValueError, RecursionError) as exc:  # json.JSONDecodeError is a ValueError
+        raise DocumentError(f"an order document is not readable JSON: {exc}") from None
+    return document
+
+
+def loads(text: str | bytes) -> Order:
+    return from_document(parse(text))
 
 
 _EVENTS_BY_NAME = {cls.__name__: cls for cls in EVENT_TYPES}

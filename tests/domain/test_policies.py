@@ -23,6 +23,7 @@ from orderflow.domain.events import (
     PaymentCaptured,
     PaymentRequested,
 )
+from orderflow.domain.financial import balance, financial_status
 from orderflow.domain.fulfillment import DeliveryMethod, HoldReason, LineQuantity
 from orderflow.domain.fulfillment_status import fulfillment_status
 from orderflow.domain.lines import LineItem
@@ -390,6 +391,25 @@ def test_a_partly_refunded_unfulfilled_order_is_not_due() -> None:
     order = refunded(recording(make_order(), sale(eur("62.00"))).order, "10.00")
 
     assert archive_due_at(order, ARCHIVE) is None
+
+
+def test_a_fulfilled_order_paid_in_full_then_partly_refunded_is_due() -> None:
+    # 62.00 sold, 10.00 refunded as a goodwill gesture: it lowers what is owed to 52.00,
+    # so the balance is 52.00 - (62.00 - 10.00) = 0.00 and nothing is owed either way
+    order = refunded(paid_and_fulfilled(), "10.00")
+
+    assert (financial_status(order), balance(order)) == ("partially_refunded", eur("0.00"))
+    assert archive_due_at(order, ARCHIVE) == LATER
+
+
+def test_a_fulfilled_order_overpaid_is_not_due_while_its_refund_is_owed() -> None:
+    order = recording(make_order(), sale(eur("70.00"))).order  # 8.00 more than the 62.00
+    order = fulfilling.fulfill(order, FO, new_id=ids().new_id, now=LATER, actor=STAFF).order
+
+    assert (financial_status(order), balance(order)) == ("paid", eur("-8.00"))
+    assert archive_due_at(order, ARCHIVE) is None
+    # refunding the 8.00 returns an overpayment: the total stays 62.00, the balance 0.00
+    assert archive_due_at(refunded(order, "8.00"), ARCHIVE) == LATER
 
 
 def test_a_cancelled_order_is_due_only_when_cancelled_orders_are_included() -> None:

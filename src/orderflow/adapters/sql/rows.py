@@ -6,7 +6,6 @@ in the same statement as the document, and never read back: the document is the 
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from orderflow.domain.due import next_due_at
@@ -16,7 +15,7 @@ from orderflow.domain.order import Order
 from orderflow.errors import DocumentError
 from orderflow.ports.outbox import Delivery, OutboxItem
 from orderflow.ports.repository import references, searchable
-from orderflow.serialization import dumps, from_document
+from orderflow.serialization import dumps, loads
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -58,8 +57,8 @@ def load_order(row: AnyRow) -> Order:
     """The order a row's document holds; a document that cannot be read, or that belongs
     to another order or version than its row, raises a DocumentError naming the order."""
     try:
-        order = from_document(json.loads(row.document))
-    except (DocumentError, ValueError) as exc:  # json.JSONDecodeError is a ValueError
+        order = loads(row.document)
+    except DocumentError as exc:
         raise DocumentError(f"stored order {row.id!r} cannot be loaded: {exc}") from exc
     if (order.id, order.version) != (row.id, row.version):
         raise DocumentError(
