@@ -26,6 +26,14 @@ from orderflow.ports.system import Clock
 Failure = Literal["decline", "before", "after", "late"]
 
 
+_KINDS = {
+    "capture": TransactionKind.CAPTURE,
+    "refund": TransactionKind.REFUND,
+    "void": TransactionKind.VOID,
+    "charge": TransactionKind.SALE,
+}
+
+
 class GatewayUnavailable(ConnectionError):
     """Raised by :class:`FakeGateway` to rehearse a network failure."""
 
@@ -89,6 +97,9 @@ class FakeGateway:
         self.effects: list[GatewayCall] = []
         self.movements: list[Movement] = []
         self.late_answers: list[tuple[PaymentRequest, GatewayResult]] = []
+        self.webhooks: list[tuple[str | None, PaymentReport]] = []
+        """(order id, report) of every operation it carried out or refused, as the events
+        a real gateway sends; a test delivers them when it likes, in any order, or never."""
         self._results: dict[str, tuple[GatewayResult, datetime | None]] = {}
         self._acted: dict[str, GatewayResult] = {}
         self._script: deque[Failure] = deque()
@@ -98,6 +109,10 @@ class FakeGateway:
 
     def fail_next(self, times: int = 1, how: Failure = "before") -> None:
         self._script.extend([how] * times)
+
+    def recover(self) -> None:
+        """Forget the failures scripted and not yet used: from now on it just works."""
+        self._script.clear()
 
     # -- the port --------------------------------------------------------------------------
 
@@ -158,12 +173,14 @@ class FakeGateway:
             raise ValueError(f"the dashboard refuses a refund of {amount} from {payment}")
         reference = self._reference("refund")
         self._give_back(reference, amount, payment, order_id)
-        return PaymentReport(
+        report = PaymentReport(
             kind=TransactionKind.REFUND,
             amount=amount,
             reference=reference,
             parent_reference=payment,
         )
+        self.webhooks.append((order_id, report))
+        return report
 
     def refunded(self, payment: str) -> Money | None:
         """What is left to refund of ``payment`` in its books (``None``: unknown)."""
@@ -261,6 +278,16 @@ class FakeGateway:
                 self.effects.append(call)
         self._results[key] = (result, self.clock.now() if self.clock else None)
         self._acted[key] = result
+        event = PaymentReport(
+            kind=_KINDS[operation],
+            amount=request.amount,
+            succeeded=bool(result.succeeded),
+            reference=result.reference,
+            parent_reference=request.reference,
+            error=result.error,
+            request_key=key,
+        )
+        self.webhooks.append((request.order_id, event))
         if how == "after":
             raise GatewayUnavailable(f"connection reset after {operation} {key}")
         if how == "late":

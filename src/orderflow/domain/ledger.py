@@ -158,7 +158,18 @@ def still_allowed(order: Order, request: Transaction) -> str | None:
     if request.kind is TransactionKind.REFUND:
         if parent is None or parent.status != "succeeded":
             return "the payment it returns did not succeed"
-        left = refundable(order, parent) + request.amount  # it counts itself as spent
+        spent = Money.total(
+            (
+                tx.amount
+                for tx in order.transactions
+                if tx.kind is TransactionKind.REFUND
+                and tx.parent_id == parent.id
+                and tx.status != "failed"
+                and tx.id != request.id
+            ),
+            order.currency,
+        )
+        left = max(parent.amount - spent, Money.zero(order.currency))
         return None if request.amount <= left else f"only {left} of {parent.id} is refundable"
     others = attrs.evolve(
         order, transactions=tuple(tx for tx in order.transactions if tx.id != request.id)

@@ -68,7 +68,9 @@ class PaymentReport:
     the same report under another idempotency key is recognised. ``parent_reference`` names
     the authorization a capture or void acts on, or the capture or sale a refund returns (at
     gateways where a capture shares its authorization's id, that id). ``multi_capture``: the
-    authorization may be captured in several parts. What the gateway sends is kept whole.
+    authorization may be captured in several parts. ``request_key`` is the idempotency key
+    of our request the report answers, when the gateway quotes it (Stripe's events do): it
+    names the request exactly. What the gateway sends is kept whole.
     """
 
     kind: TransactionKind = attrs.field(validator=attrs.validators.instance_of(TransactionKind))
@@ -80,6 +82,7 @@ class PaymentReport:
     error: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
     expires_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
     multi_capture: bool = attrs.field(default=False, validator=BOOL)
+    request_key: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
 
 
 @attrs.frozen
@@ -146,6 +149,18 @@ def record_payment(
             f"as {known.id} ({known.status}, {known.amount}); this report says "
             f"{'succeeded' if report.succeeded else 'failed'}, {amount}"
         )
+    if report.request_key is not None:
+        asked = next(
+            (
+                tx
+                for tx in order.transactions
+                if tx.kind is report.kind and tx.idempotency_key == report.request_key
+            ),
+            None,
+        )
+        if asked is not None:  # the answer to one of our requests, by its key
+            answer = GatewayResult(report.succeeded, report.reference, report.error)
+            return settle(order, asked.id, answer, new_id=new_id, now=now, actor=actor)
     parent = _parent(order, report)
     change = Change(order)
     if parent is not None and parent.kind in ledger.TAKEN and parent.pending and report.succeeded:
@@ -226,8 +241,13 @@ def _parent(order: Order, report: PaymentReport) -> Transaction | None:
 
 
 def _ours(order: Order, report: PaymentReport, parent: Transaction | None) -> Transaction | None:
-    """Our request in flight that ``report`` answers: same kind, same parent, same amount."""
-    if parent is None or report.kind in (_A, TransactionKind.SALE):
+    """Our request in flight that a report quoting no key answers: the oldest of the same
+    kind, parent and amount."""
+    if (
+        report.request_key is not None
+        or parent is None
+        or report.kind in (_A, TransactionKind.SALE)
+    ):
         return None
     for tx in order.transactions:
         if (
@@ -276,7 +296,20 @@ def settle(
     if result.succeeded == (tx.status != "failed"):
         if tx.reference is None and result.reference is not None:
             return Change(order.with_transaction(attrs.evolve(tx, reference=result.reference)))
-        return Change(order)
+        if (
+            not result.succeeded
+            or result.reference in (None, tx.reference)
+            or tx.kind in (_A, TransactionKind.VOID)  # releases no money twice
+        ):
+            return Change(order)
+        # A report quoting no key was taken for this request, but the gateway answers it
+        # with another operation: both moved money; the second is kept, on review.
+        review = (
+            f"the gateway answered {tx.kind.value} {tx.id} of {tx.amount} with operation "
+            f"{shown(result.reference or '')!r}, while {shown(tx.reference or '')!r} is "
+            "recorded for it: both are kept"
+        )
+        return _late(order, tx, review, result.reference, new_id, now, actor)
     if not result.succeeded:
         return request_review(
             order,
@@ -287,6 +320,24 @@ def settle(
             now=now,
             actor=actor,
         )
+    review = (
+        f"the gateway answered that {tx.kind.value} {tx.id} of {tx.amount} succeeded after it "
+        f"was recorded as {tx.status}"
+    )
+    return _late(order, tx, review, result.reference, new_id, now, actor)
+
+
+def _late(
+    order: Order,
+    tx: Transaction,
+    review: str,
+    reference: str | None,
+    new_id: NewId,
+    now: datetime,
+    actor: Actor,
+) -> Change:
+    """Money the gateway moved for request ``tx`` that its record does not hold: a new
+    succeeded transaction like it, on review."""
     late = Transaction(
         id=new_id(),
         kind=tx.kind,
@@ -296,11 +347,10 @@ def settle(
         created_at=now,
         parent_id=tx.parent_id,
         reusable=tx.reusable,
-        review=f"the gateway answered that {tx.kind.value} {tx.id} of {tx.amount} succeeded "
-        f"after it was recorded as {tx.status}",
+        review=review,
     )
     return _settled(
-        order.with_new_transaction(late), late, True, None, now, actor, new_id, result.reference
+        order.with_new_transaction(late), late, True, None, now, actor, new_id, reference
     )
 
 
@@ -409,16 +459,19 @@ def _countable(order: Order, refund: Transaction) -> Money:
 
 def _adjustment(order: Order, amount: Money) -> Money:
     """How much of a refund of ``amount`` lowers what is owed: all of it, except the part
-    that returns an overpayment (counting refunds in progress as done)."""
+    that returns an overpayment (counting refunds in progress as done), and never more than
+    the order is still worth (less what refunds in progress will lower it by)."""
+    zero = Money.zero(order.currency)
     if order.status == "cancelled":
-        return Money.zero(order.currency)
+        return zero
     in_flight = [
         tx for tx in order.transactions if tx.kind is TransactionKind.REFUND and tx.pending
     ]
-    owed = balance(order) + Money.total((tx.amount for tx in in_flight), order.currency)
-    owed -= Money.total((tx.adjustment for tx in in_flight if tx.adjustment), order.currency)
-    overpaid = max(-owed, Money.zero(order.currency))
-    return max(amount - overpaid, Money.zero(order.currency))
+    lowering = Money.total((tx.adjustment for tx in in_flight if tx.adjustment), order.currency)
+    owed = balance(order) + Money.total((tx.amount for tx in in_flight), order.currency) - lowering
+    overpaid = max(-owed, zero)
+    worth = max(order.current_total - lowering, zero)
+    return min(max(amount - overpaid, zero), worth)
 
 
 # -- our requests ------------------------------------------------------------------------------
@@ -630,13 +683,23 @@ def request_refund(
 
 def void_surplus(order: Order, *, new_id: NewId, now: datetime, actor: Actor) -> Change:
     """Release the authorizations the order no longer needs: once nothing is still to
-    capture and no capture is in flight, every open authorization is voided."""
+    capture and no capture is in flight, every open authorization is voided (but one whose
+    void the gateway refused: a person looks at it)."""
     if (
         ledger.still_to_capture(order).is_positive()
         or ledger.pending(order, ledger.TAKEN).is_positive()
     ):
         return Change(order)
-    surplus = [a for a in ledger.open_authorizations(order) if not ledger.requests_on(order, a)]
+    refused = {
+        tx.parent_id
+        for tx in order.transactions
+        if tx.kind is TransactionKind.VOID and tx.status == "failed"
+    }
+    surplus = [
+        a
+        for a in ledger.open_authorizations(order)
+        if not ledger.requests_on(order, a) and a.id not in refused
+    ]
     change = Change(order)
     for auth in surplus:
         change = change.then(

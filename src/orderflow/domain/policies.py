@@ -110,10 +110,6 @@ FULFILLMENT_TRIGGERS = (
 """Events after which automatic fulfillment looks again (not, say, a cancelled fulfillment)."""
 
 
-MONEY_MOVES = (PaymentAuthorized, PaymentCaptured, PaymentFailed)
-"""Events after which the ledger may call for a capture, a void or a refund."""
-
-
 def follow(
     order: Order,
     events: tuple[OrderEvent, ...],
@@ -125,9 +121,10 @@ def follow(
     """What the policies do after a change made of ``events``: capture, fulfil, release the
     authorizations no longer needed, refund what a cancelled order takes late, archive."""
     change = Change(order)
-    if order.status == "cancelled":
-        if _any(events, MONEY_MOVES):  # money that comes in after the cancellation
+    if order.status == "cancelled":  # money that comes in after the cancellation goes back
+        if _money_moved(events):
             change = change.then(void_surplus(order, new_id=new_id, now=now, actor=SYSTEM))
+        if _any(events, PaymentCaptured):
             change = change.then(refund_taken(change.order, new_id=new_id, now=now, actor=SYSTEM))
         return change.then(_archive(change.order, policies.archive, now))
     mode = policies.capture.mode
@@ -142,16 +139,23 @@ def follow(
         change = change.then(_fulfil(change.order, policies.fulfillment, new_id, now))
     if mode is CaptureMode.ON_FULFILLMENT and (
         _any(events + change.events, OrderFulfilled)
-        or (fulfillment_status(change.order) == "fulfilled" and _any(events, MONEY_MOVES))
+        or (fulfillment_status(change.order) == "fulfilled" and _money_moved(events))
     ):
         change = change.then(_capture(change.order, new_id, now))
-    if _any(events + change.events, MONEY_MOVES):
+    if _money_moved(events + change.events):
         change = change.then(void_surplus(change.order, new_id=new_id, now=now, actor=SYSTEM))
     return change.then(_archive(change.order, policies.archive, now))
 
 
 def _any(events: tuple[OrderEvent, ...], kinds: type | tuple[type, ...]) -> bool:
     return any(isinstance(event, kinds) for event in events)
+
+
+def _money_moved(events: tuple[OrderEvent, ...]) -> bool:
+    """Funds were held or taken, or a capture declined: the ledger may call for a capture
+    or a void. (A failed refund or void calls for nothing: a person decides, so a policy
+    never asks again and again.)"""
+    return _any(events, (PaymentAuthorized, PaymentCaptured)) or _declined(events)
 
 
 def _declined(events: tuple[OrderEvent, ...]) -> bool:
