@@ -74,6 +74,20 @@ def test_a_template_reading_what_its_event_does_not_give_is_refused() -> None:
     )
 
 
+def test_a_template_that_changes_what_it_is_given_is_refused_naming_its_file_and_line() -> None:
+    # Rendered in a shared context, it would empty the lines of the customer's confirmation.
+    clearing = (
+        "{% block subject %}New order{% endblock %}{% block sms %}New order{% endblock %}"
+        "{% block text %}\n{% set _ = order.lines.clear() %}Lines cleared{% endblock %}"
+    )
+
+    refused(
+        r"template en/new_order\.jinja line 2: access to attribute 'clear' of 'list' object is "
+        "unsafe",
+        templates={"en/new_order.jinja": clearing},
+    )
+
+
 def test_a_rule_naming_an_event_by_string_is_refused() -> None:
     rule = Rule(event="OrderPlaced", template="new_order", audience="staff")  # type: ignore[arg-type]
 

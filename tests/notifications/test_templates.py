@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from tests.notifications.conftest import SETTINGS, sent, store
 
+from orderflow import NotificationError
+from orderflow.notifications.templates import Templates
 from orderflow.testing import STAFF, Harness, make_customer, make_draft
 
 NBSP = "\u00a0"
@@ -144,3 +146,33 @@ def test_the_settings_templates_override_a_built_in_file_in_one_language() -> No
     assert french == ("Merci Ada !", "Commande #1001.\n", None)  # no html block: text only
     english = store(templates=SETTINGS.templates)
     assert confirmation(english)[0] == "Order #1001 confirmed"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "order.lines.clear()",
+        "order.lines.pop()",
+        "order.lines.append(order.lines[0])",
+        "order.update(total='€0.00')",
+        "customer.pop('email')",
+    ],
+)
+def test_a_template_cannot_change_the_context_the_other_messages_are_rendered_from(
+    change: str,
+) -> None:
+    source = f"{{% block subject %}}x{{% endblock %}}{{% block text %}}{{% set _ = {change} %}}{{% endblock %}}"
+    templates = Templates({"en/meddling.jinja": source})
+    values = {
+        "order": {"lines": [{"title": "Tea"}], "total": "€62.00"},
+        "customer": {"email": "ada@example.com"},
+    }
+
+    with pytest.raises(
+        NotificationError, match=r"template en/meddling\.jinja line 1: .* is unsafe"
+    ):
+        templates.render("meddling", "en", "email", values)
+    assert values == {
+        "order": {"lines": [{"title": "Tea"}], "total": "€62.00"},
+        "customer": {"email": "ada@example.com"},
+    }

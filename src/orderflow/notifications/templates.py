@@ -3,7 +3,9 @@
 A template file (``fr/shipping_confirmation.jinja``) holds up to four blocks: ``subject``,
 ``text``, ``html`` and ``sms``. Each block is rendered on its own: ``html`` with autoescape
 (so a customer's name or note can never inject markup), the others as plain text. Every
-environment uses ``StrictUndefined``: a misspelt variable is an error, never a blank.
+environment uses ``StrictUndefined``: a misspelt variable is an error, never a blank. The
+sandbox is the immutable one: a template cannot change the lists and dicts it is given
+(``order.lines.clear()`` is refused), so one event's context serves every message safely.
 The HTML body is then set in ``layout.html.jinja``, which a host may override too.
 """
 
@@ -27,7 +29,7 @@ from jinja2 import (
     meta,
 )
 from jinja2.bccache import Bucket
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 from markupsafe import Markup
 
 from orderflow.errors import NotificationError
@@ -91,8 +93,10 @@ class Templates:
             "trim_blocks": True,
             "lstrip_blocks": True,
         }
-        self._text = SandboxedEnvironment(autoescape=False, bytecode_cache=_TEXT, **options)
-        self._html = SandboxedEnvironment(autoescape=True, bytecode_cache=_HTML, **options)
+        self._text = ImmutableSandboxedEnvironment(
+            autoescape=False, bytecode_cache=_TEXT, **options
+        )
+        self._html = ImmutableSandboxedEnvironment(autoescape=True, bytecode_cache=_HTML, **options)
         self._paths = frozenset(loader.list_templates())
 
     def names(self) -> frozenset[str]:
