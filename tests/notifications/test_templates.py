@@ -10,6 +10,20 @@ from orderflow.notifications.templates import Templates
 from orderflow.testing import STAFF, Harness, make_customer, make_draft
 
 NBSP = "\u00a0"
+LINE_BREAKERS = [
+    "\v",
+    "\f",
+    "\x1c",
+    "\x1d",
+    "\x1e",
+    "\x85",
+    "\u2028",
+    "\u2029",
+    "\x00",
+    "\x1b",
+    "\x7f",
+]
+"""Characters that end a line for str.splitlines or for an e-mail header, and other controls."""
 
 
 def confirmation(harness: Harness, **customer: object) -> tuple[str, str, str | None]:
@@ -176,3 +190,29 @@ def test_a_template_cannot_change_the_context_the_other_messages_are_rendered_fr
         "order": {"lines": [{"title": "Tea"}], "total": "€62.00"},
         "customer": {"email": "ada@example.com"},
     }
+
+
+@pytest.mark.parametrize("char", LINE_BREAKERS)
+def test_a_control_or_line_separator_in_a_value_is_a_space_in_the_subject(char: str) -> None:
+    harness = store(store_name=f"Maison{char}Lune")
+    harness.flow.place(make_draft(), actor=STAFF)
+    sent(harness)
+
+    alert = harness.notifier.sent[0]
+    assert (alert.template, alert.channel) == ("new_order", "email")
+    assert alert.subject == "[Maison Lune] Order #1001 placed by Ada Lovelace"
+
+
+@pytest.mark.parametrize("char", LINE_BREAKERS)
+def test_a_control_or_line_separator_written_in_a_template_is_a_space_in_one_line_blocks(
+    char: str,
+) -> None:
+    source = (
+        f"{{% block subject %}}Order{char}{{{{ order.name }}}}{char}{char}confirmed{{% endblock %}}"
+        f"{{% block text %}}x{{% endblock %}}{{% block sms %}}Order{char}{{{{ order.name }}}}{{% endblock %}}"
+    )
+    templates = Templates({"en/odd.jinja": source})
+    values = {"order": {"name": "#1001"}}
+
+    assert templates.render("odd", "en", "email", values).subject == "Order #1001 confirmed"
+    assert templates.render("odd", "en", "sms", values).text == "Order #1001"

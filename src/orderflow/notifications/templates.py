@@ -151,8 +151,8 @@ class Templates:
                     f"template {where} has no {' or '.join(missing)} block, needed for {channel}"
                 )
             if channel == "sms":
-                return Rendered(subject="", text=_line(_block(text, "sms", context)))
-            subject = _line(_block(text, "subject", context))
+                return Rendered(subject="", text=one_line(_block(text, "sms", context)))
+            subject = one_line(_block(text, "subject", context))
             body = _paragraphs(_block(text, "text", context))
             html = None
             if channel == "email" and "html" in text.blocks:
@@ -181,8 +181,17 @@ def _block(template: Template, block: str, context: Mapping[str, Any]) -> str:
         template.environment.handle_exception()  # re-raises, pointing at template lines
 
 
-def _line(text: str) -> str:
-    return re.sub(r"[ \t\r\n]+", " ", text).strip()  # keeps no-break spaces: "12,50 €"
+_BREAKS = re.compile(r"[ \x00-\x1f\x7f-\x9f\u2028\u2029]+")
+"""Spaces, controls (C0, DEL, C1: tab, line feed, vertical tab, form feed, the file, group
+and record separators, next line...) and the Unicode line and paragraph separators."""
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+def one_line(text: str) -> str:
+    """``text`` as one line that any header takes: every run of spaces, controls and line
+    separators becomes one space, a lone surrogate U+FFFD; no-break spaces stay
+    (``"12,50 €"``)."""
+    return _SURROGATES.sub("\ufffd", _BREAKS.sub(" ", text)).strip(" ")
 
 
 def _paragraphs(text: str) -> str:
