@@ -3,21 +3,35 @@ in the outbox and shown on the timeline; messages sent and resent by hand."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from datetime import timedelta
 
+import attrs
 import pytest
-from tests.notifications.conftest import ADA, OWNER, SETTINGS, sent
+from tests.notifications.conftest import ADA, CHAT, OWNER, OWNER_PHONE, SETTINGS, sent, store
 
 from orderflow import MessageNotFound, NotificationError, Order, OrderFlow, RetryPolicy, Settings
 from orderflow.adapters.fakes import RecordingNotifier, SequentialIds
+from orderflow.domain import placement
+from orderflow.domain.events import OrderPlaced
+from orderflow.notifications import Notifications, Rule, ServiceContact
 from orderflow.testing import STAFF, Harness, make_draft, make_flow
+from orderflow.testing.contract import T0
 
+
+def digest(to: str) -> str:
+    """The recipient's part of a message key: ten hex digits of the SHA-256 of the address."""
+    return hashlib.sha256(to.encode()).hexdigest()[:10]
+
+
+ALERT = f"msg-id-1-v1-0-new_order-staff-email-{digest(OWNER)}"
+CONFIRMATION = f"msg-id-1-v1-0-order_confirmation-customer-email-{digest(ADA)}"
 PLACEMENT_KEYS = [
-    "msg-id-1-v1-0-new_order-email-0",
-    "msg-id-1-v1-0-new_order-sms-0",
-    "msg-id-1-v1-0-new_order-webhook-0",
-    "msg-id-1-v1-0-order_confirmation-email-0",
+    ALERT,
+    f"msg-id-1-v1-0-new_order-staff-sms-{digest(OWNER_PHONE)}",
+    f"msg-id-1-v1-0-new_order-staff-webhook-{digest(CHAT)}",
+    CONFIRMATION,
 ]
 """Order id-1, version 1, event 0 (OrderPlaced): three staff routes and the confirmation."""
 
@@ -35,6 +49,53 @@ def test_messages_are_saved_with_the_order_and_sent_only_by_dispatch(harness: Ha
 
     harness.flow.dispatch()
     assert keys(harness) == PLACEMENT_KEYS
+
+
+def test_a_staff_rule_on_the_customers_template_sends_both_messages_under_keys_of_their_own() -> (
+    None
+):
+    harness = store(
+        rules=(Rule(event=OrderPlaced, template="order_confirmation", audience="staff"),)
+    )
+
+    harness.flow.place(make_draft(), actor=STAFF)
+
+    assert sent(harness)[-2:] == [
+        ("order_confirmation", "email", ADA),
+        ("order_confirmation", "email", OWNER),
+    ]
+    assert keys(harness)[-2:] == [
+        CONFIRMATION,
+        f"msg-id-1-v1-0-order_confirmation-staff-email-{digest(OWNER)}",
+    ]
+
+
+def test_a_message_key_with_the_longest_order_id_and_template_name_stays_within_255_characters() -> (
+    None
+):
+    name = "t" * 64  # the longest template name
+    notifications = Notifications(
+        attrs.evolve(
+            SETTINGS,
+            services=(ServiceContact("shipfast", "https://3pl.example/hooks", "webhook"),),
+            rules=(
+                Rule(event=OrderPlaced, template=name, audience="service", channels=("webhook",)),
+            ),
+            templates={
+                f"en/{name}.jinja": "{% block subject %}s{% endblock %}{% block text %}t{% endblock %}"
+            },
+        )
+    )
+    placed = placement.place(make_draft(), order_id="o" * 100, number=1001, now=T0, actor=STAFF)
+    order = attrs.evolve(placed.order, version=2**63 - 1)  # the largest version any store keeps
+
+    [message] = [m for m in notifications.messages(order, placed.events) if m.template == name]
+
+    digest_ = digest("https://3pl.example/hooks")
+    assert message.key == f"msg-{'o' * 100}-v9223372036854775807-0-{name}-service-webhook-{digest_}"
+    # msg- (4) + id (100) + -v (2) + version (19) + -0- (3) + name (64) + -service-webhook- (17)
+    # + digest (10)
+    assert len(message.key) == 219
 
 
 def test_a_notifier_failing_before_sending_delivers_each_message_exactly_once_later(
@@ -103,18 +164,13 @@ def test_a_message_dead_lettered_after_the_attempt_limit_shows_on_the_timeline()
     assert report.dead == 4
     assert len(failing) == 4
     assert failing[0].message == (
-        "New order email to owner@maisonlune.example failed 1 times; retrying "
-        "(msg-id-1-v1-0-new_order-email-0)"
+        f"New order email to owner@maisonlune.example failed 1 times; retrying ({ALERT})"
     )
     dead = [e for e in harness.flow.timeline(order.id) if e.kind == "MessageDeadLettered"]
     assert [e.message for e in dead][-1] == (
-        "Order confirmation email to ada@example.com not sent after 2 attempts "
-        "(msg-id-1-v1-0-order_confirmation-email-0)"
+        f"Order confirmation email to ada@example.com not sent after 2 attempts ({CONFIRMATION})"
     )
-    assert (
-        dead[-1].note
-        == "ConnectionError: notifier unavailable (msg-id-1-v1-0-order_confirmation-email-0)"
-    )
+    assert dead[-1].note == f"ConnectionError: notifier unavailable ({CONFIRMATION})"
     assert harness.notifier.sent == []
 
 
@@ -130,7 +186,7 @@ def test_the_timeline_shows_queued_then_sent_messages_after_the_orders_own_entri
     assert queued == ["OrderPlaced", *["MessageQueued"] * 4]
     assert [e.kind for e in delivered] == ["OrderPlaced", *["MessageSent"] * 4]
     assert delivered[-1].message == (
-        "Order confirmation email sent to ada@example.com (msg-id-1-v1-0-order_confirmation-email-0)"
+        f"Order confirmation email sent to ada@example.com ({CONFIRMATION})"
     )
     assert delivered[-1].at == harness.clock.now()
     assert order.timeline == harness.flow.get(order.id).timeline  # delivery is not in the order
@@ -156,7 +212,7 @@ def test_staff_send_a_template_by_hand_with_a_note_for_the_customer(
     assert after.timeline[-1].kind == "MessageRequested"
     assert sent(harness) == [("shipping_confirmation", "email", ADA)]
     message = harness.notifier.sent[0]
-    assert message.key == "msg-id-1-v3-0-shipping_confirmation-email-0"
+    assert message.key == f"msg-id-1-v3-0-shipping_confirmation-customer-email-{digest(ADA)}"
     assert message.text.startswith("Hi Ada,\n\nSorry for the wait: we added a little gift.\n\n")
 
 
@@ -200,7 +256,7 @@ def test_a_message_that_could_not_be_sent_is_refused_and_the_order_left_as_it_wa
 def test_a_resend_copies_the_message_under_a_new_key_naming_the_original(
     harness: Harness, placed: Order
 ) -> None:
-    original = "msg-id-1-v1-0-order_confirmation-email-0"
+    original = CONFIRMATION
 
     harness.flow.resend_message(placed.id, original, actor=STAFF)
     harness.flow.resend_message(placed.id, original, actor=STAFF, to="ada@work.example")
@@ -237,7 +293,7 @@ def test_the_timeline_names_only_the_host_of_a_webhook_whose_url_may_hold_a_secr
     (entry,) = [e for e in harness.flow.timeline(order.id) if "webhook" in e.message]
     assert (
         entry.message
-        == "New order webhook sent to chat.example (msg-id-1-v1-0-new_order-webhook-0)"
+        == f"New order webhook sent to chat.example (msg-id-1-v1-0-new_order-staff-webhook-{digest(CHAT)})"
     )
 
 

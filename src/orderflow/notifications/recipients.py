@@ -177,7 +177,7 @@ def check(channel: Channel | str, to: object, *, what: str, allow_private: bool)
         raise TypeError(f"{what} must be a str, got {type(to).__name__}")
     found = problem(channel, to, allow_private=allow_private)
     if found is not None:
-        raise InvalidRecipient(f"{what} {_quoted(channel, to)} {found}")
+        raise InvalidRecipient(f"{what} {describe(channel, to)} {found}")
     return to
 
 
@@ -193,7 +193,7 @@ def deliverable(message: Message, *, allow_private_webhooks: bool) -> Message:
     if found is None:
         return message
     raise UndeliverableMessage(
-        f"the {message.audience}'s {_quoted(message.channel, to)} {found} (message {message.key})"
+        f"the {message.audience}'s {describe(message.channel, to)} {found} (message {message.key})"
     )
 
 
@@ -202,7 +202,9 @@ def digest(to: str) -> str:
     return hashlib.sha256(to.encode("utf-8", "surrogatepass")).hexdigest()[:10]
 
 
-def _quoted(channel: Channel | str, to: str) -> str:
+def describe(channel: Channel | str, to: str) -> str:
+    """``to`` named for an error message: ``e-mail address 'ada@example.com'``, ``webhook URL
+    to chat.example`` (its host only)."""
     what = {"email": "e-mail address", "sms": "phone number"}.get(str(channel), "webhook URL")
     shown_as = f"to {shown(channel, to)}" if channel == "webhook" else repr(to)
     return f"{what} {shown_as}"
