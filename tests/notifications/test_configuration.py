@@ -9,7 +9,7 @@ import attrs
 import pytest
 from tests.notifications.conftest import ADA, OWNER, OWNER_PHONE, SETTINGS, sent, store
 
-from orderflow import NotificationError, OrderFlow
+from orderflow import InvalidRecipient, NotificationError, OrderFlow
 from orderflow.adapters.fakes import FakeClock, FakeGateway, SequentialIds
 from orderflow.adapters.memory import InMemoryRepository
 from orderflow.domain.events import OrderArchived, OrderEvent, OrderPlaced, ShipmentEventRecorded
@@ -292,3 +292,64 @@ def test_notifications_without_a_notifier_are_refused() -> None:
             ids=SequentialIds(),
             notifications=SETTINGS,
         )
+
+
+@pytest.mark.parametrize(
+    ("contact", "match"),
+    [
+        (
+            StaffContact("owner@maisonlune.example, ops@maisonlune.example"),
+            r"^StaffContact e-mail address '.*' is not exactly one e-mail address: it is a list$",
+        ),
+        (
+            StaffContact("+33 6 00 00 00 01", "sms"),
+            r"^StaffContact phone number '\+33 6 00 00 00 01' is not a phone number in E\.164",
+        ),
+        (
+            StaffContact("file:///etc/passwd", "webhook"),
+            r"^StaffContact webhook URL to \(no host\) is not an http\(s\) URL with a host",
+        ),
+        (
+            StaffContact("http://169.254.169.254/latest/meta-data/", "webhook"),
+            r"^StaffContact webhook URL to 169\.254\.169\.254 points at a link-local address",
+        ),
+        (
+            ServiceContact("shipfast", "http://localhost:8080/orders", "webhook"),
+            r"^ServiceContact webhook URL to localhost:8080 points at a loopback address",
+        ),
+    ],
+)
+def test_a_contact_that_cannot_receive_its_channel_is_refused(
+    contact: StaffContact | ServiceContact, match: str
+) -> None:
+    field = "staff" if isinstance(contact, StaffContact) else "services"
+
+    with pytest.raises(InvalidRecipient, match=match):
+        configure(**{field: (contact,)})
+
+
+def test_a_webhook_contact_with_credentials_is_refused_without_showing_them() -> None:
+    with pytest.raises(InvalidRecipient) as refused:
+        configure(staff=(StaffContact("https://bot:s3cret@chat.example/hooks/T1", "webhook"),))
+
+    assert str(refused.value) == (
+        "StaffContact webhook URL to chat.example is not an http(s) URL with a host and "
+        "without credentials"
+    )
+
+
+def test_a_webhook_contact_on_the_hosts_own_network_is_taken_when_private_webhooks_are_allowed() -> (
+    None
+):
+    receiver = StaffContact("http://10.0.0.7:8080/orderflow", "webhook")
+
+    routes = configure(staff=(receiver,), allow_private_webhooks=True).routes
+
+    assert routes[Route("new_order", "staff", "webhook")] is True
+
+
+def test_a_contact_on_a_channel_orderflow_has_not_is_refused() -> None:
+    refused(
+        r"^StaffContact channel must be one of \('email', 'sms', 'webhook'\), got 'fax'",
+        staff=(StaffContact("+33600000001", "fax"),),  # type: ignore[arg-type]
+    )

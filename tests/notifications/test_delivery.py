@@ -11,7 +11,15 @@ import attrs
 import pytest
 from tests.notifications.conftest import ADA, CHAT, OWNER, OWNER_PHONE, SETTINGS, sent, store
 
-from orderflow import MessageNotFound, NotificationError, Order, OrderFlow, RetryPolicy, Settings
+from orderflow import (
+    InvalidRecipient,
+    MessageNotFound,
+    NotificationError,
+    Order,
+    OrderFlow,
+    RetryPolicy,
+    Settings,
+)
 from orderflow.adapters.fakes import RecordingNotifier, SequentialIds
 from orderflow.domain import placement
 from orderflow.domain.events import OrderPlaced
@@ -34,6 +42,8 @@ PLACEMENT_KEYS = [
     CONFIRMATION,
 ]
 """Order id-1, version 1, event 0 (OrderPlaced): three staff routes and the confirmation."""
+SENT_TO = {"email": OWNER, "sms": OWNER_PHONE, "webhook": CHAT}
+"""Where the staff alert of each channel went."""
 
 
 def keys(harness: Harness) -> list[str]:
@@ -251,6 +261,73 @@ def test_a_message_that_could_not_be_sent_is_refused_and_the_order_left_as_it_wa
 
     assert harness.flow.get(placed.id) == placed
     assert [d.item.key for d in harness.repository.deliveries(placed.id)] == PLACEMENT_KEYS
+
+
+@pytest.mark.parametrize(
+    ("channel", "to", "match"),
+    [
+        (
+            "webhook",
+            "file:///etc/passwd",
+            r"to= webhook URL to \(no host\) is not an http\(s\) URL",
+        ),
+        (
+            "webhook",
+            "http://169.254.169.254/latest/meta-data/",
+            r"to= webhook URL to 169\.254\.169\.254 points at a link-local address",
+        ),
+        ("webhook", "http://[::1]:9000/", r"to= webhook URL to \[::1\]:9000 points at a loopback"),
+        (
+            "webhook",
+            "https://bot:s3cret@chat.example/hooks",
+            r"^to= webhook URL to chat\.example is not an http\(s\) URL with a host and without "
+            r"credentials$",
+        ),
+        ("email", "ada@example.com, eve@example.com", r"is not exactly one e-mail address"),
+        ("email", "Eve <eve@example.com>", r"is not exactly one e-mail address"),
+        ("sms", "06 12 34 56 78", r"to= phone number '06 12 34 56 78' is not a phone number"),
+    ],
+)
+def test_a_recipient_given_by_hand_that_cannot_be_one_is_refused_before_anything_is_saved(
+    harness: Harness, placed: Order, channel: str, to: str, match: str
+) -> None:
+    with pytest.raises(InvalidRecipient, match=match):
+        harness.flow.send_message(
+            placed.id,
+            "new_order",
+            actor=STAFF,
+            audience="staff",
+            channel=channel,  # type: ignore[arg-type]
+            to=to,
+        )
+    with pytest.raises(InvalidRecipient, match=match):
+        harness.flow.resend_message(
+            placed.id,
+            f"msg-id-1-v1-0-new_order-staff-{channel}-{digest(SENT_TO[channel])}",
+            actor=STAFF,
+            to=to,
+        )
+
+    assert harness.flow.get(placed.id) == placed
+    assert [d.item.key for d in harness.repository.deliveries(placed.id)] == PLACEMENT_KEYS
+
+
+def test_a_webhook_on_the_hosts_network_may_be_asked_for_by_hand_when_private_webhooks_are_allowed() -> (
+    None
+):
+    harness = store(allow_private_webhooks=True)
+    order = harness.flow.place(make_draft(), actor=STAFF)
+
+    harness.flow.send_message(
+        order.id,
+        "new_order",
+        actor=STAFF,
+        audience="staff",
+        channel="webhook",
+        to="http://10.0.0.7/",
+    )
+
+    assert sent(harness)[-1] == ("new_order", "webhook", "http://10.0.0.7/")
 
 
 def test_a_resend_copies_the_message_under_a_new_key_naming_the_original(

@@ -218,6 +218,8 @@ class Notifications:
             )
         if audience == "customer" and channel == "webhook":
             raise NotificationError("a customer is reached by email or sms, not by webhook")
+        if to is not None:
+            self.check_to(channel, to)
         locale = self.templates.pick(template, (self.settings.locale, "en"))
         if locale is None:
             raise NotificationError(
@@ -235,6 +237,13 @@ class Notifications:
             raise NotificationError(
                 f"{order} has no {audience} {channel} recipient: pass to= an address"
             )
+
+    def check_to(self, channel: Channel, to: str) -> None:
+        """Refuse ``to`` given by hand if it cannot receive ``channel`` messages
+        (:class:`~orderflow.errors.InvalidRecipient`)."""
+        recipients.check(
+            channel, to, what="to=", allow_private=self.settings.allow_private_webhooks
+        )
 
     def _requested(
         self,

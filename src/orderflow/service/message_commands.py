@@ -39,7 +39,9 @@ class MessageCommands(Commands):
     ) -> Order:
         """Send ``template`` now (a shipping confirmation again, an order's status...), to
         ``to`` or to the audience's own address; ``note`` is offered to the template and
-        ``fulfillment_id`` names the fulfillment a shipping template speaks of."""
+        ``fulfillment_id`` names the fulfillment a shipping template speaks of. A ``to`` that
+        cannot receive ``channel`` messages raises :class:`~orderflow.errors.InvalidRecipient`
+        (see :mod:`orderflow.notifications.recipients`)."""
         notifications = self._notifications()
 
         def decide(order: Order, now: datetime) -> Change:
@@ -68,10 +70,13 @@ class MessageCommands(Commands):
     def resend_message(
         self, order_id: str, key: str, *, actor: Actor, to: str | None = None
     ) -> Order:
-        """Send an earlier message again, as it was written, to ``to`` or its first
-        recipient; the copy has a key of its own and names the original (``resend_of``)."""
-        self._notifications()
+        """Send an earlier message again, as it was written, to ``to`` (checked like
+        :meth:`send_message`'s) or its first recipient; the copy has a key of its own and
+        names the original (``resend_of``)."""
+        notifications = self._notifications()
         original = self.message(order_id, key)
+        if to is not None:
+            notifications.check_to(original.channel, to)
 
         def decide(order: Order, now: datetime) -> Change:
             return messages.request_message(
