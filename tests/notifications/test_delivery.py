@@ -19,12 +19,16 @@ from orderflow import (
     OrderFlow,
     RetryPolicy,
     Settings,
+    UndeliverableMessage,
 )
 from orderflow.adapters.fakes import RecordingNotifier, SequentialIds
 from orderflow.domain import placement
 from orderflow.domain.events import OrderPlaced
-from orderflow.notifications import Notifications, Rule, ServiceContact
-from orderflow.testing import STAFF, Harness, make_draft, make_flow
+from orderflow.notifications import Notifications, Route, Rule, ServiceContact
+from orderflow.ports import Delivery
+from orderflow.ports.messaging import Message
+from orderflow.service import jobs
+from orderflow.testing import STAFF, Harness, make_customer, make_draft, make_flow
 from orderflow.testing.contract import T0
 
 
@@ -380,3 +384,110 @@ def test_the_clock_is_what_dates_the_timeline_entries(harness: Harness) -> None:
 
     queued = [e.at for e in harness.flow.timeline(order.id) if e.kind == "MessageQueued"]
     assert queued == [order.placed_at] * 4
+
+
+# -- recipients that cannot be reached ------------------------------------------------------------
+
+
+def dead_letters(harness: Harness, order_id: str) -> list[Delivery]:
+    return [d for d in harness.repository.deliveries(order_id) if d.state == "dead"]
+
+
+def test_a_customer_email_that_is_not_one_address_is_dead_lettered_at_once_and_on_the_timeline(
+    harness: Harness,
+) -> None:
+    listed = "ada@example.com, eve@example.com"
+    order = harness.flow.place(make_draft(customer=make_customer(email=listed)), actor=STAFF)
+
+    report = harness.flow.dispatch()
+
+    key = f"msg-id-1-v1-0-order_confirmation-customer-email-{digest(listed)}"
+    reason = (
+        f"UndeliverableMessage: the customer's e-mail address {listed!r} is not exactly one "
+        f"e-mail address: it is a list (message {key})"
+    )
+    assert (report.delivered, report.failed, report.dead) == (3, 0, 1)
+    assert report.errors == ((key, reason),)
+    assert [m.to for m in harness.notifier.sent] == [OWNER, OWNER_PHONE, CHAT]
+    [dead] = dead_letters(harness, order.id)
+    assert (dead.item.key, dead.attempts, dead.last_error) == (key, 1, reason)
+    entry = harness.flow.timeline(order.id)[-1]
+    assert (entry.kind, entry.note) == ("MessageDeadLettered", reason)
+    assert entry.message == f"Order confirmation email to {listed} not sent: undeliverable ({key})"
+
+
+def test_a_customers_phone_is_texted_in_e164_form_and_one_without_a_country_code_is_dead_lettered() -> (
+    None
+):
+    harness = store(turn_on={Route("order_confirmation", "customer", "sms")})
+    formatted = make_customer(phone="+33 6 11-11.11 (11)", email=None)
+    national = make_customer(phone="06 11 11 11 11", email=None)
+
+    texted = harness.flow.place(make_draft(customer=formatted), actor=STAFF)
+    not_texted = harness.flow.place(make_draft(customer=national), actor=STAFF)
+    harness.flow.dispatch()
+
+    customer_texts = [m for m in harness.notifier.sent if m.audience == "customer"]
+    assert [(m.order_id, m.to) for m in customer_texts] == [(texted.id, "+33611111111")]
+    [dead] = dead_letters(harness, not_texted.id)
+    assert dead.attempts == 1
+    assert dead.last_error == (
+        "UndeliverableMessage: the customer's phone number '06 11 11 11 11' is not a phone "
+        "number in E.164 form (+, then 2 to 15 digits, the first not 0) "
+        f"(message msg-id-2-v1-0-order_confirmation-customer-sms-{digest('06 11 11 11 11')})"
+    )
+
+
+class RefusingNotifier:
+    """A notifier whose provider refuses every recipient for good."""
+
+    def send(self, message: Message) -> None:
+        raise UndeliverableMessage(f"no such mailbox (message {message.key})")
+
+
+def test_a_notifier_refusing_a_recipient_for_good_dead_letters_the_message_without_retrying() -> (
+    None
+):
+    harness = make_flow(notifications=SETTINGS, notifier=RefusingNotifier(), publish=False)
+    order = harness.flow.place(make_draft(), actor=STAFF)
+
+    report = harness.flow.dispatch()
+
+    assert (report.delivered, report.failed, report.dead) == (0, 0, 4)
+    assert [d.attempts for d in dead_letters(harness, order.id)] == [1, 1, 1, 1]
+
+
+def test_the_timeline_never_shows_a_webhook_urls_credentials(harness: Harness) -> None:
+    order = harness.flow.place(make_draft(), actor=STAFF)
+    # queued by an earlier release, which took any URL
+    queued = Message(
+        key="msg-old",
+        order_id=order.id,
+        template="new_order",
+        audience="staff",
+        channel="webhook",
+        to="https://bot:s3cret@chat.example:8443/hooks/T1?token=t2",
+        locale="en",
+        subject="New order",
+        text="New order.\n",
+    )
+    harness.repository.save(
+        attrs.evolve(order, version=2),
+        expected_version=1,
+        outbox=jobs.message_items([queued], harness.clock.now()),
+    )
+    before = [e for e in harness.flow.timeline(order.id) if "msg-old" in e.message]
+    harness.flow.dispatch()
+    after = [e for e in harness.flow.timeline(order.id) if "msg-old" in e.message]
+
+    assert [e.message for e in before] == [
+        "New order webhook queued to chat.example:8443 (msg-old)"
+    ]
+    assert [e.message for e in after] == [
+        "New order webhook to chat.example:8443 not sent: undeliverable (msg-old)"
+    ]
+    assert after[0].note == (
+        "UndeliverableMessage: the staff's webhook URL to chat.example:8443 is not an http(s) URL "
+        "with a host and without credentials (message msg-old)"
+    )
+    assert "s3cret" not in repr(harness.flow.timeline(order.id))

@@ -35,6 +35,7 @@ from orderflow.errors import (
     NotificationError,
     NotPermitted,
     OrderNotFound,
+    UndeliverableMessage,
 )
 from orderflow.notifications import Notifications, NotificationSettings
 from orderflow.ports import (
@@ -362,7 +363,11 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
             self._carry_out(item)
         except Exception as exc:  # an outside call failed: kept in the outbox, retried, reported
             error = f"{type(exc).__name__}: {exc}"
-            retry_at = self.settings.retry.retry_at(delivery.attempts, now)
+            retry_at = (  # an undeliverable message is dead at once: no retry would change it
+                None
+                if isinstance(exc, UndeliverableMessage)
+                else self.settings.retry.retry_at(delivery.attempts, now)
+            )
             self.outbox.mark_failed(item.key, error=error, retry_at=retry_at)
             return ("failed" if retry_at else "dead"), error
         self.outbox.mark_delivered(item.key, self.clock.now())
@@ -372,7 +377,7 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
         if item.topic == jobs.MESSAGE:
             if self.notifier is None:
                 raise LookupError("a message was queued but no Notifier is configured")
-            self.notifier.send(jobs.message(item))
+            self.notifier.send(self._deliverable(jobs.message(item)))
             return
         if item.topic == jobs.EVENT:
             if self.publisher is None:
