@@ -353,3 +353,32 @@ def test_a_contact_on_a_channel_orderflow_has_not_is_refused() -> None:
         r"^StaffContact channel must be one of \('email', 'sms', 'webhook'\), got 'fax'",
         staff=(StaffContact("+33600000001", "fax"),),  # type: ignore[arg-type]
     )
+
+
+def test_a_rule_sending_one_route_twice_is_refused() -> None:
+    twice = Rule(
+        event=OrderArchived,
+        template="thanks",
+        audience="customer",
+        channels=("email",),
+        optional_channels=("email",),
+    )
+
+    refused(
+        r"^rules\[0\] sends thanks to customer by email twice on OrderArchived",
+        rules=(twice,),
+        templates={"en/thanks.jinja": THANKS},
+    )
+
+
+def test_partials_and_the_layout_are_not_template_names() -> None:
+    overrides = {
+        "layout.html.jinja": "<html>{{ body }}</html>",
+        "_Gift_Note.text.jinja": "A gift from {{ customer.first_name }}",
+        "en/_Signature.jinja": "Maison Lune",
+    }
+
+    assert (
+        configure(templates=overrides).templates.names()
+        == Notifications(SETTINGS).templates.names()
+    )

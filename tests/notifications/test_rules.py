@@ -18,8 +18,9 @@ from orderflow import (
     Tracking,
     TransactionKind,
 )
+from orderflow.domain.events import OrderPlaced
 from orderflow.domain.payments import PaymentReport
-from orderflow.notifications import Route
+from orderflow.notifications import Route, Rule, ServiceContact
 from orderflow.testing import (
     GATEWAY,
     STAFF,
@@ -312,6 +313,23 @@ def test_a_fulfillment_request_goes_to_the_services_own_contact() -> None:
     )
     assert "Gift wrap, please" in message.text
     assert "3 × Product a" in message.text
+
+
+def test_one_inbox_serving_two_services_gets_one_copy_of_a_message_for_every_service() -> None:
+    harness = store(
+        services=(
+            ServiceContact("shipfast", "ops@3pl.example"),
+            ServiceContact("packright", "ops@3pl.example"),
+            ServiceContact("packright", "desk@packright.example"),
+        ),
+        rules=(Rule(event=OrderPlaced, template="order_confirmation", audience="service"),),
+    )
+
+    harness.flow.place(make_draft(), actor=STAFF)
+    sent(harness)
+
+    to_services = [m.to for m in harness.notifier.sent if m.audience == "service"]
+    assert to_services == ["ops@3pl.example", "desk@packright.example"]
 
 
 def test_a_hold_alerts_staff_only_when_asked(harness: Harness, placed: Order) -> None:

@@ -61,7 +61,7 @@ class Notifications:
     def _routes(self) -> Mapping[Route, bool]:
         """Every route of the rules, and whether it is on."""
         found: dict[Route, bool] = {}
-        senders: dict[tuple[type[OrderEvent], Route], str] = {}
+        senders: dict[tuple[type[OrderEvent], Route], tuple[int, str]] = {}
         built_in = len(BUILT_IN) if self.settings.built_in_rules else 0
         for index, rule in enumerate(self.rules):
             _check_rule(rule)
@@ -72,7 +72,7 @@ class Notifications:
                 )
             who = "the built-in rule" if index < built_in else f"rules[{index - built_in}]"
             for route, on in rule.routes():
-                _check_collision(senders, rule.event, route, who)
+                _check_collision(senders, rule.event, route, (index, who))
                 found[route] = found.get(route, False) or on
         switched = self.settings.turn_on | self.settings.turn_off
         if unknown := sorted(map(str, switched - found.keys())):
@@ -350,19 +350,24 @@ def _check_rule(rule: Rule) -> None:
 
 
 def _check_collision(
-    senders: dict[tuple[type[OrderEvent], Route], str],
+    senders: dict[tuple[type[OrderEvent], Route], tuple[int, str]],
     event: type[OrderEvent],
     route: Route,
-    who: str,
+    sender: tuple[int, str],
 ) -> None:
-    """Refuse a second rule sending ``route`` on ``event``: one event would give two messages
-    of one template to each recipient, under one key."""
-    other = senders.setdefault((event, route), who)
-    if other is not who:
-        raise NotificationError(
-            f"{other} and {who} both send {route} on {event.__name__}: their messages would "
-            "share keys; use one rule, or another template for one of them"
-        )
+    """Refuse a second sending of ``route`` on ``event`` (by another rule or the same one):
+    one event would give two messages of one template to each recipient, under one key."""
+    found = senders.setdefault((event, route), sender)
+    if found is sender:
+        return
+    (first, other), (index, who) = found, sender
+    what = (
+        f"{who} sends {route} twice" if first == index else f"{other} and {who} both send {route}"
+    )
+    raise NotificationError(
+        f"{what} on {event.__name__}: their messages would share keys; use one rule, or "
+        "another template for one of them"
+    )
 
 
 def _check_template_names(overrides: Mapping[str, str]) -> None:

@@ -189,9 +189,9 @@ _SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 def one_line(text: str) -> str:
     """``text`` as one line that any header takes: every run of spaces, controls and line
-    separators becomes one space, a lone surrogate U+FFFD; no-break spaces stay
+    separators becomes one space, a lone surrogate U+FFFD; no-break spaces inside stay
     (``"12,50 €"``)."""
-    return _SURROGATES.sub("\ufffd", _BREAKS.sub(" ", text)).strip(" ")
+    return _SURROGATES.sub("\ufffd", _BREAKS.sub(" ", text)).strip()
 
 
 def _paragraphs(text: str) -> str:
