@@ -143,6 +143,19 @@ class NotificationError(OrderflowError, ValueError):
     so it never surfaces while sending."""
 
 
+class InvalidRecipient(NotificationError):
+    """An address orderflow was asked to send to cannot be one: an e-mail that is not exactly
+    one address, a phone number not in E.164 form, a webhook URL that is not http(s), holds
+    credentials or points at a private network. Raised when the settings are checked and when
+    a message is asked for by hand, before anything is saved."""
+
+
+class UndeliverableMessage(OrderflowError):
+    """A queued message (or event) cannot be delivered as addressed, and no retry would change
+    that: the customer's malformed e-mail or phone, a webhook on a private network. The outbox
+    dead-letters it at once, with this error as its last error, and the timeline shows it."""
+
+
 class DocumentError(OrderflowError, ValueError):
     """A stored order document cannot be read (corrupt, hand-edited or from a newer release)."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from tests.notifications.conftest import ADA, CHAT, OWNER, OWNER_PHONE, last, sent, store
 
 from orderflow import (
@@ -17,8 +18,9 @@ from orderflow import (
     Tracking,
     TransactionKind,
 )
+from orderflow.domain.events import OrderPlaced
 from orderflow.domain.payments import PaymentReport
-from orderflow.notifications import Route
+from orderflow.notifications import Route, Rule, ServiceContact
 from orderflow.testing import (
     GATEWAY,
     STAFF,
@@ -254,6 +256,30 @@ def test_carrier_events_send_out_for_delivery_and_delivered_once_each_and_every_
     ]
 
 
+@pytest.mark.parametrize("delivery", [ShipmentStatus.DELIVERED, ShipmentStatus.PICKED_UP])
+def test_a_late_carrier_event_older_than_the_recorded_delivery_sends_no_message(
+    harness: Harness, placed: Order, delivery: ShipmentStatus
+) -> None:
+    fulfillment = fulfilled(harness, placed)
+    sent(harness)
+    harness.notifier.sent.clear()
+    delivered_at = harness.clock.now() + timedelta(hours=3)
+    harness.clock.advance(hours=4)  # the carrier's webhooks arrive after the delivery
+
+    for key, status, at in [
+        ("c1", delivery, delivered_at),
+        ("c2", ShipmentStatus.OUT_FOR_DELIVERY, delivered_at - timedelta(hours=2)),
+        ("c3", ShipmentStatus.ATTEMPTED_DELIVERY, delivered_at - timedelta(hours=1)),
+    ]:
+        event = ShipmentEvent(status=status, at=at)
+        harness.flow.record_shipment_event(
+            placed.id, fulfillment, event, idempotency_key=key, actor=GATEWAY
+        )
+
+    expected = ["delivered"] if delivery is ShipmentStatus.DELIVERED else []
+    assert [t for t, _, _ in sent(harness)] == expected
+
+
 def test_a_pickup_sends_ready_for_pickup_then_picked_up_and_no_shipping_confirmation(
     harness: Harness,
 ) -> None:
@@ -287,6 +313,23 @@ def test_a_fulfillment_request_goes_to_the_services_own_contact() -> None:
     )
     assert "Gift wrap, please" in message.text
     assert "3 × Product a" in message.text
+
+
+def test_one_inbox_serving_two_services_gets_one_copy_of_a_message_for_every_service() -> None:
+    harness = store(
+        services=(
+            ServiceContact("shipfast", "ops@3pl.example"),
+            ServiceContact("packright", "ops@3pl.example"),
+            ServiceContact("packright", "desk@packright.example"),
+        ),
+        rules=(Rule(event=OrderPlaced, template="order_confirmation", audience="service"),),
+    )
+
+    harness.flow.place(make_draft(), actor=STAFF)
+    sent(harness)
+
+    to_services = [m.to for m in harness.notifier.sent if m.audience == "service"]
+    assert to_services == ["ops@3pl.example", "desk@packright.example"]
 
 
 def test_a_hold_alerts_staff_only_when_asked(harness: Harness, placed: Order) -> None:

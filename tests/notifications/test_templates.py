@@ -5,9 +5,25 @@ from __future__ import annotations
 import pytest
 from tests.notifications.conftest import SETTINGS, sent, store
 
+from orderflow import NotificationError
+from orderflow.notifications.templates import Templates
 from orderflow.testing import STAFF, Harness, make_customer, make_draft
 
 NBSP = "\u00a0"
+LINE_BREAKERS = [
+    "\v",
+    "\f",
+    "\x1c",
+    "\x1d",
+    "\x1e",
+    "\x85",
+    "\u2028",
+    "\u2029",
+    "\x00",
+    "\x1b",
+    "\x7f",
+]
+"""Characters that end a line for str.splitlines or for an e-mail header, and other controls."""
 
 
 def confirmation(harness: Harness, **customer: object) -> tuple[str, str, str | None]:
@@ -144,3 +160,59 @@ def test_the_settings_templates_override_a_built_in_file_in_one_language() -> No
     assert french == ("Merci Ada !", "Commande #1001.\n", None)  # no html block: text only
     english = store(templates=SETTINGS.templates)
     assert confirmation(english)[0] == "Order #1001 confirmed"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "order.lines.clear()",
+        "order.lines.pop()",
+        "order.lines.append(order.lines[0])",
+        "order.update(total='€0.00')",
+        "customer.pop('email')",
+    ],
+)
+def test_a_template_cannot_change_the_context_the_other_messages_are_rendered_from(
+    change: str,
+) -> None:
+    source = f"{{% block subject %}}x{{% endblock %}}{{% block text %}}{{% set _ = {change} %}}{{% endblock %}}"
+    templates = Templates({"en/meddling.jinja": source})
+    values = {
+        "order": {"lines": [{"title": "Tea"}], "total": "€62.00"},
+        "customer": {"email": "ada@example.com"},
+    }
+
+    with pytest.raises(
+        NotificationError, match=r"template en/meddling\.jinja line 1: .* is unsafe"
+    ):
+        templates.render("meddling", "en", "email", values)
+    assert values == {
+        "order": {"lines": [{"title": "Tea"}], "total": "€62.00"},
+        "customer": {"email": "ada@example.com"},
+    }
+
+
+@pytest.mark.parametrize("char", LINE_BREAKERS)
+def test_a_control_or_line_separator_in_a_value_is_a_space_in_the_subject(char: str) -> None:
+    harness = store(store_name=f"Maison{char}Lune")
+    harness.flow.place(make_draft(), actor=STAFF)
+    sent(harness)
+
+    alert = harness.notifier.sent[0]
+    assert (alert.template, alert.channel) == ("new_order", "email")
+    assert alert.subject == "[Maison Lune] Order #1001 placed by Ada Lovelace"
+
+
+@pytest.mark.parametrize("char", LINE_BREAKERS)
+def test_a_control_or_line_separator_written_in_a_template_is_a_space_in_one_line_blocks(
+    char: str,
+) -> None:
+    source = (
+        f"{{% block subject %}}Order{char}{{{{ order.name }}}}{char}{char}confirmed{{% endblock %}}"
+        f"{{% block text %}}x{{% endblock %}}{{% block sms %}}Order{char}{{{{ order.name }}}}{{% endblock %}}"
+    )
+    templates = Templates({"en/odd.jinja": source})
+    values = {"order": {"name": "#1001"}}
+
+    assert templates.render("odd", "en", "email", values).subject == "Order #1001 confirmed"
+    assert templates.render("odd", "en", "sms", values).text == "Order #1001"

@@ -11,6 +11,9 @@ from email.utils import format_datetime
 from typing import Literal
 
 from orderflow.adapters.system import SystemClock
+from orderflow.errors import UndeliverableMessage
+from orderflow.notifications.recipients import email_problem
+from orderflow.notifications.templates import one_line
 from orderflow.ports.messaging import Message
 from orderflow.ports.system import Clock
 
@@ -27,6 +30,10 @@ class SmtpNotifier:
     colon, is replaced there by its SHA-256; ``X-Orderflow-Key`` always carries the key
     itself). Text and HTML travel as quoted-printable UTF-8, so accented text needs no
     8-bit transport. smtplib's errors propagate: the outbox retries the message later.
+
+    Every header is one line whatever the message holds: controls and line separators in
+    the subject, key or language become spaces. A ``to`` that is not exactly one address
+    raises :class:`~orderflow.errors.UndeliverableMessage` (the outbox dead-letters it).
     """
 
     def __init__(
@@ -62,20 +69,23 @@ class SmtpNotifier:
         """The MIME email of ``message``: its text, plus the HTML as an alternative if any."""
         if message.channel != "email":
             raise ValueError(f"message {message.key} is for {message.channel}, not email")
+        if (problem := email_problem(message.to)) is not None:
+            raise UndeliverableMessage(f"{message.to!r} {problem} (message {message.key})")
         email = EmailMessage()
         email["Message-ID"] = self.message_id(message.key)
         email["Date"] = format_datetime(self.clock.now())
         email["From"] = self.sender
         email["To"] = message.to
-        email["Subject"] = message.subject
+        email["Subject"] = one_line(message.subject)
         email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to this
-        email["X-Orderflow-Key"] = message.key
+        email["X-Orderflow-Key"] = one_line(message.key)
         if message.resend_of is not None:
-            email["X-Orderflow-Resend-Of"] = message.resend_of
+            email["X-Orderflow-Resend-Of"] = one_line(message.resend_of)
         email.set_content(message.text, cte="quoted-printable")
         if message.html is not None:
             email.add_alternative(message.html, subtype="html", cte="quoted-printable")
-        email["Content-Language"] = message.locale  # after the content, which clears Content-*
+        # after the content, which clears Content-*
+        email["Content-Language"] = one_line(message.locale)
         return email
 
     def send(self, message: Message) -> None:
@@ -85,9 +95,7 @@ class SmtpNotifier:
                 smtp.starttls(context=ssl.create_default_context())
             if self.username is not None and self._password is not None:
                 smtp.login(self.username, self._password)
-            refused = smtp.send_message(email)
-        if refused:  # some recipients taken, others not: never a silent partial delivery
-            raise smtplib.SMTPRecipientsRefused(refused)
+            smtp.send_message(email)  # one recipient: refused, it raises
 
     def _connect(self) -> smtplib.SMTP:
         if self.tls == "ssl":

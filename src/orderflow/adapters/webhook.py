@@ -4,6 +4,11 @@ The body is signed as Shopify signs its webhooks: ``X-Orderflow-Hmac-Sha256`` ho
 base64 HMAC-SHA256 of the exact body bytes under a shared secret; a receiver checks it with
 :func:`verify` before parsing the body. ``X-Orderflow-Key`` is the same on every delivery of
 a message or event, so a receiver can drop a copy it has already handled.
+
+Both adapters refuse, by default, to reach a loopback, private, link-local, multicast,
+unspecified or reserved address: the URL's host literally, and every address its name
+resolves to when connecting (see ``_guarded_http``); ``allow_private=True`` lets them reach a
+receiver on the host's own network.
 """
 
 from __future__ import annotations
@@ -15,11 +20,12 @@ import json
 import urllib.error
 import urllib.request
 from typing import Any
-from urllib.parse import urlsplit
 
 import attrs
 
-from orderflow.errors import OrderflowError
+from orderflow.adapters._guarded_http import Guard, GuardedHttpHandler, GuardedHttpsHandler
+from orderflow.errors import InvalidRecipient, OrderflowError, UndeliverableMessage
+from orderflow.notifications.recipients import shown, webhook_problem
 from orderflow.ports.messaging import Message, PublishedEvent
 
 SIGNATURE_HEADER = "X-Orderflow-Hmac-Sha256"
@@ -59,23 +65,32 @@ class WebhookNotifier:
 
     Headers: the signature, ``X-Orderflow-Key`` (the message key), ``X-Orderflow-Topic``
     (``message/<template>``), ``Content-Language`` (the locale) and, for a resend,
-    ``X-Orderflow-Resend-Of``. Only http and https URLs are accepted; redirects are not
-    followed (a 3xx raises :class:`WebhookRejected`, like any answer other than 2xx).
+    ``X-Orderflow-Resend-Of``. Redirects are not followed (a 3xx raises
+    :class:`WebhookRejected`, like any answer other than 2xx). A URL that is not http(s),
+    holds credentials or points at a private network (unless ``allow_private``) raises
+    :class:`~orderflow.errors.UndeliverableMessage`, which the outbox dead-letters at once.
     """
 
-    def __init__(self, secret: str | bytes, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self, secret: str | bytes, *, timeout: float = 10.0, allow_private: bool = False
+    ) -> None:
         self._secret, self.timeout = _secret_bytes(secret), timeout
-        self._opener = _opener()
+        self.allow_private = allow_private
+        self._opener = _opener(allow_private)
 
     def send(self, message: Message) -> None:
         if message.channel != "webhook":
             raise ValueError(f"message {message.key} is for {message.channel}, not webhook")
+        if problem := webhook_problem(message.to, allow_private=self.allow_private):
+            raise UndeliverableMessage(
+                f"webhook URL to {shown('webhook', message.to)} {problem} (message {message.key})"
+            )
         headers = {TOPIC_HEADER: f"message/{message.template}", "Content-Language": message.locale}
         if message.resend_of is not None:
             headers[RESEND_OF_HEADER] = message.resend_of
         _post(
             self._opener,
-            _http_url(message.to),
+            message.to,
             attrs.asdict(message),
             key=message.key,
             headers=headers,
@@ -89,12 +104,22 @@ class WebhookPublisher:
 
     The body is ``{"key", "order_id", "type", "schema_version", "payload"}`` with the
     event's payload as JSON; ``X-Orderflow-Topic`` is ``event/<type>``. Same headers,
-    signature and rules as :class:`WebhookNotifier`.
+    signature and rules as :class:`WebhookNotifier`; a ``url`` it could not reach is refused
+    at once (:class:`~orderflow.errors.InvalidRecipient`).
     """
 
-    def __init__(self, url: str, secret: str | bytes, *, timeout: float = 10.0) -> None:
-        self.url, self._secret, self.timeout = _http_url(url), _secret_bytes(secret), timeout
-        self._opener = _opener()
+    def __init__(
+        self,
+        url: str,
+        secret: str | bytes,
+        *,
+        timeout: float = 10.0,
+        allow_private: bool = False,
+    ) -> None:
+        if problem := webhook_problem(url, allow_private=allow_private):
+            raise InvalidRecipient(f"webhook URL to {shown('webhook', url)} {problem}")
+        self.url, self._secret, self.timeout = url, _secret_bytes(secret), timeout
+        self._opener = _opener(allow_private)
 
     def publish(self, event: PublishedEvent) -> None:
         document = {
@@ -144,7 +169,7 @@ def _post(
             pass
     except urllib.error.HTTPError as error:
         error.close()
-        raise WebhookRejected(error.code, urlsplit(url).netloc.rpartition("@")[2], key) from error
+        raise WebhookRejected(error.code, shown("webhook", url), key) from error
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -155,19 +180,16 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def _opener() -> urllib.request.OpenerDirector:
-    """urllib's opener without redirects (proxies from the environment as read now)."""
-    return urllib.request.build_opener(_NoRedirects)
+def _opener(allow_private: bool) -> urllib.request.OpenerDirector:
+    """urllib's opener without redirects, its connections guarded (proxies from the
+    environment as read now)."""
+    guard = Guard(allow_private=allow_private)
+    return urllib.request.build_opener(
+        _NoRedirects, GuardedHttpHandler(guard), GuardedHttpsHandler(guard)
+    )
 
 
 def _secret_bytes(secret: str | bytes) -> bytes:
     if not secret:
         raise ValueError("the webhook secret is empty")
     return secret.encode() if isinstance(secret, str) else secret
-
-
-def _http_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"webhook URL {url!r} is not an http(s) URL")
-    return url

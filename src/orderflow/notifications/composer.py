@@ -9,6 +9,7 @@ the rendered messages go into the outbox with the order.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,10 +18,11 @@ import attrs
 from orderflow.domain.events import EVENT_TYPES, MessageRequested, OrderEvent
 from orderflow.domain.order import Order
 from orderflow.errors import NotificationError
+from orderflow.notifications import recipients
 from orderflow.notifications.context import SECTIONS, Context, Store, context, sections_of
 from orderflow.notifications.rules import BUILT_IN, Route, Rule
 from orderflow.notifications.samples import samples
-from orderflow.notifications.settings import NotificationSettings
+from orderflow.notifications.settings import NotificationSettings, ServiceContact, StaffContact
 from orderflow.notifications.templates import BLOCKS, Templates
 from orderflow.ports.messaging import Audience, Channel, Message
 
@@ -28,6 +30,8 @@ AUDIENCES: tuple[Audience, ...] = ("customer", "staff", "service")
 CHANNELS: tuple[Channel, ...] = ("email", "sms", "webhook")
 MANUAL_SECTIONS = frozenset({"fulfillment", "fulfillment_order"})
 """What a message sent by hand can be about besides the order: one fulfillment."""
+TEMPLATE_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+"""What a template may be called: message keys carry the name, so it is short and plain."""
 
 
 class Notifications:
@@ -35,6 +39,7 @@ class Notifications:
 
     def __init__(self, settings: NotificationSettings) -> None:
         self.settings = settings
+        _check_template_names(settings.templates)
         self.templates = Templates(settings.templates)
         self.store = Store(
             name=settings.store_name,
@@ -46,6 +51,7 @@ class Notifications:
         self.rules: tuple[Rule, ...] = (
             (*BUILT_IN, *settings.rules) if settings.built_in_rules else settings.rules
         )
+        self._check_contacts()
         self.routes = self._routes()
         self._check_admin_url()
         self._check_templates()
@@ -55,14 +61,18 @@ class Notifications:
     def _routes(self) -> Mapping[Route, bool]:
         """Every route of the rules, and whether it is on."""
         found: dict[Route, bool] = {}
-        for rule in self.rules:
+        senders: dict[tuple[type[OrderEvent], Route], tuple[int, str]] = {}
+        built_in = len(BUILT_IN) if self.settings.built_in_rules else 0
+        for index, rule in enumerate(self.rules):
             _check_rule(rule)
             if not self.templates.locales(rule.template):
                 raise NotificationError(
                     f"rule on {rule.event.__name__} names template {rule.template!r}, which "
                     f"does not exist; templates: {', '.join(sorted(self.templates.names()))}"
                 )
+            who = "the built-in rule" if index < built_in else f"rules[{index - built_in}]"
             for route, on in rule.routes():
+                _check_collision(senders, rule.event, route, (index, who))
                 found[route] = found.get(route, False) or on
         switched = self.settings.turn_on | self.settings.turn_off
         if unknown := sorted(map(str, switched - found.keys())):
@@ -77,6 +87,35 @@ class Notifications:
             if route in self.settings.turn_off:
                 found[route] = False
         return found
+
+    def _check_contacts(self) -> None:
+        """Each staff and service contact: a recipient of its channel, given once."""
+        seen: set[tuple[str | None, str, str]] = set()
+        contacts: tuple[StaffContact | ServiceContact, ...] = (
+            *self.settings.staff,
+            *self.settings.services,
+        )
+        for contact in contacts:
+            kind = type(contact).__name__
+            if contact.channel not in CHANNELS:
+                raise NotificationError(
+                    f"{kind} channel must be one of {CHANNELS}, got {contact.channel!r}"
+                )
+            recipients.check(
+                contact.channel,
+                contact.to,
+                what=kind,
+                allow_private=self.settings.allow_private_webhooks,
+            )
+            service = contact.service if isinstance(contact, ServiceContact) else None
+            group = (service, contact.channel, recipients.digest(contact.to))
+            if group in seen:
+                of = "" if service is None else f" (service {service})"
+                raise NotificationError(
+                    f"{kind} {recipients.describe(contact.channel, contact.to)} is given twice "
+                    f"for {contact.channel}{of}: give each contact once per channel"
+                )
+            seen.add(group)
 
     def _check_admin_url(self) -> None:
         try:
@@ -179,6 +218,8 @@ class Notifications:
             )
         if audience == "customer" and channel == "webhook":
             raise NotificationError("a customer is reached by email or sms, not by webhook")
+        if to is not None:
+            self.check_to(channel, to)
         locale = self.templates.pick(template, (self.settings.locale, "en"))
         if locale is None:
             raise NotificationError(
@@ -196,6 +237,13 @@ class Notifications:
             raise NotificationError(
                 f"{order} has no {audience} {channel} recipient: pass to= an address"
             )
+
+    def check_to(self, channel: Channel, to: str) -> None:
+        """Refuse ``to`` given by hand if it cannot receive ``channel`` messages
+        (:class:`~orderflow.errors.InvalidRecipient`)."""
+        recipients.check(
+            channel, to, what="to=", allow_private=self.settings.allow_private_webhooks
+        )
 
     def _requested(
         self,
@@ -233,11 +281,15 @@ class Notifications:
     ) -> Iterator[Message]:
         """``route``'s message to each recipient; ``contexts`` keeps the event's contexts
         already built, as one serves every route and recipient reading that language."""
-        recipients = self._recipients(order, route.audience, route.channel, event)
+        found = self._recipients(order, route.audience, route.channel, event)
         if to is not None:
             own = order.customer.locale if route.audience == "customer" else self.settings.locale
-            recipients = [(to, own)]
-        for n, (address, wanted) in enumerate(recipients):
+            found = [(to, own)]
+        seen: set[str] = set()
+        for address, wanted in found:
+            if address in seen:
+                continue  # one inbox serving two services gets one message
+            seen.add(address)
             locale = self.templates.pick(route.template, (wanted, self.settings.locale, "en"))
             assert locale is not None  # checked at configuration
             if (locale, sections) not in contexts:
@@ -247,7 +299,8 @@ class Notifications:
             values = contexts[locale, sections]
             rendered = self.templates.render(route.template, locale, route.channel, values)
             yield Message(
-                key=f"{prefix}-{route.template}-{route.channel}-{n}",
+                key=f"{prefix}-{route.template}-{route.audience}-{route.channel}-"
+                f"{recipients.digest(address)}",
                 order_id=order.id,
                 template=route.template,
                 audience=route.audience,
@@ -294,6 +347,41 @@ def _check_rule(rule: Rule) -> None:
         raise NotificationError(
             f"rule on {rule.event.__name__}: a customer is reached by email or sms, not webhook"
         )
+
+
+def _check_collision(
+    senders: dict[tuple[type[OrderEvent], Route], tuple[int, str]],
+    event: type[OrderEvent],
+    route: Route,
+    sender: tuple[int, str],
+) -> None:
+    """Refuse a second sending of ``route`` on ``event`` (by another rule or the same one):
+    one event would give two messages of one template to each recipient, under one key."""
+    found = senders.setdefault((event, route), sender)
+    if found is sender:
+        return
+    (first, other), (index, who) = found, sender
+    what = (
+        f"{who} sends {route} twice" if first == index else f"{other} and {who} both send {route}"
+    )
+    raise NotificationError(
+        f"{what} on {event.__name__}: their messages would share keys; use one rule, or "
+        "another template for one of them"
+    )
+
+
+def _check_template_names(overrides: Mapping[str, str]) -> None:
+    """Refuse a template file (``en/thanks.jinja``) whose name is not a short identifier;
+    layouts and partials (``layout.html.jinja``, ``en/_lines.jinja``) are not templates."""
+    for path in overrides:
+        _, slash, file = path.partition("/")
+        if not slash or "/" in file or file.startswith("_"):
+            continue
+        if not TEMPLATE_NAME.fullmatch(file.removesuffix(".jinja")):
+            raise NotificationError(
+                f"template {path}: a template name is a lowercase letter, then up to 63 "
+                "lowercase letters, digits and underscores (message keys carry it)"
+            )
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -104,11 +104,22 @@ def _payment_due(order: Order, event: PaymentFailed) -> bool:
     return (balance(order) - covered).is_positive()
 
 
+_DELIVERIES = (ShipmentStatus.DELIVERED, ShipmentStatus.PICKED_UP)
+
+
+def _after_delivery(order: Order, event: ShipmentEventRecorded) -> bool:
+    """Whether the fulfillment records a delivery later than the event: a carrier's late
+    report of an earlier step, which no longer concerns the customer."""
+    seen = order.fulfillment(event.fulfillment_id).events
+    return any(e.status in _DELIVERIES and e.at > event.event.at for e in seen)
+
+
 def _first(status: ShipmentStatus) -> When:
-    """The fulfillment's first carrier event of ``status`` (carriers repeat themselves)."""
+    """The fulfillment's first carrier event of ``status`` (carriers repeat themselves),
+    unless a delivery was recorded after it happened."""
 
     def first(order: Order, event: ShipmentEventRecorded) -> bool:
-        if event.event.status is not status:
+        if event.event.status is not status or _after_delivery(order, event):
             return False
         seen = order.fulfillment(event.fulfillment_id).events
         return [e.status for e in seen].count(status) == 1
@@ -116,8 +127,10 @@ def _first(status: ShipmentStatus) -> When:
     return first
 
 
-def _attempted(_: Order, event: ShipmentEventRecorded) -> bool:
-    return event.event.status is ShipmentStatus.ATTEMPTED_DELIVERY
+def _attempted(order: Order, event: ShipmentEventRecorded) -> bool:
+    return event.event.status is ShipmentStatus.ATTEMPTED_DELIVERY and not _after_delivery(
+        order, event
+    )
 
 
 def _staff_asked(_: Order, event: FulfillmentHeld) -> bool:

@@ -76,4 +76,8 @@ class NotificationSettings:
     turn_off: frozenset[Route] = attrs.field(default=frozenset(), converter=frozenset)
     rules: tuple[Rule, ...] = attrs.field(default=(), converter=_rules)
     built_in_rules: bool = True
+    allow_private_webhooks: bool = False
+    """Whether webhook contacts and webhooks asked for by hand may point at a loopback,
+    private, link-local or otherwise non-public address (a receiver on the host's own
+    network); the webhook adapters have their own ``allow_private``."""
     templates: Mapping[str, str] = attrs.field(factory=dict, converter=_frozen_mapping, hash=False)

@@ -3,7 +3,9 @@
 A template file (``fr/shipping_confirmation.jinja``) holds up to four blocks: ``subject``,
 ``text``, ``html`` and ``sms``. Each block is rendered on its own: ``html`` with autoescape
 (so a customer's name or note can never inject markup), the others as plain text. Every
-environment uses ``StrictUndefined``: a misspelt variable is an error, never a blank.
+environment uses ``StrictUndefined``: a misspelt variable is an error, never a blank. The
+sandbox is the immutable one: a template cannot change the lists and dicts it is given
+(``order.lines.clear()`` is refused), so one event's context serves every message safely.
 The HTML body is then set in ``layout.html.jinja``, which a host may override too.
 """
 
@@ -27,7 +29,7 @@ from jinja2 import (
     meta,
 )
 from jinja2.bccache import Bucket
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 from markupsafe import Markup
 
 from orderflow.errors import NotificationError
@@ -91,8 +93,10 @@ class Templates:
             "trim_blocks": True,
             "lstrip_blocks": True,
         }
-        self._text = SandboxedEnvironment(autoescape=False, bytecode_cache=_TEXT, **options)
-        self._html = SandboxedEnvironment(autoescape=True, bytecode_cache=_HTML, **options)
+        self._text = ImmutableSandboxedEnvironment(
+            autoescape=False, bytecode_cache=_TEXT, **options
+        )
+        self._html = ImmutableSandboxedEnvironment(autoescape=True, bytecode_cache=_HTML, **options)
         self._paths = frozenset(loader.list_templates())
 
     def names(self) -> frozenset[str]:
@@ -147,8 +151,8 @@ class Templates:
                     f"template {where} has no {' or '.join(missing)} block, needed for {channel}"
                 )
             if channel == "sms":
-                return Rendered(subject="", text=_line(_block(text, "sms", context)))
-            subject = _line(_block(text, "subject", context))
+                return Rendered(subject="", text=one_line(_block(text, "sms", context)))
+            subject = one_line(_block(text, "subject", context))
             body = _paragraphs(_block(text, "text", context))
             html = None
             if channel == "email" and "html" in text.blocks:
@@ -177,8 +181,17 @@ def _block(template: Template, block: str, context: Mapping[str, Any]) -> str:
         template.environment.handle_exception()  # re-raises, pointing at template lines
 
 
-def _line(text: str) -> str:
-    return re.sub(r"[ \t\r\n]+", " ", text).strip()  # keeps no-break spaces: "12,50 €"
+_BREAKS = re.compile(r"[ \x00-\x1f\x7f-\x9f\u2028\u2029]+")
+"""Spaces, controls (C0, DEL, C1: tab, line feed, vertical tab, form feed, the file, group
+and record separators, next line...) and the Unicode line and paragraph separators."""
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+def one_line(text: str) -> str:
+    """``text`` as one line that any header takes: every run of spaces, controls and line
+    separators becomes one space, a lone surrogate U+FFFD; no-break spaces inside stay
+    (``"12,50 €"``)."""
+    return _SURROGATES.sub("\ufffd", _BREAKS.sub(" ", text)).strip()
 
 
 def _paragraphs(text: str) -> str:

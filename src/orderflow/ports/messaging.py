@@ -47,11 +47,14 @@ class PublishedEvent:
 
 class Notifier(Protocol):
     def send(self, message: Message) -> None:
-        """Deliver or raise; a raise makes the outbox retry the same message later."""
+        """Deliver or raise; a raise makes the outbox retry the same message later, except
+        :class:`~orderflow.errors.UndeliverableMessage` (the recipient can never receive it),
+        which dead-letters it at once."""
         ...
 
 
 class EventPublisher(Protocol):
     def publish(self, event: PublishedEvent) -> None:
-        """Publish or raise; a raise makes the outbox retry the same event later."""
+        """Publish or raise; a raise makes the outbox retry the same event later
+        (:class:`~orderflow.errors.UndeliverableMessage` dead-letters it at once)."""
         ...

@@ -36,6 +36,7 @@ from orderflow.errors import (
     NotificationError,
     NotPermitted,
     OrderNotFound,
+    UndeliverableMessage,
 )
 from orderflow.notifications import Notifications, NotificationSettings
 from orderflow.ports import (
@@ -396,9 +397,9 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
             self._carry_out(delivery, now)
         except Exception as exc:  # an outside call failed: kept in the outbox, retried, reported
             error = f"{type(exc).__name__}: {exc}"
-            retry_at = (
+            retry_at = (  # dead at once when no retry could change the outcome
                 None
-                if isinstance(exc, jobs.GiveUp)
+                if isinstance(exc, (jobs.GiveUp, UndeliverableMessage))
                 else self.settings.retry.retry_at(delivery.attempts, now)
             )
             self.outbox.mark_failed(item.key, error=error, retry_at=retry_at)
@@ -413,7 +414,7 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
         if item.topic == jobs.MESSAGE:
             if self.notifier is None:
                 raise LookupError("a message was queued but no Notifier is configured")
-            self.notifier.send(jobs.message(item))
+            self.notifier.send(self._deliverable(jobs.message(item)))
             return
         if item.topic == jobs.EVENT:
             if self.publisher is None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from orderflow.domain import messages
 from orderflow.domain.actor import SYSTEM, Actor
 from orderflow.domain.order import Change, Order
 from orderflow.domain.timeline import TimelineEntry
-from orderflow.errors import MessageNotFound, NotificationError
-from orderflow.notifications import Notifications
+from orderflow.errors import MessageNotFound, NotificationError, UndeliverableMessage
+from orderflow.notifications import Notifications, recipients
 from orderflow.ports import OrderRepository, Outbox
 from orderflow.ports.messaging import Audience, Channel, Message
 from orderflow.ports.outbox import Delivery
@@ -39,7 +38,9 @@ class MessageCommands(Commands):
     ) -> Order:
         """Send ``template`` now (a shipping confirmation again, an order's status...), to
         ``to`` or to the audience's own address; ``note`` is offered to the template and
-        ``fulfillment_id`` names the fulfillment a shipping template speaks of."""
+        ``fulfillment_id`` names the fulfillment a shipping template speaks of. A ``to`` that
+        cannot receive ``channel`` messages raises :class:`~orderflow.errors.InvalidRecipient`
+        (see :mod:`orderflow.notifications.recipients`)."""
         notifications = self._notifications()
 
         def decide(order: Order, now: datetime) -> Change:
@@ -68,10 +69,13 @@ class MessageCommands(Commands):
     def resend_message(
         self, order_id: str, key: str, *, actor: Actor, to: str | None = None
     ) -> Order:
-        """Send an earlier message again, as it was written, to ``to`` or its first
-        recipient; the copy has a key of its own and names the original (``resend_of``)."""
-        self._notifications()
+        """Send an earlier message again, as it was written, to ``to`` (checked like
+        :meth:`send_message`'s) or its first recipient; the copy has a key of its own and
+        names the original (``resend_of``)."""
+        notifications = self._notifications()
         original = self.message(order_id, key)
+        if to is not None:
+            notifications.check_to(original.channel, to)
 
         def decide(order: Order, now: datetime) -> Change:
             return messages.request_message(
@@ -105,6 +109,14 @@ class MessageCommands(Commands):
         ]
         return tuple(sorted((*order.timeline, *sent), key=lambda entry: entry.at))
 
+    def _deliverable(self, message: Message) -> Message:
+        """``message`` as its notifier gets it, once its recipient is checked by the rules of
+        its channel (:class:`~orderflow.errors.UndeliverableMessage` otherwise): the order's
+        own e-mail and phone are taken as given when it is placed, and checked here."""
+        notifications = self.notifications
+        allow = notifications is not None and notifications.settings.allow_private_webhooks
+        return recipients.deliverable(message, allow_private_webhooks=allow)
+
     def _notifications(self) -> Notifications:
         if self.notifications is None:
             raise NotificationError("no notifications are configured: pass notifications=")
@@ -114,10 +126,13 @@ class MessageCommands(Commands):
 def _entry(delivery: Delivery) -> TimelineEntry:
     message = jobs.message(delivery.item)
     what = f"{message.template.replace('_', ' ').capitalize()} {message.channel}"
-    # a webhook URL often holds its secret: the timeline names only its host
-    to = f"to {urlsplit(message.to).netloc if message.channel == 'webhook' else message.to}"
+    # a webhook URL often holds its secret: the timeline names only its host (and port)
+    to = f"to {recipients.shown(message.channel, message.to)}"
+    undeliverable = (delivery.last_error or "").startswith(f"{UndeliverableMessage.__name__}:")
     if delivery.state == "delivered":
         kind, text = "MessageSent", f"{what} sent {to}"
+    elif delivery.state == "dead" and undeliverable:
+        kind, text = "MessageDeadLettered", f"{what} {to} not sent: undeliverable"
     elif delivery.state == "dead":
         kind = "MessageDeadLettered"
         text = f"{what} {to} not sent after {delivery.attempts} attempts"

@@ -514,6 +514,13 @@ class StoreContract:
         assert [d.item.key for d in queued.deliveries("ord-2")] == ["job-3"]
         assert queued.deliveries("ord-missing") == []
 
+    def test_an_outbox_key_of_255_characters_is_kept_whole(self, store: OrderStore) -> None:
+        # 255: the longest idempotency key (limits.KEY), and more than any message key needs.
+        key = "k" * 255
+        store.add(new_order("ord-1", 1001), outbox=[item(key)])
+
+        assert [d.item.key for d in store.deliveries("ord-1")] == [key]
+
     def test_claim_leases_the_due_items_oldest_first_and_counts_the_attempt(
         self,
         queued: OrderStore,

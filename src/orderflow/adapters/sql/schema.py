@@ -108,7 +108,7 @@ outbox = Table(
     "orderflow_outbox",
     metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("key", String(200), nullable=False, unique=True),
+    Column("key", String(255), nullable=False, unique=True),
     Column("order_id", Id, ForeignKey(orders.c.id, ondelete="CASCADE"), nullable=False),
     Column("topic", String(50), nullable=False),
     Column("payload", Text, nullable=False),
