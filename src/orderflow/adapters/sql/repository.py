@@ -39,18 +39,19 @@ from orderflow.adapters.sql.engine import (
     make_engine,
     search_path,
 )
+from orderflow.adapters.sql.migrate import create_schema
 from orderflow.adapters.sql.rows import TAG, load_order, lookup_rows
 from orderflow.adapters.sql.schema import (
     counters,
-    create_schema,
     idempotency,
     lookups,
     order_numbers,
     orders,
+    require_current,
     schema_version,
 )
 from orderflow.domain.order import Order
-from orderflow.errors import ConcurrencyError, DuplicateOrder, OrderNotFound, SchemaError
+from orderflow.errors import ConcurrencyError, DuplicateOrder, OrderNotFound
 from orderflow.ports.outbox import Delivery, OutboxItem
 from orderflow.ports.repository import (
     IdempotencyRecord,
@@ -71,12 +72,10 @@ class SqlRepository:
 
     def __init__(self, engine: Engine) -> None:
         """Use ``engine`` (see :func:`~orderflow.adapters.sql.make_engine`), whose database
-        must hold this release's schema (:func:`~orderflow.adapters.sql.create_schema`)."""
-        if schema_version(engine) is None:
-            raise SchemaError(
-                f"no orderflow schema in {engine.url.render_as_string()}: create it with "
-                "create_schema(engine) or `orderflow db init URL`"
-            )
+        must hold this release's schema: :class:`~orderflow.errors.SchemaError` says how to
+        create it (:func:`~orderflow.adapters.sql.create_schema`) or upgrade it
+        (:func:`~orderflow.adapters.sql.upgrade_schema`)."""
+        require_current(schema_version(engine), engine.url.render_as_string())
         self.engine = engine
         self._writer = engine.execution_options(**{WRITE: True})
         """The engine's connections, set up once to BEGIN as writers."""

@@ -170,6 +170,35 @@ class RepositoryContract(ContractBase):
         assert store.by_number(1002) is None
         assert store.by_checkout_id("chk-2") is None
 
+    def test_the_longest_strings_the_input_rules_accept_are_stored_and_found_by(
+        self, store: OrderStore
+    ) -> None:
+        order_id, checkout, tracking, tag, key = (
+            "o" * 100,
+            "c" * 255,
+            "Z" * 255,
+            "t" * 40,
+            "k" * 255,
+        )
+        email = "İ" * 320  # lower-cased it is 640 characters: "İ".lower() is i and a dot
+        order = attrs.evolve(
+            shipped(order_id, 1001, tracking=tracking),
+            external_checkout_id=checkout,
+            customer=make_customer(email=email),
+            tags=frozenset({tag}),
+        )
+        kept = record(key, order_id, expires_at=T0 + timedelta(days=1))
+
+        store.add(order, outbox=[item(key, order_id)], idempotency=kept)
+
+        assert store.get(order_id) == order
+        assert store.by_checkout_id(checkout) == order
+        assert store.by_reference("tracking_number", tracking) == order
+        assert ids(store.query(OrderQuery(customer_email=email)).orders) == [order_id]
+        assert ids(store.query(OrderQuery(tag=tag)).orders) == [order_id]
+        assert [d.item.key for d in store.deliveries(order_id)] == [key]
+        assert store.idempotency_record("payment", key) == kept
+
     # -- queries ---------------------------------------------------------------------------------
 
     @pytest.fixture
