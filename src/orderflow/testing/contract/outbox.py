@@ -3,13 +3,20 @@ dead letters and requeues."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from orderflow.errors import InvalidTransition, OutboxItemNotFound
 from orderflow.ports.repository import OrderStore
-from orderflow.testing.contract.support import LEASE, T0, ContractBase, item, new_order
+from orderflow.testing.contract.support import (
+    LEASE,
+    T0,
+    UNSTORABLE,
+    ContractBase,
+    item,
+    new_order,
+)
 
 
 class OutboxContract(ContractBase):
@@ -192,3 +199,36 @@ class OutboxContract(ContractBase):
             ("job-1", "delivered"),
             ("job-2", "pending"),
         ]
+
+    @pytest.mark.parametrize("key", UNSTORABLE.values(), ids=list(UNSTORABLE))
+    def test_a_key_no_store_could_hold_is_an_unknown_key(
+        self, queued: OrderStore, key: str
+    ) -> None:
+        assert queued.claim_key(key, T0, lease=LEASE) is None
+        with pytest.raises(OutboxItemNotFound):
+            queued.requeue(key, T0)
+        with pytest.raises(LookupError):
+            queued.mark_delivered(key, T0)
+        with pytest.raises(LookupError):
+            queued.mark_failed(key, error="timed out", retry_at=None)
+        assert queued.deliveries(key) == []
+        assert [d.item.key for d in queued.claim(T0, limit=10, lease=LEASE)] == ["job-1"]
+
+    @pytest.mark.parametrize(
+        ("error", "kept", "retry_at"),
+        [
+            ("Refused: \x00 in the reply", "Refused: \ufffd in the reply", None),
+            ("Refused: \ud800 in the reply", "Refused: \ufffd in the reply", None),
+            ("x" * 100_000, "x" * 10_000, T0 + timedelta(minutes=1)),
+            ("Déjà vu\nline two\ttab", "Déjà vu\nline two\ttab", T0 + timedelta(minutes=1)),
+        ],
+        ids=["NUL", "lone surrogate", "100,000 characters", "kept as it is"],
+    )
+    def test_the_last_error_is_kept_without_nul_or_lone_surrogates_and_cut_at_10000_characters(
+        self, queued: OrderStore, error: str, kept: str, retry_at: datetime | None
+    ) -> None:
+        queued.claim(T0, limit=1, lease=LEASE)
+
+        queued.mark_failed("job-1", error=error, retry_at=retry_at)
+
+        assert queued.deliveries("ord-1")[0].last_error == kept

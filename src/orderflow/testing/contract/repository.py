@@ -3,7 +3,7 @@ and pages, due times, idempotency records."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import attrs
 import pytest
@@ -12,10 +12,11 @@ from orderflow.domain.fulfillment import Fulfillment, ServiceRequest, Tracking
 from orderflow.domain.order import Order
 from orderflow.domain.transaction import TransactionKind
 from orderflow.errors import ConcurrencyError, DuplicateOrder, OrderflowError, OrderNotFound
-from orderflow.ports.repository import OrderQuery, OrderStore
+from orderflow.ports.repository import OrderQuery, OrderStore, ReferenceKind
 from orderflow.testing import make_customer
 from orderflow.testing.contract.support import (
     T0,
+    UNSTORABLE,
     ContractBase,
     all_pages,
     held_until,
@@ -516,3 +517,92 @@ class RepositoryContract(ContractBase):
 
         assert ids(store.query(OrderQuery(tag="vip")).orders) == []
         assert ids(store.query(OrderQuery(tag="gift")).orders) == ["ord-1"]
+
+    # -- what a caller may pass that no column holds ---------------------------------------------
+
+    @pytest.mark.parametrize("value", UNSTORABLE.values(), ids=list(UNSTORABLE))
+    def test_looking_up_a_string_no_store_could_hold_finds_nothing(
+        self, store: OrderStore, value: str
+    ) -> None:
+        order = new_order("ord-1", 1001, checkout="chk-1", tags=frozenset({"vip"}))
+        store.add(order, idempotency=record("evt-1", expires_at=T0 + timedelta(days=1)))
+        kinds: tuple[ReferenceKind, ...] = (
+            "fulfillment_order",
+            "service_request",
+            "tracking_number",
+            "gateway_reference",
+        )
+
+        with pytest.raises(OrderNotFound):
+            store.get(value)
+        assert store.by_checkout_id(value) is None
+        assert [store.by_reference(kind, value) for kind in kinds] == [None] * 4
+        assert store.idempotency_record("payment", value) is None
+        assert store.idempotency_record(value, "evt-1") is None
+        for query in (
+            OrderQuery(text=value),
+            OrderQuery(tag=value),
+            OrderQuery(customer_email=value),
+        ):
+            assert store.query(query).orders == ()
+        assert store.get("ord-1") == order  # and the store still works
+
+    @pytest.mark.parametrize("number", [2**63, -(2**63) - 1, 10**40])
+    def test_an_order_number_beyond_64_bits_finds_nothing(
+        self, store: OrderStore, number: int
+    ) -> None:
+        store.add(new_order("ord-1", 1001))
+
+        assert store.by_number(number) is None
+
+    @pytest.mark.parametrize(
+        "reference",
+        ["r" * 255, "r" * 256, "r" * 100_000, "ch_\x00_1", "ch_\ud800_1", "sha256:" + "0" * 64],
+        ids=["255 characters", "256", "100,000", "NUL", "lone surrogate", "digest-like"],
+    )
+    def test_an_order_is_found_by_a_gateway_reference_of_any_length_and_characters(
+        self, store: OrderStore, reference: str
+    ) -> None:
+        sold = attrs.evolve(transaction(TransactionKind.SALE, "succeeded"), reference=reference)
+        order = new_order("ord-1", 1001, transactions=(sold,))
+        store.add(order)
+        store.add(new_order("ord-2", 1002))
+
+        assert store.by_reference("gateway_reference", reference) == order
+        assert store.by_reference("gateway_reference", reference[:-1]) is None
+        assert store.by_reference("gateway_reference", reference + "1") is None
+
+    @pytest.mark.parametrize(
+        "cursor",
+        [
+            "not a cursor",
+            "2026-01-05T09:00:00+00:00|ord\x00",
+            "2026-01-05T09:00:00+00:00|ord-\ud800",
+            "2026-01-05T09:00:00+00:00|" + "o" * 101,
+            "2026-01-05T09:00:00|ord-1",
+            "9999-12-31T23:00:00-05:00|ord-1",
+        ],
+        ids=["garbage", "NUL", "lone surrogate", "id too long", "naive time", "past year 9999"],
+    )
+    def test_a_cursor_no_listing_handed_out_is_refused_with_value_error(
+        self, store: OrderStore, cursor: str
+    ) -> None:
+        store.add(new_order("ord-1", 1001))
+
+        with pytest.raises(ValueError, match="cursor"):
+            store.query(OrderQuery(after=cursor))
+
+    def test_times_at_the_ends_of_the_calendar_select_as_any_other_time(
+        self, catalogue: OrderStore
+    ) -> None:
+        last = datetime.max.replace(tzinfo=timezone(timedelta(hours=-12)))  # after every order
+        first = datetime.min.replace(tzinfo=timezone(timedelta(hours=14)))  # before every order
+        working = ["ord-4", "ord-3", "ord-2", "ord-1"]
+
+        assert ids(catalogue.query(OrderQuery(placed_from=last)).orders) == []
+        assert ids(catalogue.query(OrderQuery(placed_before=first)).orders) == []
+        assert ids(catalogue.query(OrderQuery(placed_from=first)).orders) == working
+        assert ids(catalogue.query(OrderQuery(placed_before=last)).orders) == working
+        catalogue.add(new_order("ord-6", 1006, transactions=held_until(T0 + timedelta(hours=1))))
+        assert catalogue.due_before(first) == []
+        assert catalogue.due_before(last) == ["ord-6"]
