@@ -42,8 +42,9 @@ from orderflow.adapters.sql import (
     upgrade_schema,
 )
 from orderflow.adapters.sql import statements as sql
+from orderflow.adapters.sql.engine import outside_transaction
 from orderflow.adapters.sql.migrate import VERSION_TABLE, alembic_config
-from orderflow.adapters.sql.rows import lookup_rows
+from orderflow.adapters.sql.rows import lookup_rows, width
 from orderflow.adapters.sql.schema import lookups, metadata, orders, outbox, schema_info
 from orderflow.testing.contract import T0, item, new_order, record, shipped
 
@@ -257,3 +258,25 @@ def test_an_upgrade_that_would_break_a_reference_between_tables_changes_nothing(
 
     assert (schema_version(engine), revision(engine)) == (1, None)
     engine.dispose()
+
+
+def test_a_schema_table_holding_two_versions_is_refused_as_edited_by_hand(
+    sqlite_engine: Engine,
+) -> None:
+    with sqlite_engine.begin() as connection:
+        connection.execute(insert(schema_info).values(version=1))
+
+    with pytest.raises(SchemaError, match=r"should hold one version and holds \[2, 1\]"):
+        SqlRepository(sqlite_engine)
+
+
+def test_a_pragma_meant_for_outside_a_transaction_is_refused_inside_one(
+    sqlite_engine: Engine,
+) -> None:
+    with sqlite_engine.begin() as connection, pytest.raises(RuntimeError, match="outside"):
+        outside_transaction(connection, "PRAGMA foreign_keys=OFF")
+
+
+def test_the_width_of_a_column_without_one_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="search_text"):
+        width(orders.c.search_text)
