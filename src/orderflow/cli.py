@@ -1,4 +1,5 @@
-"""``orderflow`` / ``python -m orderflow``: the demo, the state diagrams and ``db init``."""
+"""``orderflow`` / ``python -m orderflow``: the demo, the state diagrams, ``db init`` and
+``db upgrade``."""
 
 from __future__ import annotations
 
@@ -364,6 +365,46 @@ def demo_stores(database: str | None, directory: str) -> Callable[[str], OrderSt
     return store
 
 
+def database_command(command: str, database: str, out: TextIO) -> None:
+    """``db init`` (create the tables) or ``db upgrade`` (bring them to this release's
+    version): one line saying where the schema stands, or SystemExit with one line saying
+    what went wrong (a schema of another version, a URL or a database out of reach)."""
+    try:
+        from orderflow.adapters.sql import (
+            create_schema,
+            make_engine,
+            schema_version,
+            upgrade_schema,
+        )
+        from orderflow.adapters.sql.migrate import FAILURES, failure_message
+    except ImportError:  # the `sql` extra is not installed
+        raise SystemExit(
+            f"orderflow db {command} needs the SQL adapter: pip install 'orderflow[sql]'"
+        ) from None
+    try:
+        engine = make_engine(database)
+    except FAILURES as error:
+        raise SystemExit(f"orderflow db {command}: {failure_message(error)}") from None
+    where = repr(engine.url)  # the password hidden
+    try:
+        if command == "init":
+            line = f"orderflow schema version {create_schema(engine)} ready in {where}"
+        else:
+            before = schema_version(engine)
+            after = upgrade_schema(engine)
+            if before is None:
+                line = f"orderflow schema version {after} created in {where}"
+            elif before == after:
+                line = f"orderflow schema version {after} ready in {where}: nothing to upgrade"
+            else:
+                line = f"orderflow schema upgraded from version {before} to {after} in {where}"
+    except FAILURES as error:
+        raise SystemExit(f"orderflow db {command}: {failure_message(error)}") from None
+    finally:
+        engine.dispose()
+    out.write(line + "\n")
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     parser = argparse.ArgumentParser(prog="orderflow", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -381,7 +422,18 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         dest="db_command", required=True
     )
     init = db.add_parser("init", help="create orderflow's tables and record the schema version")
-    init.add_argument("database", nargs="?", default="orderflow.sqlite3", metavar="URL")
+    upgrade = db.add_parser(
+        "upgrade",
+        help="bring orderflow's tables to this release's schema version (creating them if missing)",
+    )
+    for database in (init, upgrade):
+        database.add_argument(
+            "database",
+            nargs="?",
+            default="orderflow.sqlite3",
+            metavar="URL",
+            help="a SQLAlchemy URL or a SQLite file path (default: ./orderflow.sqlite3)",
+        )
     args = parser.parse_args(argv)
     if args.command == "demo":
         with tempfile.TemporaryDirectory(prefix="orderflow-demo-") as directory:
@@ -390,12 +442,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
             fulfillment_demo(out, store("fulfillment"))
             service_demo(out, store("services"))
     elif args.command == "db":
-        from orderflow.adapters.sql import create_schema, make_engine
-
-        engine = make_engine(args.database)
-        version = create_schema(engine)
-        out.write(f"orderflow schema version {version} ready in {engine.url!r}\n")
-        engine.dispose()
+        database_command(args.db_command, args.database, out)
     else:
         diagram(out)
     return 0

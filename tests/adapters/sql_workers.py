@@ -6,11 +6,13 @@ reports through the queue it is given; the tests judge the reports.
 
 from __future__ import annotations
 
+import io
 import multiprocessing.synchronize
 from multiprocessing.queues import Queue
 from typing import Any
 
-from orderflow.adapters.sql import SqlRepository, make_engine
+from orderflow.adapters.sql import SqlRepository, create_schema, make_engine, schema_version
+from orderflow.cli import main
 from orderflow.domain.order import Order
 from orderflow.ports.messaging import PublishedEvent
 from orderflow.testing import STAFF, RecordingPublisher, make_flow
@@ -96,3 +98,34 @@ def dispatch_and_hang(url: str, started: multiprocessing.synchronize.Event) -> N
     store = SqlRepository(make_engine(url))
     flow = make_flow(repository=store, publisher=StuckPublisher(started)).flow
     flow.dispatch(limit=10)
+
+
+def create_in_rounds(
+    targets: list[tuple[str, str]],
+    name: str,
+    start: multiprocessing.synchronize.Barrier,
+    report: Queue[tuple[str, int, str]],
+) -> None:
+    """Each round, at the same moment as the others, create orderflow's tables at that
+    round's target: ``("cli", url)`` runs ``orderflow db init URL``, ``("function", url)``
+    ``create_schema``, ``("schema", "server-url|schema")`` ``SqlRepository.from_url(...,
+    create=True, schema=...)``; report what it printed, or the error it raised."""
+    for round_, (how, target) in enumerate(targets):
+        start.wait(TIMEOUT)
+        try:
+            if how == "cli":
+                out = io.StringIO()
+                main(["db", "init", target], out=out)
+                result = out.getvalue()
+            elif how == "function":
+                engine = make_engine(target)
+                result = f"version {create_schema(engine)}"
+                engine.dispose()
+            else:
+                server, schema = target.split("|")
+                store = SqlRepository.from_url(server, create=True, schema=schema)
+                result = f"store at version {schema_version(store.engine)}"
+                store.engine.dispose()
+        except BaseException as error:  # SystemExit too: reported, judged by the test
+            result = f"failed: {error!r}"
+        report.put((name, round_, result))

@@ -1,5 +1,6 @@
 """Several processes sharing one SQL database, as several app servers do: writers racing
-for one order, dispatchers sharing the outbox, a dispatcher killed while it held a lease.
+for one order, dispatchers sharing the outbox, a dispatcher killed while it held a lease,
+deployments creating the tables at the same moment.
 
 Workers are spawned processes with engines of their own (``sql_workers.py``); barriers line
 them up, joins with timeouts wait for them. Nothing here sleeps or reads the wall clock:
@@ -9,14 +10,17 @@ every process runs on a FakeClock standing at the same time.
 from __future__ import annotations
 
 import multiprocessing
+import uuid
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from adapters import sql_workers
-from orderflow.adapters.sql import SqlRepository
+from adapters.conftest import postgres_server_url
+from orderflow.adapters.sql import SCHEMA_VERSION, SqlRepository, make_engine
 from orderflow.testing import STAFF, FakeClock, RecordingPublisher, make_draft, make_flow
 
 SPAWN = multiprocessing.get_context("spawn")
@@ -125,3 +129,78 @@ def test_the_items_of_a_dispatcher_killed_mid_lease_come_back_when_the_lease_end
     ]
     assert len(retried) == 10
     assert {d.state for d in retried} == {"delivered"}
+
+
+CREATORS = 4
+"""Processes creating the same tables at once, each round."""
+
+
+def create_at_once(targets: list[list[tuple[str, str]]]) -> dict[int, list[str]]:
+    """Run one process per list of targets, all creating their round's target at once;
+    what they reported, per round, sorted."""
+    start = SPAWN.Barrier(len(targets))
+    report = SPAWN.Queue()
+    processes = [
+        SPAWN.Process(target=sql_workers.create_in_rounds, args=(mine, f"p{n}", start, report))
+        for n, mine in enumerate(targets)
+    ]
+    run_all(processes)
+    found = [report.get(timeout=sql_workers.TIMEOUT) for mine in targets for _ in mine]
+    return {r: sorted(result for _, rr, result in found if rr == r) for r in range(ROUNDS)}
+
+
+def test_processes_creating_one_sqlite_database_at_once_all_find_it_ready(tmp_path: Path) -> None:
+    files = [f"sqlite:///{tmp_path / f'round-{r}.sqlite3'}" for r in range(ROUNDS)]
+    how = ["cli", "cli", "function", "function"]
+
+    reports = create_at_once([[(how[n], url) for url in files] for n in range(CREATORS)])
+
+    for r, url in enumerate(files):
+        ready = f"orderflow schema version {SCHEMA_VERSION} ready in {url}\n"
+        assert reports[r] == sorted([ready, ready, "version 2", "version 2"]), r
+        assert SqlRepository(make_engine(url)).next_number() == 1001
+
+
+@pytest.mark.usefixtures("postgres_url")  # skipped, or failed, without a server
+def test_processes_creating_one_postgres_schema_at_once_all_find_it_ready() -> None:
+    server = postgres_server_url()
+    names = [f"orderflow_race_{uuid.uuid4().hex[:8]}_{r}" for r in range(ROUNDS)]
+    admin = make_engine(server)
+    # even rounds: `orderflow db init URL` and create_schema in a schema that exists;
+    # odd rounds: SqlRepository.from_url(create=True, schema=...) creating the schema too
+    for name in names[::2]:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{name}"'))
+    urls = [
+        server.update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(
+            hide_password=False
+        )
+        for name in names
+    ]
+    server_url = server.render_as_string(hide_password=False)
+
+    def targets(n: int) -> list[tuple[str, str]]:
+        return [
+            (("cli" if n % 2 else "function"), urls[r])
+            if r % 2 == 0
+            else ("schema", f"{server_url}|{names[r]}")
+            for r in range(ROUNDS)
+        ]
+
+    try:
+        reports = create_at_once([targets(n) for n in range(CREATORS)])
+
+        for r in range(ROUNDS):
+            if r % 2:
+                assert reports[r] == ["store at version 2"] * CREATORS, r
+            else:
+                ready = f"orderflow schema version 2 ready in {make_engine(urls[r]).url!r}\n"
+                assert reports[r] == sorted([ready, ready, "version 2", "version 2"]), r
+            store = SqlRepository(make_engine(urls[r]))
+            assert store.next_number() == 1001
+            store.engine.dispose()
+    finally:
+        with admin.begin() as connection:
+            for name in names:
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+        admin.dispose()

@@ -4,6 +4,7 @@ PostgreSQL unless it says otherwise."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from pathlib import Path
@@ -37,11 +38,12 @@ from orderflow.adapters.sql import (
     schema_version,
 )
 from orderflow.adapters.sql.rows import order_columns
-from orderflow.adapters.sql.schema import orders, schema_info
+from orderflow.adapters.sql.schema import lookups, orders, schema_info
 from orderflow.domain.order import SCHEMA_VERSION as DOCUMENT_VERSION
+from orderflow.domain.transaction import TransactionKind
 from orderflow.serialization import loads
 from orderflow.testing import STAFF, make_draft, make_flow
-from orderflow.testing.contract import new_order
+from orderflow.testing.contract import new_order, transaction
 
 from .conftest import postgres_server_url
 
@@ -72,7 +74,7 @@ def test_a_database_holding_another_schema_version_is_refused(sqlite_engine: Eng
     with sqlite_engine.begin() as connection:
         connection.execute(update(schema_info).values(version=SCHEMA_VERSION + 1))
 
-    with pytest.raises(SchemaError, match=f"version \\[{SCHEMA_VERSION + 1}\\]"):
+    with pytest.raises(SchemaError, match=f"version {SCHEMA_VERSION + 1}, newer than"):
         SqlRepository(sqlite_engine)
 
 
@@ -81,6 +83,33 @@ def test_from_url_can_create_the_schema_of_a_new_sqlite_file(tmp_path: Path) -> 
 
     assert store.next_number() == 1001
     assert (tmp_path / "shop.sqlite3").exists()
+
+
+# -- lookup values -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reference", "stored"),
+    [
+        ("ch_" + "9" * 252, "ch_" + "9" * 252),  # 255 characters: as it is
+        ("ch_" + "9" * 253, "sha256:" + hashlib.sha256(b"ch_" + b"9" * 253).hexdigest()),
+        ("ch_\x00", "sha256:" + hashlib.sha256(b"ch_\x00").hexdigest()),
+        # a lone surrogate's UTF-8 bytes, as "surrogatepass" writes U+D800
+        ("ch_\ud800", "sha256:" + hashlib.sha256(b"ch_\xed\xa0\x80").hexdigest()),
+    ],
+    ids=["255 characters", "256 characters", "NUL", "lone surrogate"],
+)
+def test_a_gateway_reference_no_lookup_column_holds_is_stored_as_its_sha256_digest(
+    sql_store: SqlRepository, reference: str, stored: str
+) -> None:
+    sold = attrs.evolve(transaction(TransactionKind.SALE, "succeeded"), reference=reference)
+    sql_store.add(new_order("ord-1", 1001, transactions=(sold,)))
+
+    with sql_store.engine.connect() as connection:
+        values = connection.scalars(
+            select(lookups.c.value).where(lookups.c.kind == "gateway_reference")
+        ).all()
+    assert values == [stored]
 
 
 # -- joining the host's transaction ------------------------------------------------------------

@@ -16,14 +16,14 @@ import attrs
 from orderflow.domain.due import next_due_at
 from orderflow.domain.order import Order
 from orderflow.errors import ConcurrencyError, DuplicateOrder, OrderNotFound, OutboxItemNotFound
-from orderflow.ports.outbox import Delivery, OutboxItem, already_delivered
+from orderflow.ports.outbox import Delivery, OutboxItem, already_delivered, kept_error
 from orderflow.ports.repository import (
     IdempotencyRecord,
     OrderQuery,
     Page,
     ReferenceKind,
-    comes_after,
     cursor_of,
+    parse_cursor,
     references,
     sort_key,
 )
@@ -162,11 +162,12 @@ class InMemoryRepository:
             return len(expired)
 
     def query(self, query: OrderQuery) -> Page:
+        start = None if query.after is None else parse_cursor(query.after)
         matching = sorted(
             (o for o in self._orders.values() if query.matches(o)), key=sort_key, reverse=True
         )
-        if query.after is not None:
-            matching = [o for o in matching if comes_after(o, query.after)]
+        if start is not None:
+            matching = [o for o in matching if sort_key(o) < start]
         page = tuple(matching[: query.limit])
         more = len(matching) > query.limit
         return Page(orders=page, next_cursor=cursor_of(page[-1]) if more else None)
@@ -216,6 +217,7 @@ class InMemoryRepository:
             self._pending.pop(key, None)
 
     def mark_failed(self, key: str, *, error: str, retry_at: datetime | None) -> None:
+        error = kept_error(error)
         with self._lock:
             delivery = self._deliveries[key]
             if retry_at is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
@@ -56,7 +57,8 @@ class Outbox(Protocol):
     def mark_delivered(self, key: str, now: datetime) -> None: ...
 
     def mark_failed(self, key: str, *, error: str, retry_at: datetime | None) -> None:
-        """Record a failed attempt; ``retry_at=None`` dead-letters the item."""
+        """Record a failed attempt; ``retry_at=None`` dead-letters the item. The delivery
+        keeps :func:`kept_error` of ``error``, as every store does."""
         ...
 
     def requeue(self, key: str, now: datetime) -> None:
@@ -70,6 +72,20 @@ class Outbox(Protocol):
     def deliveries(self, order_id: str) -> Sequence[Delivery]:
         """Every item of an order with its delivery state, oldest first."""
         ...
+
+
+MAX_ERROR_LENGTH = 10_000
+"""The characters of an error a delivery keeps: its start, enough for any diagnosis."""
+
+_UNKEEPABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def kept_error(error: str) -> str:
+    """What a delivery keeps of a failed attempt's error, the same on every store: its first
+    :data:`MAX_ERROR_LENGTH` characters, NUL and lone surrogates (which PostgreSQL, or any
+    UTF-8 store, cannot hold) replaced by U+FFFD. An error's text comes from outside (a
+    gateway's reply, an exception): it may hold anything."""
+    return _UNKEEPABLE.sub("\ufffd", error[:MAX_ERROR_LENGTH])
 
 
 def already_delivered(key: str) -> InvalidTransition:

@@ -104,14 +104,18 @@ def sort_key(order: Order) -> tuple[datetime, str]:
 
 
 def parse_cursor(cursor: str) -> tuple[datetime, str]:
-    """The (placed at, id) position a cursor from :func:`cursor_of` stands for."""
+    """The (placed at, id) position a cursor from :func:`cursor_of` stands for; a string
+    no listing hands out (an id no order can have, a time no order is placed at) raises
+    ValueError, on every store alike."""
     placed, _, order_id = cursor.partition("|")
-    return datetime.fromisoformat(placed), order_id
-
-
-def comes_after(order: Order, cursor: str) -> bool:
-    """Does ``order`` come after ``cursor`` in a newest-first listing?"""
-    return sort_key(order) < parse_cursor(cursor)
+    try:
+        at = check_time(datetime.fromisoformat(placed), "its time")
+        ORDER_ID.check(order_id, "its order id")
+    except ValueError as error:
+        raise ValueError(
+            f"{cursor[:120]!r} is not a cursor a listing handed out: {error}"
+        ) from None
+    return at, order_id
 
 
 def check_outbox_keys(items: Sequence[OutboxItem]) -> None:

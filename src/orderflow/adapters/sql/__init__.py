@@ -8,8 +8,9 @@ outbox and idempotency records on SQLAlchemy Core, SQLite embedded or PostgreSQL
 """
 
 from orderflow.adapters.sql.engine import DEFAULT_URL, configure_sqlite, database_url, make_engine
+from orderflow.adapters.sql.migrate import create_schema, upgrade_schema
 from orderflow.adapters.sql.repository import SqlRepository
-from orderflow.adapters.sql.schema import SCHEMA_VERSION, create_schema, schema_version
+from orderflow.adapters.sql.schema import SCHEMA_VERSION, schema_version
 
 __all__ = [
     "DEFAULT_URL",
@@ -20,4 +21,5 @@ __all__ = [
     "database_url",
     "make_engine",
     "schema_version",
+    "upgrade_schema",
 ]

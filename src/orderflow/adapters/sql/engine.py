@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import zlib
 from typing import Any
 
 import sqlalchemy
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import CreateSchema
@@ -54,9 +55,27 @@ def search_path(url: URL, schema: str, *, create: bool) -> dict[str, str]:
     if create:
         engine = sqlalchemy.create_engine(url)
         with engine.begin() as connection:
+            lock_schema(connection, schema)  # IF NOT EXISTS alone still races
             connection.execute(CreateSchema(schema, if_not_exists=True))
         engine.dispose()
     return {"options": f"-csearch_path={schema}"}
+
+
+def lock_schema(connection: Connection, schema: str | None = None) -> None:
+    """On PostgreSQL, wait for and take the lock that serialises creating and upgrading
+    orderflow's tables in ``schema`` (default: the session's current schema) until the end
+    of ``connection``'s transaction. Elsewhere nothing: a SQLite writer holds the database
+    from its ``BEGIN IMMEDIATE`` (the :data:`WRITE` option).
+
+    Two processes creating the same tables at once otherwise collide in the catalogue
+    (a raw IntegrityError); the second now waits, then finds the tables made.
+    """
+    if connection.dialect.name != "postgresql":
+        return
+    if schema is None:
+        schema = connection.scalar(text("SELECT current_schema()")) or ""
+    key = zlib.crc32(f"orderflow schema {schema}".encode())  # fits PostgreSQL's bigint
+    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def configure_sqlite(engine: Engine) -> Engine:
@@ -92,8 +111,22 @@ def _on_begin(connection: Connection) -> None:
         cursor.close()
 
 
-def is_configured(connection: Connection) -> bool:
-    """Can orderflow nest its savepoints in this connection's transaction?"""
-    return connection.dialect.name != "sqlite" or event.contains(
-        connection.engine, "begin", _on_begin
-    )
+def outside_transaction(connection: Connection, statement: str) -> None:
+    """Run ``statement`` on the driver's connection while no transaction is open (a SQLite
+    ``PRAGMA foreign_keys`` does nothing inside one), on a connection of an engine set up
+    by :func:`configure_sqlite`, whose driver no longer begins transactions by itself."""
+    if connection.in_transaction():
+        raise RuntimeError(f"{statement!r} must run outside a transaction")
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(statement)
+    finally:
+        cursor.close()
+
+
+def is_configured(bind: Connection | Engine) -> bool:
+    """Does this engine (or connection's engine) begin real transactions, in which
+    orderflow can nest its savepoints? Always on PostgreSQL; on SQLite, when set up by
+    :func:`configure_sqlite`."""
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    return engine.dialect.name != "sqlite" or event.contains(engine, "begin", _on_begin)

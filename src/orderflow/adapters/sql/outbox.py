@@ -13,12 +13,16 @@ from typing import Any
 
 from sqlalchemy import Connection, Integer, and_, bindparam, insert, or_, select, update
 
-from orderflow.adapters.sql.rows import delivery_of
+from orderflow.adapters.sql.rows import delivery_of, storable, width
 from orderflow.adapters.sql.schema import UtcDateTime, outbox
 from orderflow.errors import OutboxItemNotFound
 from orderflow.ports.outbox import Delivery, OutboxItem, already_delivered
 
 _c = outbox.c
+_KEY = width(_c.key)
+_ORDER = width(_c.order_id)
+"""A key or order id longer, or holding NUL or a lone surrogate, was never queued: it is an
+unknown key, as in memory, and never sent to a driver that would refuse it."""
 
 # Built once, run with parameters (see orderflow.adapters.sql.statements).
 _INSERT = insert(outbox)
@@ -86,6 +90,8 @@ def claim(connection: Connection, now: datetime, limit: int, lease: timedelta) -
 
 
 def claim_key(connection: Connection, key: str, now: datetime, lease: timedelta) -> Delivery | None:
+    if not storable(key, _KEY):
+        return None
     parameters = {"b_key": key, "b_now": now, "b_until": now + lease}
     row = connection.execute(_CLAIM_KEY, parameters).one_or_none()
     return None if row is None else delivery_of(row)
@@ -93,12 +99,17 @@ def claim_key(connection: Connection, key: str, now: datetime, lease: timedelta)
 
 def change(connection: Connection, key: str, **values: Any) -> None:
     """Update one item; an unknown key raises KeyError (as a dict would)."""
-    if connection.execute(_CHANGE, {"b_key": key, **values}).rowcount != 1:
+    if (
+        not storable(key, _KEY)
+        or connection.execute(_CHANGE, {"b_key": key, **values}).rowcount != 1
+    ):
         raise KeyError(key)
 
 
 def requeue(connection: Connection, key: str, now: datetime) -> None:
     """A dead or failing item pending again with fresh attempts; refuses what is delivered."""
+    if not storable(key, _KEY):
+        raise OutboxItemNotFound(f"no outbox item with key {key!r}")
     if connection.execute(_REQUEUE, {"b_key": key, "b_now": now}).rowcount == 1:
         return
     if connection.scalar(_STATE, {"b_key": key}) is None:
@@ -107,6 +118,8 @@ def requeue(connection: Connection, key: str, now: datetime) -> None:
 
 
 def deliveries(connection: Connection, order_id: str) -> list[Delivery]:
+    if not storable(order_id, _ORDER):
+        return []
     rows = connection.execute(_BY_ORDER, {"b_order": order_id})
     return [delivery_of(row) for row in rows]
 

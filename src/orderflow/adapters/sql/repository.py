@@ -23,6 +23,8 @@ from sqlalchemy import (
     Executable,
     and_,
     delete,
+    false,
+    func,
     or_,
     select,
     update,
@@ -39,19 +41,29 @@ from orderflow.adapters.sql.engine import (
     make_engine,
     search_path,
 )
-from orderflow.adapters.sql.rows import TAG, load_order, lookup_rows
+from orderflow.adapters.sql.migrate import create_schema
+from orderflow.adapters.sql.rows import (
+    TAG,
+    holds_unstorable,
+    load_order,
+    lookup_rows,
+    lookup_value,
+    storable,
+    width,
+)
 from orderflow.adapters.sql.schema import (
     counters,
-    create_schema,
     idempotency,
     lookups,
     order_numbers,
     orders,
+    require_current,
     schema_version,
 )
+from orderflow.domain.limits import EARLIEST, LATEST, MAX_ORDER_NUMBER
 from orderflow.domain.order import Order
-from orderflow.errors import ConcurrencyError, DuplicateOrder, OrderNotFound, SchemaError
-from orderflow.ports.outbox import Delivery, OutboxItem
+from orderflow.errors import ConcurrencyError, DuplicateOrder, OrderNotFound
+from orderflow.ports.outbox import Delivery, OutboxItem, kept_error
 from orderflow.ports.repository import (
     IdempotencyRecord,
     OrderQuery,
@@ -64,6 +76,16 @@ from orderflow.ports.repository import (
 
 _o = orders.c
 
+_ID = width(_o.id)
+_CHECKOUT = width(_o.external_checkout_id)
+_EMAIL = width(_o.customer_email)
+_KIND = width(lookups.c.kind)
+_SOURCE = width(idempotency.c.source)
+_KEY = width(idempotency.c.key)
+"""What each column holds: a string longer, or holding what no store holds (NUL, a lone
+surrogate), was never stored, so it is not looked for (``rows.storable``): the driver would
+refuse it where the in-memory store simply finds nothing."""
+
 
 class SqlRepository:
     """Implements :class:`~orderflow.ports.OrderRepository` and :class:`~orderflow.ports.Outbox`
@@ -71,12 +93,10 @@ class SqlRepository:
 
     def __init__(self, engine: Engine) -> None:
         """Use ``engine`` (see :func:`~orderflow.adapters.sql.make_engine`), whose database
-        must hold this release's schema (:func:`~orderflow.adapters.sql.create_schema`)."""
-        if schema_version(engine) is None:
-            raise SchemaError(
-                f"no orderflow schema in {engine.url.render_as_string()}: create it with "
-                "create_schema(engine) or `orderflow db init URL`"
-            )
+        must hold this release's schema: :class:`~orderflow.errors.SchemaError` says how to
+        create it (:func:`~orderflow.adapters.sql.create_schema`) or upgrade it
+        (:func:`~orderflow.adapters.sql.upgrade_schema`)."""
+        require_current(schema_version(engine), engine.url.render_as_string())
         self.engine = engine
         self._writer = engine.execution_options(**{WRITE: True})
         """The engine's connections, set up once to BEGIN as writers."""
@@ -136,7 +156,9 @@ class SqlRepository:
     # -- repository ------------------------------------------------------------------------
 
     def get(self, order_id: str) -> Order:
-        order = self._one(sql.ORDER_BY_ID, {"b_id": order_id})
+        order = None
+        if storable(order_id, _ID):
+            order = self._one(sql.ORDER_BY_ID, {"b_id": order_id})
         if order is None:
             raise OrderNotFound(f"no order with id {order_id!r}")
         return order
@@ -264,15 +286,23 @@ class SqlRepository:
                     return number
 
     def by_number(self, number: int) -> Order | None:
+        if not -MAX_ORDER_NUMBER - 1 <= number <= MAX_ORDER_NUMBER:  # beyond a bigint
+            return None
         return self._one(sql.ORDER_BY_NUMBER, {"b_number": number})
 
     def by_checkout_id(self, checkout_id: str) -> Order | None:
+        if not storable(checkout_id, _CHECKOUT):
+            return None
         return self._one(sql.ORDER_BY_CHECKOUT, {"b_checkout": checkout_id})
 
     def by_reference(self, kind: ReferenceKind, value: str) -> Order | None:
-        return self._one(sql.ORDER_BY_REFERENCE, {"b_kind": kind, "b_value": value})
+        if not storable(kind, _KIND):
+            return None
+        return self._one(sql.ORDER_BY_REFERENCE, {"b_kind": kind, "b_value": lookup_value(value)})
 
     def idempotency_record(self, source: str, key: str) -> IdempotencyRecord | None:
+        if not (storable(source, _SOURCE) and storable(key, _KEY)):
+            return None
         with self._reading() as connection:
             return self._record(connection, source, key)
 
@@ -289,7 +319,7 @@ class SqlRepository:
     def query(self, query: OrderQuery) -> Page:
         statement = (
             select(*sql.DOCUMENT)
-            .where(*_conditions(query))
+            .where(*_conditions(query, self.engine.dialect.name))
             .order_by(_o.placed_at.desc(), _o.id.desc())
             .limit(query.limit + 1)
         )
@@ -313,7 +343,7 @@ class SqlRepository:
         with self._reading() as connection:
             return connection.scalars(
                 select(_o.id)
-                .where(_o.next_due_at <= now)
+                .where(_o.next_due_at <= _within_calendar(now))
                 .order_by(_o.next_due_at, _o.id)
                 .limit(limit)
             ).all()
@@ -333,6 +363,7 @@ class SqlRepository:
             box.change(connection, key, state="delivered", lease_until=None, delivered_at=now)
 
     def mark_failed(self, key: str, *, error: str, retry_at: datetime | None) -> None:
+        error = kept_error(error)
         with self._writing() as connection:
             if retry_at is None:
                 box.change(connection, key, state="dead", lease_until=None, last_error=error)
@@ -350,8 +381,11 @@ class SqlRepository:
             return box.deliveries(connection, order_id)
 
 
-def _conditions(query: OrderQuery) -> list[ColumnElement[bool]]:
-    """``query.matches`` as SQL over the query columns."""
+def _conditions(query: OrderQuery, dialect: str) -> list[ColumnElement[bool]]:
+    """``query.matches`` as SQL over the query columns (for ``dialect``'s substring search).
+
+    A value no row can hold matches nothing, without being sent; times beyond the ends of
+    the calendar orders are placed in select as those ends do."""
     found: list[ColumnElement[bool]] = []
     if query.archived is not None:
         archived = _o.archive_status == "archived"
@@ -364,19 +398,30 @@ def _conditions(query: OrderQuery) -> list[ColumnElement[bool]]:
         if wanted is not None:
             found.append(column == wanted)
     if query.customer_email is not None:
-        found.append(_o.customer_email == query.customer_email.lower())
+        email = query.customer_email.lower()
+        found.append(_o.customer_email == email if storable(email, _EMAIL) else false())
     if query.tag is not None:
         tagged = select(lookups.c.order_id).where(
-            lookups.c.kind == TAG, lookups.c.value == query.tag
+            lookups.c.kind == TAG, lookups.c.value == lookup_value(query.tag)
         )
         found.append(_o.id.in_(tagged))
     if query.text is not None:
-        found.append(_o.search_text.contains(query.text.lower(), autoescape=True))
+        text = query.text.lower()
+        # instr/strpos, not LIKE: SQLite refuses a LIKE pattern over 50,000 bytes
+        position = func.instr if dialect == "sqlite" else func.strpos
+        found.append(false() if holds_unstorable(text) else position(_o.search_text, text) > 0)
     if query.placed_from is not None:
-        found.append(_o.placed_at >= query.placed_from)
+        found.append(_o.placed_at >= _within_calendar(query.placed_from))
     if query.placed_before is not None:
-        found.append(_o.placed_at < query.placed_before)
+        found.append(_o.placed_at < _within_calendar(query.placed_before))
     if query.after is not None:
         placed, order_id = parse_cursor(query.after)
         found.append(or_(_o.placed_at < placed, and_(_o.placed_at == placed, _o.id < order_id)))
     return found
+
+
+def _within_calendar(at: datetime) -> datetime:
+    """``at``, or the end of the calendar stored times lie within (``limits.EARLIEST``,
+    ``LATEST``, exclusive) that it lies beyond: compared with a stored time it answers
+    alike, and it can be written in UTC (``datetime.max`` west of Greenwich cannot)."""
+    return min(max(at, EARLIEST), LATEST)

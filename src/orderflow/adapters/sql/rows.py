@@ -6,8 +6,11 @@ in the same statement as the document, and never read back: the document is the 
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import TYPE_CHECKING, Any
 
+from orderflow.adapters.sql.schema import LOOKUP_LENGTH
 from orderflow.domain.due import next_due_at
 from orderflow.domain.financial import financial_status
 from orderflow.domain.fulfillment_status import fulfillment_status
@@ -20,13 +23,51 @@ from orderflow.serialization import dumps, loads
 if TYPE_CHECKING:
     from typing import TypeAlias
 
-    from sqlalchemy import Row
+    from sqlalchemy import Column, Row
     from typing_extensions import Unpack
 
     AnyRow: TypeAlias = Row[Unpack[tuple[Any, ...]]]
 
 TAG = "tag"
 """The lookup kind of a tag (the others are :data:`~orderflow.ports.repository.ReferenceKind`)."""
+
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+"""What no store holds: NUL (PostgreSQL's text refuses it) and lone surrogates (not UTF-8)."""
+
+DIGEST = "sha256:"
+"""The prefix of a lookup value stored as its digest (:func:`lookup_value`)."""
+
+
+def storable(value: str, length: int) -> bool:
+    """Could a column of ``length`` characters hold ``value`` as it is, on every store?
+
+    A value that could not be stored was never stored: a search for it finds nothing,
+    without sending the database what its driver would refuse.
+    """
+    return len(value) <= length and not holds_unstorable(value)
+
+
+def holds_unstorable(value: str) -> bool:
+    """Does ``value`` hold a character no store holds (NUL, a lone surrogate)?"""
+    return _UNSTORABLE.search(value) is not None
+
+
+def width(column: Column[Any]) -> int:
+    """How many characters a string column holds."""
+    length = getattr(column.type, "length", None)
+    if not isinstance(length, int):
+        raise TypeError(f"{column} is not a string column of a fixed width")
+    return length
+
+
+def lookup_value(value: str) -> str:
+    """A lookup value as it is stored and searched: itself when a lookup column can hold it,
+    else ``"sha256:"`` and the hex digest of its UTF-8 bytes (lone surrogates passed
+    through). Gateway references are stored whole whatever they hold, and every store must
+    find an order by each of them: writes and reads both go through here."""
+    if storable(value, LOOKUP_LENGTH):
+        return value
+    return DIGEST + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def order_columns(order: Order) -> dict[str, Any]:
@@ -48,9 +89,11 @@ def order_columns(order: Order) -> dict[str, Any]:
 
 
 def lookup_rows(order: Order) -> list[dict[str, str]]:
-    """The order's lookup rows: its outside references and its tags, sorted."""
+    """The order's lookup rows: its outside references and its tags (each value as
+    :func:`lookup_value` stores it), sorted."""
     found = {*references(order), *((TAG, tag) for tag in order.tags)}
-    return [{"order_id": order.id, "kind": kind, "value": value} for kind, value in sorted(found)]
+    stored = sorted({(kind, lookup_value(value)) for kind, value in found})
+    return [{"order_id": order.id, "kind": kind, "value": value} for kind, value in stored]
 
 
 def load_order(row: AnyRow) -> Order:

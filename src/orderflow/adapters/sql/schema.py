@@ -3,13 +3,16 @@ the order-number counter and the schema's version.
 
 Every timestamp column holds UTC and comes back timezone-aware, on SQLite (text) as on
 PostgreSQL (``timestamptz``). Table names start with ``orderflow_`` so they can live in a
-host's database next to its own.
+host's database next to its own. Every column that holds a string from outside is as wide
+as the input rule of :mod:`orderflow.domain.limits` that bounds it.
+
+These are the tables of the current release; Alembic's revisions (``migrations/``) lead a
+database of an older release to them (:mod:`orderflow.adapters.sql.migrate`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -27,18 +30,29 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
-    insert,
     inspect,
     select,
 )
 
+from orderflow.domain.limits import EMAIL, ID, KEY, ORDER_ID, TAG, TRACKING_NUMBER
 from orderflow.errors import InvalidTimestamp, SchemaError
 
-SCHEMA_VERSION = 1
-"""Version of these tables, recorded by :func:`create_schema` (not the document's version)."""
+SCHEMA_VERSION = 2
+"""Version of these tables, recorded in ``orderflow_schema`` (not the document's version).
+Alembic revision ``000N`` leaves a database at version N."""
 
 FIRST_NUMBER = 1001
 """The first order number a new database hands out."""
+
+EMAIL_LENGTH = 2 * EMAIL.max_length
+"""The customer e-mail column holds the address lower-cased, and ``str.lower`` can double a
+string's length (U+0130, İ, becomes i and a combining dot): an address the input rule
+accepts always fits."""
+
+LOOKUP_LENGTH = max(ID.max_length, TRACKING_NUMBER.max_length, TAG.max_length)
+"""The longest lookup value stored as it is: fulfillment order and service request ids,
+tracking numbers, tags. A longer one, or a gateway reference no column can hold, is stored
+as its digest (:func:`orderflow.adapters.sql.rows.lookup_value`)."""
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -63,7 +77,9 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.astimezone(timezone.utc)
 
 
-Id = String(100).with_variant(String(100, collation="C"), "postgresql")
+Id = String(ORDER_ID.max_length).with_variant(
+    String(ORDER_ID.max_length, collation="C"), "postgresql"
+)
 """Ids compare by code point everywhere, as Python compares them (stable pagination)."""
 
 metadata = MetaData()
@@ -73,12 +89,12 @@ orders = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("number", BigInteger, nullable=False, unique=True),
-    Column("external_checkout_id", String(200), unique=True),
+    Column("external_checkout_id", String(KEY.max_length), unique=True),
     Column("status", String(20), nullable=False),
     Column("archive_status", String(20), nullable=False),
     Column("financial_status", String(30), nullable=False),
     Column("fulfillment_status", String(30), nullable=False),
-    Column("customer_email", String(320), nullable=False, index=True),
+    Column("customer_email", String(EMAIL_LENGTH), nullable=False, index=True),
     Column("search_text", Text, nullable=False),
     Column("placed_at", UtcDateTime, nullable=False),
     Column("archived_at", UtcDateTime),
@@ -97,7 +113,7 @@ lookups = Table(
     Column("seq", Integer, primary_key=True, autoincrement=True),
     Column("order_id", Id, ForeignKey(orders.c.id, ondelete="CASCADE"), nullable=False),
     Column("kind", String(30), nullable=False),
-    Column("value", String(200), nullable=False),
+    Column("value", String(LOOKUP_LENGTH), nullable=False),
     Index("orderflow_lookups_value", "kind", "value"),
     Index("orderflow_lookups_order", "order_id"),
 )
@@ -108,7 +124,7 @@ outbox = Table(
     "orderflow_outbox",
     metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("key", String(255), nullable=False, unique=True),
+    Column("key", String(KEY.max_length), nullable=False, unique=True),
     Column("order_id", Id, ForeignKey(orders.c.id, ondelete="CASCADE"), nullable=False),
     Column("topic", String(50), nullable=False),
     Column("payload", Text, nullable=False),
@@ -127,7 +143,7 @@ idempotency = Table(
     "orderflow_idempotency",
     metadata,
     Column("source", String(50), primary_key=True),
-    Column("key", String(200), primary_key=True),
+    Column("key", String(KEY.max_length), primary_key=True),
     Column("request_hash", String(128), nullable=False),
     Column("order_id", Id, ForeignKey(orders.c.id, ondelete="CASCADE"), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
@@ -152,41 +168,39 @@ schema_info = Table(
 )
 
 
-def create_schema(bind: Engine | Connection) -> int:
-    """Create the tables that do not exist yet and record the schema version; returns it.
-
-    Idempotent. Given a connection, it runs in that connection's transaction (the caller
-    commits); given an engine, in its own. A database holding another version raises
-    :class:`~orderflow.errors.SchemaError`.
-    """
-    if isinstance(bind, Engine):
-        with bind.begin() as connection:
-            return create_schema(connection)
-    metadata.create_all(bind)
-    found = bind.scalars(select(schema_info.c.version)).all()
-    if not found:
-        bind.execute(insert(schema_info).values(version=SCHEMA_VERSION))
-        if not bind.dialect.supports_sequences:
-            bind.execute(insert(counters).values(name="order_number", value=FIRST_NUMBER - 1))
-        return SCHEMA_VERSION
-    return check_version(found)
-
-
 def schema_version(bind: Engine | Connection) -> int | None:
-    """The version :func:`create_schema` recorded, or ``None`` if there is no schema."""
+    """The version recorded in the database, or ``None`` if it holds no orderflow schema."""
     if isinstance(bind, Engine):
         with bind.connect() as connection:
             return schema_version(connection)
     if not inspect(bind).has_table(schema_info.name):
         return None
-    return check_version(bind.scalars(select(schema_info.c.version)).all())
-
-
-def check_version(found: Any) -> int:
-    """The one recorded version if it is this release's, else SchemaError."""
-    if list(found) != [SCHEMA_VERSION]:
+    found: list[int] = list(bind.scalars(select(schema_info.c.version)))
+    if len(found) != 1:
         raise SchemaError(
-            f"the database's orderflow schema is version {list(found)}, this orderflow "
-            f"uses version {SCHEMA_VERSION}"
+            f"orderflow_schema should hold one version and holds {found}: it was edited "
+            "by hand or by a failed tool"
         )
-    return SCHEMA_VERSION
+    return found[0]
+
+
+def require_current(version: int | None, where: str) -> int:
+    """``version`` if it is this release's; else a SchemaError saying what to do."""
+    if version is None:
+        raise SchemaError(
+            f"no orderflow schema in {where}: create it with create_schema(engine) or "
+            "`orderflow db init URL`"
+        )
+    if version < SCHEMA_VERSION:
+        raise SchemaError(
+            f"the orderflow schema in {where} is version {version}, older than this "
+            f"orderflow's version {SCHEMA_VERSION}: upgrade it with `orderflow db upgrade URL` "
+            "(or upgrade_schema(engine))"
+        )
+    if version > SCHEMA_VERSION:
+        raise SchemaError(
+            f"the orderflow schema in {where} is version {version}, newer than this "
+            f"orderflow's version {SCHEMA_VERSION}: upgrade orderflow to the release that "
+            "wrote it"
+        )
+    return version

@@ -1,146 +1,44 @@
-"""The contract every order store passes: repository and outbox, one suite for all adapters.
-
-orderflow runs it against its in-memory, SQLite and PostgreSQL stores; a host that writes
-its own store runs it too, by subclassing :class:`StoreContract` in its test suite and
-giving it a ``store`` fixture that returns a new, empty store::
-
-    import pytest
-    from orderflow.testing.contract import StoreContract
-
-    class TestMyStore(StoreContract):
-        @pytest.fixture
-        def store(self):
-            return MyStore(...)  # empty, implements OrderRepository and Outbox
-
-The tests talk to the ports only, with orders built by the domain and times fixed, never
-through the service; each expected value is worked out by hand in the test. This is the one
-orderflow module that imports pytest: ``import orderflow.testing`` does not load it.
-"""
+"""The repository's part of the contract: add, get and save, numbers and lookups, queries
+and pages, due times, idempotency records."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 import attrs
 import pytest
 
 from orderflow.domain.fulfillment import Fulfillment, ServiceRequest, Tracking
-from orderflow.domain.money import Money
+from orderflow.domain.limits import EARLIEST, LATEST
 from orderflow.domain.order import Order
-from orderflow.domain.placement import place
-from orderflow.domain.transaction import Transaction, TransactionKind
+from orderflow.domain.transaction import TransactionKind
 from orderflow.errors import (
     ConcurrencyError,
     DuplicateOrder,
-    InvalidTransition,
+    InvalidText,
+    InvalidTimestamp,
     OrderflowError,
     OrderNotFound,
-    OutboxItemNotFound,
 )
-from orderflow.ports.outbox import OutboxItem
-from orderflow.ports.repository import IdempotencyRecord, OrderQuery, OrderStore
-from orderflow.testing import STAFF, make_customer, make_draft
-
-__all__ = ["LEASE", "T0", "StoreContract", "item", "new_order", "record"]
-
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
-"""The time every order of the suite is placed at, unless a test says otherwise."""
-LEASE = timedelta(minutes=5)
-
-
-def new_order(
-    order_id: str,
-    number: int,
-    *,
-    placed_at: datetime = T0,
-    checkout: str | None = None,
-    **changes: Any,
-) -> Order:
-    """A freshly placed ``make_draft()`` order at version 1, with ``changes`` applied."""
-    change = place(
-        make_draft(external_checkout_id=checkout),
-        order_id=order_id,
-        number=number,
-        now=placed_at,
-        actor=STAFF,
-    )
-    return attrs.evolve(change.recorded().order, version=1, **changes)
+from orderflow.ports.repository import OrderQuery, OrderStore, ReferenceKind
+from orderflow.testing import make_customer
+from orderflow.testing.contract.support import (
+    T0,
+    UNSTORABLE,
+    ContractBase,
+    all_pages,
+    held_until,
+    ids,
+    item,
+    new_order,
+    record,
+    shipped,
+    transaction,
+)
 
 
-def item(key: str, order_id: str = "ord-1", *, at: datetime = T0) -> OutboxItem:
-    return OutboxItem(key=key, order_id=order_id, topic="event", payload="{}", created_at=at)
-
-
-def record(key: str, order_id: str = "ord-1", *, expires_at: datetime) -> IdempotencyRecord:
-    return IdempotencyRecord(
-        source="payment",
-        key=key,
-        request_hash="hash",
-        order_id=order_id,
-        created_at=T0,
-        expires_at=expires_at,
-    )
-
-
-def transaction(
-    kind: TransactionKind, status: str, *, expires_at: datetime | None = None
-) -> Transaction:
-    return Transaction(
-        id=f"tx-{kind.value}",
-        kind=kind,
-        amount=Money("62.00", "EUR"),
-        status=status,
-        idempotency_key=f"key-{kind.value}",
-        created_at=T0,
-        expires_at=expires_at,
-    )
-
-
-def held_until(expires_at: datetime) -> tuple[Transaction, ...]:
-    return (transaction(TransactionKind.AUTHORIZATION, "authorized", expires_at=expires_at),)
-
-
-def ids(orders: Iterable[Order]) -> list[str]:
-    return [order.id for order in orders]
-
-
-def shipped(order_id: str, number: int, *, tracking: str) -> Order:
-    """A new order whose one fulfillment order was shipped whole, with a tracking number."""
-    placed = new_order(order_id, number)
-    (fo,) = placed.fulfillment_orders
-    shipment = Fulfillment(
-        id=f"f-{order_id}",
-        fulfillment_order_id=fo.id,
-        lines=fo.lines,
-        created_at=T0,
-        tracking=Tracking(numbers=(tracking,)),
-    )
-    return attrs.evolve(
-        placed,
-        fulfillment_orders=(attrs.evolve(fo, status="closed"),),
-        fulfillments=(shipment,),
-    )
-
-
-def _all_pages(store: OrderStore, limit: int) -> list[list[str]]:
-    pages, cursor = [], None
-    while True:
-        page = store.query(OrderQuery(limit=limit, after=cursor))
-        pages.append(ids(page.orders))
-        cursor = page.next_cursor
-        if cursor is None:
-            return pages
-
-
-class StoreContract:
-    """The suite: subclass it as ``Test...`` and override the ``store`` fixture."""
-
-    @pytest.fixture
-    def store(self) -> OrderStore:
-        """A new, empty store for each test: the subclass says how to make one."""
-        pytest.fail(f"{type(self).__name__} must define a `store` fixture returning an empty store")
+class RepositoryContract(ContractBase):
+    """Orders, lookups, queries and idempotency records (``OrderRepository``)."""
 
     # -- add, get, save ------------------------------------------------------------------------
 
@@ -281,6 +179,35 @@ class StoreContract:
         assert store.by_number(1002) is None
         assert store.by_checkout_id("chk-2") is None
 
+    def test_the_longest_strings_the_input_rules_accept_are_stored_and_found_by(
+        self, store: OrderStore
+    ) -> None:
+        order_id, checkout, tracking, tag, key = (
+            "o" * 100,
+            "c" * 255,
+            "Z" * 255,
+            "t" * 40,
+            "k" * 255,
+        )
+        email = "İ" * 320  # lower-cased it is 640 characters: "İ".lower() is i and a dot
+        order = attrs.evolve(
+            shipped(order_id, 1001, tracking=tracking),
+            external_checkout_id=checkout,
+            customer=make_customer(email=email),
+            tags=frozenset({tag}),
+        )
+        kept = record(key, order_id, expires_at=T0 + timedelta(days=1))
+
+        store.add(order, outbox=[item(key, order_id)], idempotency=kept)
+
+        assert store.get(order_id) == order
+        assert store.by_checkout_id(checkout) == order
+        assert store.by_reference("tracking_number", tracking) == order
+        assert ids(store.query(OrderQuery(customer_email=email)).orders) == [order_id]
+        assert ids(store.query(OrderQuery(tag=tag)).orders) == [order_id]
+        assert [d.item.key for d in store.deliveries(order_id)] == [key]
+        assert store.idempotency_record("payment", key) == kept
+
     # -- queries ---------------------------------------------------------------------------------
 
     @pytest.fixture
@@ -379,7 +306,7 @@ class StoreContract:
         ]:
             store.add(new_order(order_id, number, placed_at=placed_at))
 
-        pages = _all_pages(store, limit=2)
+        pages = all_pages(store, limit=2)
 
         assert pages == [["ord-e", "ord-d"], ["ord-c", "ord-b"], ["ord-a"]]
 
@@ -487,158 +414,6 @@ class StoreContract:
 
         assert store.idempotency_record("payment", "evt-1") == later
 
-    # -- outbox ----------------------------------------------------------------------------------
-
-    @pytest.fixture
-    def queued(self, store: OrderStore) -> OrderStore:
-        """Order ord-1 with jobs job-1 (at T0) and job-2 (a minute later), both pending."""
-        store.add(
-            new_order("ord-1", 1001),
-            outbox=[item("job-1"), item("job-2", at=T0 + timedelta(minutes=1))],
-        )
-        return store
-
-    def test_new_items_are_pending_and_listed_per_order_oldest_first(
-        self,
-        queued: OrderStore,
-    ) -> None:
-        queued.add(new_order("ord-2", 1002), outbox=[item("job-3", "ord-2")])
-
-        deliveries = queued.deliveries("ord-1")
-
-        assert [(d.item.key, d.state, d.attempts) for d in deliveries] == [
-            ("job-1", "pending", 0),
-            ("job-2", "pending", 0),
-        ]
-        assert deliveries[0].next_attempt_at == T0
-        assert [d.item.key for d in queued.deliveries("ord-2")] == ["job-3"]
-        assert queued.deliveries("ord-missing") == []
-
-    def test_an_outbox_key_of_255_characters_is_kept_whole(self, store: OrderStore) -> None:
-        # 255: the longest idempotency key (limits.KEY), and more than any message key needs.
-        key = "k" * 255
-        store.add(new_order("ord-1", 1001), outbox=[item(key)])
-
-        assert [d.item.key for d in store.deliveries("ord-1")] == [key]
-
-    def test_claim_leases_the_due_items_oldest_first_and_counts_the_attempt(
-        self,
-        queued: OrderStore,
-    ) -> None:
-        now = T0 + timedelta(minutes=1)
-
-        claimed = queued.claim(now, limit=10, lease=LEASE)
-
-        assert [(d.item.key, d.attempts, d.lease_until) for d in claimed] == [
-            ("job-1", 1, now + LEASE),
-            ("job-2", 1, now + LEASE),
-        ]
-
-    def test_items_due_at_the_same_time_are_claimed_in_the_order_they_were_queued(
-        self, store: OrderStore
-    ) -> None:
-        keys = [f"event-ord-1-{version}-0" for version in range(1, 12)]  # versions 1 to 11
-        store.add(new_order("ord-1", 1001), outbox=[item(key) for key in keys])
-
-        claimed = store.claim(T0, limit=20, lease=LEASE)
-
-        assert [d.item.key for d in claimed] == keys
-
-    def test_claim_takes_no_item_before_its_time_and_no_more_than_the_limit(
-        self,
-        queued: OrderStore,
-    ) -> None:
-        assert [d.item.key for d in queued.claim(T0, limit=10, lease=LEASE)] == ["job-1"]
-        assert [
-            d.item.key for d in queued.claim(T0 + timedelta(minutes=1), limit=1, lease=LEASE)
-        ] == ["job-2"]
-
-    def test_a_claimed_item_is_not_claimed_again_until_its_lease_ends(
-        self, queued: OrderStore
-    ) -> None:
-        (first,) = queued.claim(T0, limit=10, lease=LEASE)  # job-2 is not due yet
-        assert first.item.key == "job-1"
-
-        during = queued.claim(T0 + LEASE - timedelta(seconds=1), limit=10, lease=LEASE)
-        assert [d.item.key for d in during] == ["job-2"]  # job-1 is still leased
-
-        (again,) = queued.claim(T0 + LEASE, limit=10, lease=LEASE)
-        assert (again.item.key, again.attempts) == ("job-1", 2)
-
-    def test_claim_key_leases_one_pending_item_unless_someone_else_holds_it(
-        self,
-        queued: OrderStore,
-    ) -> None:
-        claimed = queued.claim_key("job-2", T0, lease=LEASE)
-
-        assert claimed is not None
-        assert (claimed.item.key, claimed.attempts, claimed.lease_until) == ("job-2", 1, T0 + LEASE)
-        assert queued.claim_key("job-2", T0 + timedelta(minutes=4), lease=LEASE) is None
-        assert queued.claim(T0 + timedelta(minutes=4), limit=10, lease=LEASE)[0].item.key == "job-1"
-        retaken = queued.claim_key("job-2", T0 + LEASE, lease=LEASE)
-        assert retaken is not None
-        assert retaken.attempts == 2
-        assert queued.claim_key("job-missing", T0, lease=LEASE) is None
-
-    def test_a_delivered_item_is_never_claimed_again(self, queued: OrderStore) -> None:
-        queued.claim(T0, limit=1, lease=LEASE)
-        done_at = T0 + timedelta(seconds=2)
-
-        queued.mark_delivered("job-1", done_at)
-
-        delivery = queued.deliveries("ord-1")[0]
-        assert (delivery.state, delivery.delivered_at, delivery.lease_until) == (
-            "delivered",
-            done_at,
-            None,
-        )
-        later = T0 + timedelta(days=1)
-        assert [d.item.key for d in queued.claim(later, limit=10, lease=LEASE)] == ["job-2"]
-        assert queued.claim_key("job-1", later, lease=LEASE) is None
-
-    def test_a_failed_item_waits_for_its_retry_time_and_keeps_its_last_error(
-        self,
-        queued: OrderStore,
-    ) -> None:
-        queued.claim(T0, limit=1, lease=LEASE)
-        retry_at = T0 + timedelta(seconds=30)
-
-        queued.mark_failed("job-1", error="ConnectionError: timed out", retry_at=retry_at)
-
-        delivery = queued.deliveries("ord-1")[0]
-        assert (
-            delivery.state,
-            delivery.next_attempt_at,
-            delivery.last_error,
-            delivery.lease_until,
-        ) == (
-            "pending",
-            retry_at,
-            "ConnectionError: timed out",
-            None,
-        )
-        assert queued.claim(retry_at - timedelta(seconds=1), limit=1, lease=LEASE) == []
-        (retried,) = queued.claim(retry_at, limit=1, lease=LEASE)
-        assert (retried.item.key, retried.attempts) == ("job-1", 2)
-
-    def test_an_item_failed_without_a_retry_time_is_dead_lettered(
-        self,
-        queued: OrderStore,
-    ) -> None:
-        queued.claim(T0, limit=1, lease=LEASE)
-
-        queued.mark_failed("job-1", error="ConnectionError: timed out", retry_at=None)
-
-        delivery = queued.deliveries("ord-1")[0]
-        assert (delivery.state, delivery.attempts, delivery.last_error) == (
-            "dead",
-            1,
-            "ConnectionError: timed out",
-        )
-        later = T0 + timedelta(days=1)
-        assert [d.item.key for d in queued.claim(later, limit=10, lease=LEASE)] == ["job-2"]
-        assert queued.claim_key("job-1", later, lease=LEASE) is None
-
     def test_a_query_selects_orders_by_fulfillment_status(self, store: OrderStore) -> None:
         waiting = new_order("ord-1", 1001)
         placed = new_order("ord-2", 1002, placed_at=T0 + timedelta(hours=1))
@@ -724,40 +499,6 @@ class StoreContract:
         assert store.by_reference("service_request", "req-1") is None
         assert store.by_reference("service_request", "req-2") == resubmitted
 
-    def test_a_requeued_dead_item_is_claimed_again_with_fresh_attempts(
-        self, queued: OrderStore
-    ) -> None:
-        queued.claim(T0, limit=1, lease=LEASE)
-        queued.mark_failed("job-1", error="Refused: bad address", retry_at=None)
-        later = T0 + timedelta(hours=1)
-
-        queued.requeue("job-1", later)
-
-        delivery = queued.deliveries("ord-1")[0]
-        assert (delivery.item.key, delivery.state, delivery.attempts) == ("job-1", "pending", 0)
-        assert (delivery.next_attempt_at, delivery.lease_until) == (later, None)
-        claimed = queued.claim(later, limit=10, lease=LEASE)
-        # job-2 has been due since T0 + 1 minute, job-1 only since its requeue at T0 + 1 hour
-        assert [(d.item.key, d.attempts) for d in claimed] == [("job-2", 1), ("job-1", 1)]
-
-    def test_requeueing_an_unknown_key_raises_outbox_item_not_found(
-        self, queued: OrderStore
-    ) -> None:
-        with pytest.raises(OutboxItemNotFound, match="'job-9'"):
-            queued.requeue("job-9", T0)
-
-    def test_a_delivered_item_is_never_requeued(self, queued: OrderStore) -> None:
-        queued.claim(T0, limit=1, lease=LEASE)
-        queued.mark_delivered("job-1", T0)
-
-        with pytest.raises(InvalidTransition, match="'job-1' was delivered"):
-            queued.requeue("job-1", T0 + timedelta(hours=1))
-
-        assert [(d.item.key, d.state) for d in queued.deliveries("ord-1")] == [
-            ("job-1", "delivered"),
-            ("job-2", "pending"),
-        ]
-
     def test_a_tracking_number_two_orders_share_finds_the_one_saved_last(
         self, store: OrderStore
     ) -> None:
@@ -784,3 +525,93 @@ class StoreContract:
 
         assert ids(store.query(OrderQuery(tag="vip")).orders) == []
         assert ids(store.query(OrderQuery(tag="gift")).orders) == ["ord-1"]
+
+    # -- what a caller may pass that no column holds ---------------------------------------------
+
+    @pytest.mark.parametrize("value", UNSTORABLE.values(), ids=list(UNSTORABLE))
+    def test_looking_up_a_string_no_store_could_hold_finds_nothing(
+        self, store: OrderStore, value: str
+    ) -> None:
+        order = new_order("ord-1", 1001, checkout="chk-1", tags=frozenset({"vip"}))
+        store.add(order, idempotency=record("evt-1", expires_at=T0 + timedelta(days=1)))
+        kinds: tuple[ReferenceKind, ...] = (
+            "fulfillment_order",
+            "service_request",
+            "tracking_number",
+            "gateway_reference",
+        )
+
+        with pytest.raises(OrderNotFound):
+            store.get(value)
+        assert store.by_checkout_id(value) is None
+        assert [store.by_reference(kind, value) for kind in kinds] == [None] * 4
+        assert store.idempotency_record("payment", value) is None
+        assert store.idempotency_record(value, "evt-1") is None
+        for field in ("text", "tag", "customer_email"):
+            with pytest.raises(InvalidText):  # the input rules refuse such a query before any store
+                OrderQuery(**{field: value})
+        assert store.get("ord-1") == order  # and the store still works
+
+    @pytest.mark.parametrize("number", [2**63, -(2**63) - 1, 10**40])
+    def test_an_order_number_beyond_64_bits_finds_nothing(
+        self, store: OrderStore, number: int
+    ) -> None:
+        store.add(new_order("ord-1", 1001))
+
+        assert store.by_number(number) is None
+
+    @pytest.mark.parametrize(
+        "reference",
+        ["r" * 255, "r" * 256, "r" * 100_000, "ch_\x00_1", "ch_\ud800_1", "sha256:" + "0" * 64],
+        ids=["255 characters", "256", "100,000", "NUL", "lone surrogate", "digest-like"],
+    )
+    def test_an_order_is_found_by_a_gateway_reference_of_any_length_and_characters(
+        self, store: OrderStore, reference: str
+    ) -> None:
+        sold = attrs.evolve(transaction(TransactionKind.SALE, "succeeded"), reference=reference)
+        order = new_order("ord-1", 1001, transactions=(sold,))
+        store.add(order)
+        store.add(new_order("ord-2", 1002))
+
+        assert store.by_reference("gateway_reference", reference) == order
+        assert store.by_reference("gateway_reference", reference[:-1]) is None
+        assert store.by_reference("gateway_reference", reference + "1") is None
+
+    @pytest.mark.parametrize(
+        "cursor",
+        [
+            "not a cursor",
+            "2026-01-05T09:00:00+00:00|ord\x00",
+            "2026-01-05T09:00:00+00:00|ord-\ud800",
+            "2026-01-05T09:00:00+00:00|" + "o" * 101,
+            "2026-01-05T09:00:00|ord-1",
+            "9999-12-31T23:00:00-05:00|ord-1",
+        ],
+        ids=["garbage", "NUL", "lone surrogate", "id too long", "naive time", "past year 9999"],
+    )
+    def test_a_cursor_no_listing_handed_out_is_refused_with_value_error(
+        self, store: OrderStore, cursor: str
+    ) -> None:
+        store.add(new_order("ord-1", 1001))
+
+        with pytest.raises(ValueError, match="cursor"):
+            store.query(OrderQuery(after=cursor))
+
+    def test_times_at_the_ends_of_the_calendar_select_as_any_other_time(
+        self, catalogue: OrderStore
+    ) -> None:
+        last = datetime.max.replace(tzinfo=timezone(timedelta(hours=-12)))  # after every order
+        first = datetime.min.replace(tzinfo=timezone(timedelta(hours=14)))  # before every order
+        working = ["ord-4", "ord-3", "ord-2", "ord-1"]
+        late, early = LATEST - timedelta(days=1), EARLIEST + timedelta(days=1)
+
+        for edge in (last, first):  # the input rules refuse them before any store sees them
+            with pytest.raises(InvalidTimestamp):
+                OrderQuery(placed_from=edge)
+        assert ids(catalogue.query(OrderQuery(placed_from=late)).orders) == []
+        assert ids(catalogue.query(OrderQuery(placed_before=early)).orders) == []
+        assert ids(catalogue.query(OrderQuery(placed_from=early)).orders) == working
+        assert ids(catalogue.query(OrderQuery(placed_before=late)).orders) == working
+        catalogue.add(new_order("ord-6", 1006, transactions=held_until(T0 + timedelta(hours=1))))
+        assert catalogue.due_before(first) == []
+        assert catalogue.due_before(last) == ["ord-6"]

@@ -1,0 +1,1 @@
+"""Alembic's script directory for orderflow's tables, run by :mod:`orderflow.adapters.sql.migrate`."""

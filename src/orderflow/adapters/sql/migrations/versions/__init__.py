@@ -1,0 +1,1 @@
+"""orderflow's revisions, one per schema version: ``v000N_...`` leaves the tables at version N."""
