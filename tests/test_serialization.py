@@ -19,7 +19,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orderflow import serialization
-from orderflow.domain import fulfilling, holds, labels, payments, routing, service_requests
+from orderflow.domain import (
+    fulfilling,
+    holds,
+    labels,
+    payments,
+    routing,
+    service_requests,
+    settlement,
+)
 from orderflow.domain.actor import SYSTEM, Actor
 from orderflow.domain.archive import archive, unarchive
 from orderflow.domain.cancellation import cancel
@@ -45,9 +53,9 @@ from orderflow.domain.messages import request_message
 from orderflow.domain.money import Money
 from orderflow.domain.notes import retag, update_note
 from orderflow.domain.order import CancelReason, Change, Order
-from orderflow.domain.payments import GatewayResult, PaymentReport
 from orderflow.domain.placement import place
 from orderflow.domain.review import request_review
+from orderflow.domain.settlement import GatewayResult, PaymentReport
 from orderflow.domain.timeline import TimelineEntry
 from orderflow.domain.transaction import Transaction, TransactionKind
 from orderflow.errors import DocumentError
@@ -110,7 +118,7 @@ def lives() -> dict[str, Change]:
         expires_at=EPOCH + timedelta(days=7),
     )
     change = steps["authorized"] = change.then(
-        payments.record_payment(
+        settlement.record_payment(
             change.order, report, new_id=given_ids("t-1"), key="k-1", now=EPOCH, actor=GATEWAY
         )
     )
@@ -118,7 +126,7 @@ def lives() -> dict[str, Change]:
         payments.request_capture(change.order, new_id=ids.new_id, now=EPOCH, actor=STAFF)
     )
     change = steps["captured"] = change.then(
-        payments.settle(
+        settlement.settle(
             change.order,
             "id-1",
             GatewayResult(True, "cap-ref"),
@@ -133,7 +141,7 @@ def lives() -> dict[str, Change]:
         )
     )
     change = steps["refunded"] = change.then(
-        payments.settle(
+        settlement.settle(
             change.order,
             "id-2",
             GatewayResult(True, "refund-ref"),
@@ -258,7 +266,7 @@ def orders(draw: st.DrawFn) -> Order:
             expires_at=draw(st.none() | WHEN),
         )
         change = change.then(
-            payments.record_payment(
+            settlement.record_payment(
                 change.order,
                 report,
                 new_id=given_ids("t-1"),
@@ -304,10 +312,10 @@ def every_kind_of_event() -> list[OrderEvent]:
     failed = PaymentReport(
         kind=TransactionKind.SALE, amount=eur("1.00"), succeeded=False, error="declined"
     )
-    events += payments.record_payment(
+    events += settlement.record_payment(
         order, failed, new_id=given_ids("t-9"), key="k-9", now=EPOCH, actor=GATEWAY
     ).events
-    lapsing = payments.record_payment(
+    lapsing = settlement.record_payment(
         order,
         PaymentReport(
             kind=TransactionKind.AUTHORIZATION, amount=eur("1.00"), reference="a", expires_at=EPOCH
@@ -323,7 +331,7 @@ def every_kind_of_event() -> list[OrderEvent]:
     events += payments.request_void(
         lapsing, new_id=SequentialIds("v").new_id, now=EPOCH, actor=STAFF
     ).events
-    voided = payments.record_payment(
+    voided = settlement.record_payment(
         lapsing,
         PaymentReport(kind=TransactionKind.VOID, amount=eur("1.00"), parent_reference="a"),
         new_id=given_ids("t-7"),

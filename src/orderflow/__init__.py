@@ -32,7 +32,6 @@ from orderflow.domain.labels import LabelResult
 from orderflow.domain.lines import Discount, LineItem, ShippingLine, TaxLine
 from orderflow.domain.money import Money
 from orderflow.domain.order import CancelReason, Change, Order
-from orderflow.domain.payments import GatewayResult, PaymentReport
 from orderflow.domain.placement import OrderDraft
 from orderflow.domain.policies import (
     ArchivePolicy,
@@ -42,6 +41,7 @@ from orderflow.domain.policies import (
     FulfillmentPolicy,
     Policies,
 )
+from orderflow.domain.settlement import GatewayResult, PaymentReport
 from orderflow.domain.timeline import TimelineEntry
 from orderflow.domain.transaction import Transaction, TransactionKind
 from orderflow.errors import (

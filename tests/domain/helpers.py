@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from itertools import chain, count
 
-from orderflow.domain import payments
+from orderflow.domain import settlement
 from orderflow.domain.order import Change, Order
-from orderflow.domain.payments import PaymentReport
+from orderflow.domain.settlement import PaymentReport
 from orderflow.testing import EPOCH, GATEWAY
 
 
@@ -21,7 +21,7 @@ def ids(*first: str) -> Callable[[], str]:
 
 def recording(order: Order, report: PaymentReport, tx_id: str = "t-1") -> Change:
     """The change that records ``report`` as transaction ``tx_id``, keyed ``key-<tx_id>``."""
-    return payments.record_payment(
+    return settlement.record_payment(
         order, report, key=f"key-{tx_id}", new_id=ids(tx_id), now=EPOCH, actor=GATEWAY
     )
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from orderflow.domain import payments
+from orderflow.domain import payments, settlement
 from orderflow.domain.cancellation import cancel
 from orderflow.domain.financial import (
     balance,
@@ -22,7 +22,7 @@ from orderflow.domain.financial import (
     refunded,
 )
 from orderflow.domain.order import CancelReason, Order
-from orderflow.domain.payments import GatewayResult, PaymentReport
+from orderflow.domain.settlement import GatewayResult, PaymentReport
 from orderflow.domain.transaction import TransactionKind
 from orderflow.testing import (
     EPOCH,
@@ -43,7 +43,7 @@ from .helpers import ids, record
 def settle_pending(order: Order) -> Order:
     for tx in order.transactions:
         if tx.pending:
-            order = payments.settle(
+            order = settlement.settle(
                 order,
                 tx.id,
                 GatewayResult(True, f"ref-{tx.id}"),

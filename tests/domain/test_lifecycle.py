@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from orderflow.domain import payments
+from orderflow.domain import payments, settlement
 from orderflow.domain.archive import archive, unarchive
 from orderflow.domain.cancellation import cancel
 from orderflow.domain.events import (
@@ -99,7 +99,7 @@ def test_cancelling_requests_a_refund_of_the_net_paid() -> None:
     order = record(make_order(), sale(eur("62.00"), "sale-ref"), "sale-1")
     order = record(
         order,
-        payments.PaymentReport(
+        settlement.PaymentReport(
             kind=TransactionKind.REFUND, amount=eur("12.00"), parent_reference="sale-ref"
         ),
         "refund-1",
@@ -331,10 +331,10 @@ def test_timeline_entries_describe_payments() -> None:
         order, new_id=SequentialIds("cap").new_id, now=EPOCH, actor=STAFF
     )
     change = change.then(
-        payments.settle(
+        settlement.settle(
             change.order,
             "cap-1",
-            payments.GatewayResult(False, error="declined by bank"),
+            settlement.GatewayResult(False, error="declined by bank"),
             new_id=ids(),
             now=EPOCH,
             actor=GATEWAY,

@@ -10,7 +10,7 @@ import attrs
 import pytest
 from attrs.exceptions import FrozenInstanceError
 
-from orderflow.domain import notes, payments
+from orderflow.domain import notes, payments, settlement
 from orderflow.domain.cancellation import cancel
 from orderflow.domain.lines import Discount, LineItem, ShippingLine, TaxLine
 from orderflow.domain.money import Money
@@ -277,10 +277,10 @@ def lived_order() -> Change:
     )
     capture = change.order.transactions[-1]
     change = change.then(
-        payments.settle(
+        settlement.settle(
             change.order,
             capture.id,
-            payments.GatewayResult(True, "cap-1"),
+            settlement.GatewayResult(True, "cap-1"),
             new_id=ids.new_id,
             now=EPOCH,
             actor=STAFF,

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import attrs
 import pytest
 
-from orderflow.domain import payments
+from orderflow.domain import payments, settlement
 from orderflow.domain.cancellation import cancel
 from orderflow.domain.events import (
     AuthorizationExpired,
@@ -25,7 +25,7 @@ from orderflow.domain.events import (
 from orderflow.domain.financial import balance, financial_status
 from orderflow.domain.money import Money
 from orderflow.domain.order import CancelReason, Change, Order
-from orderflow.domain.payments import GatewayResult, PaymentReport
+from orderflow.domain.settlement import GatewayResult, PaymentReport
 from orderflow.domain.transaction import TransactionKind
 from orderflow.errors import (
     CurrencyMismatch,
@@ -230,7 +230,7 @@ def test_a_capture_of_a_chosen_amount_from_a_chosen_authorization() -> None:
 def test_a_successful_capture_settles_the_authorization() -> None:
     order = request_capture(authorized()).order
 
-    change = payments.settle(
+    change = settlement.settle(
         order, "cap-1", GatewayResult(True, "gw-cap-1"), new_id=ids(), now=LATER, actor=GATEWAY
     )
 
@@ -248,7 +248,7 @@ def test_a_successful_capture_settles_the_authorization() -> None:
 def test_a_failed_capture_keeps_the_authorization_open_for_another_try() -> None:
     order = request_capture(authorized()).order
 
-    change = payments.settle(
+    change = settlement.settle(
         order,
         "cap-1",
         GatewayResult(False, error="insufficient funds"),
@@ -270,7 +270,7 @@ def test_a_failed_capture_keeps_the_authorization_open_for_another_try() -> None
 def test_a_pending_answer_changes_nothing() -> None:
     order = request_capture(authorized()).order
 
-    change = payments.settle(
+    change = settlement.settle(
         order, "cap-1", GatewayResult(None), new_id=ids(), now=LATER, actor=GATEWAY
     )
 
@@ -280,11 +280,11 @@ def test_a_pending_answer_changes_nothing() -> None:
 
 def test_the_same_answer_again_changes_nothing_but_may_bring_the_reference() -> None:
     order = request_capture(authorized()).order
-    order = payments.settle(
+    order = settlement.settle(
         order, "cap-1", GatewayResult(True), new_id=ids(), now=LATER, actor=GATEWAY
     ).order
 
-    again = payments.settle(
+    again = settlement.settle(
         order, "cap-1", GatewayResult(True, "gw-7"), new_id=ids(), now=LATER, actor=GATEWAY
     )
 
@@ -297,11 +297,11 @@ def test_the_same_answer_again_changes_nothing_but_may_bring_the_reference() -> 
 
 def test_an_answer_contradicting_a_settled_request_puts_the_order_on_review() -> None:
     order = request_capture(authorized()).order
-    order = payments.settle(
+    order = settlement.settle(
         order, "cap-1", GatewayResult(True), new_id=ids(), now=LATER, actor=GATEWAY
     ).order
 
-    change = payments.settle(
+    change = settlement.settle(
         order, "cap-1", GatewayResult(False), new_id=ids("h-1"), now=LATER, actor=GATEWAY
     )
 
@@ -317,7 +317,7 @@ def test_an_answer_contradicting_a_settled_request_puts_the_order_on_review() ->
 
 def test_settling_an_unknown_transaction_is_refused() -> None:
     with pytest.raises(TransactionNotFound):
-        payments.settle(
+        settlement.settle(
             authorized(), "nope", GatewayResult(True), new_id=ids(), now=LATER, actor=GATEWAY
         )
 
@@ -326,7 +326,7 @@ def test_a_successful_answer_may_mark_the_payment_method_reusable() -> None:
     order = record(make_order(), authorization(eur("62.00"), reusable=False), "auth-1")
     order = request_capture(order).order
 
-    order = payments.settle(
+    order = settlement.settle(
         order, "cap-1", GatewayResult(True, reusable=True), new_id=ids(), now=LATER, actor=GATEWAY
     ).order
 
@@ -347,7 +347,7 @@ def test_requesting_a_void_releases_every_open_authorization() -> None:
     ]
     assert [v.idempotency_key for v in voids] == ["orderflow-void-void-1", "orderflow-void-void-2"]
     assert [type(e) for e in change.events] == [PaymentRequested, PaymentRequested]
-    settled = payments.settle(
+    settled = settlement.settle(
         change.order, "void-1", GatewayResult(True), new_id=ids(), now=LATER, actor=GATEWAY
     )
     assert settled.order.transaction("auth-1").status == "voided"
@@ -380,7 +380,7 @@ def test_a_successful_refund_is_reported_as_refunded() -> None:
         paid(), eur("20.00"), new_id=SequentialIds("r").new_id, now=LATER, actor=STAFF
     ).order
 
-    change = payments.settle(
+    change = settlement.settle(
         order, "r-1", GatewayResult(True, "gw-r-1"), new_id=ids(), now=LATER, actor=GATEWAY
     )
 

@@ -28,7 +28,6 @@ from orderflow.domain.fulfillment import DeliveryMethod, HoldReason, LineQuantit
 from orderflow.domain.fulfillment_status import fulfillment_status
 from orderflow.domain.lines import LineItem
 from orderflow.domain.order import CancelReason, Change, Order
-from orderflow.domain.payments import GatewayResult, PaymentReport, settle
 from orderflow.domain.policies import (
     ArchivePolicy,
     CaptureMode,
@@ -40,6 +39,7 @@ from orderflow.domain.policies import (
     automatic_lines,
     follow,
 )
+from orderflow.domain.settlement import GatewayResult, PaymentReport, settle
 from orderflow.domain.transaction import TransactionKind
 from orderflow.testing import (
     EPOCH,

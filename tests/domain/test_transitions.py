@@ -8,7 +8,7 @@ import pytest
 import statemachine
 from statemachine.exceptions import TransitionNotAllowed
 
-from orderflow.domain import machines, payments
+from orderflow.domain import machines, payments, settlement
 from orderflow.domain.archive import archive
 from orderflow.domain.cancellation import cancel
 from orderflow.domain.machines import (
@@ -216,10 +216,10 @@ def test_the_domain_builds_no_machine_instance(monkeypatch: pytest.MonkeyPatch) 
     order = record(make_order(), authorization(eur("62.00")))
     order = payments.request_capture(order, new_id=ids.new_id, now=EPOCH, actor=STAFF).order
     capture = order.transactions[-1]
-    order = payments.settle(
+    order = settlement.settle(
         order,
         capture.id,
-        payments.GatewayResult(True, "cap-1"),
+        settlement.GatewayResult(True, "cap-1"),
         new_id=ids.new_id,
         now=EPOCH,
         actor=STAFF,

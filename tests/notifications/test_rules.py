@@ -19,7 +19,7 @@ from orderflow import (
     TransactionKind,
 )
 from orderflow.domain.events import OrderPlaced
-from orderflow.domain.payments import PaymentReport
+from orderflow.domain.settlement import PaymentReport
 from orderflow.notifications import Route, Rule, ServiceContact
 from orderflow.testing import (
     GATEWAY,

@@ -18,7 +18,7 @@ from typing import Literal
 import attrs
 
 from orderflow.domain.money import Money
-from orderflow.domain.payments import GatewayResult, PaymentReport
+from orderflow.domain.settlement import GatewayResult, PaymentReport
 from orderflow.domain.transaction import TransactionKind
 from orderflow.ports.payments import PaymentRequest
 from orderflow.ports.system import Clock

@@ -190,6 +190,28 @@ def _parent(order: Order, tx: Transaction) -> Transaction | None:
     return next((other for other in order.transactions if other.id == tx.parent_id), None)
 
 
+def adjustment(order: Order, amount: Money) -> Money:
+    """How much of a refund of ``amount`` lowers what is owed: all of it, except the part
+    that returns an overpayment (counting refunds in progress as done), and never more than
+    the order is still worth (less what refunds in progress will lower it by)."""
+    zero = Money.zero(order.currency)
+    if order.status == "cancelled":
+        return zero
+    in_flight = [
+        tx for tx in order.transactions if tx.kind is TransactionKind.REFUND and tx.pending
+    ]
+    lowering = Money.total((tx.adjustment for tx in in_flight if tx.adjustment), order.currency)
+    owed = (
+        order.current_total
+        - net_paid(order)
+        + Money.total((tx.amount for tx in in_flight), order.currency)
+        - lowering
+    )
+    overpaid = max(-owed, zero)
+    worth = max(order.current_total - lowering, zero)
+    return min(max(amount - overpaid, zero), worth)
+
+
 def unanswered(order: Order, now: datetime) -> tuple[Transaction, ...]:
     """Our requests still in flight :data:`PENDING_REVIEW_AFTER` after they were made and
     not yet put on review."""

@@ -7,7 +7,7 @@ from typing import Protocol
 import attrs
 
 from orderflow.domain.money import Money
-from orderflow.domain.payments import GatewayResult
+from orderflow.domain.settlement import GatewayResult
 
 
 @attrs.frozen(kw_only=True)

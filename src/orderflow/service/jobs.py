@@ -19,7 +19,7 @@ from orderflow.domain.events import (
 from orderflow.domain.fulfillment import LineQuantity
 from orderflow.domain.fulfillment_status import remaining
 from orderflow.domain.order import Order
-from orderflow.domain.payments import GatewayResult
+from orderflow.domain.settlement import GatewayResult
 from orderflow.domain.transaction import Transaction, TransactionKind
 from orderflow.ports.fulfillment_service import ServiceCall
 from orderflow.ports.inventory import RestockRequest

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from orderflow.domain import ledger, payments
+from orderflow.domain import ledger, payments, settlement
 from orderflow.domain.actor import SYSTEM, Actor
 from orderflow.domain.limits import shown
 from orderflow.domain.money import Money
 from orderflow.domain.order import Change, Order
-from orderflow.domain.payments import GatewayResult
 from orderflow.domain.review import request_review
+from orderflow.domain.settlement import GatewayResult
 from orderflow.domain.transaction import Transaction
 from orderflow.errors import DocumentError
 from orderflow.ports import PaymentGateway
@@ -27,14 +27,14 @@ class PaymentCommands(Commands):
     gateway: PaymentGateway
 
     def record_payment(
-        self, order_id: str, report: payments.PaymentReport, *, idempotency_key: str, actor: Actor
+        self, order_id: str, report: settlement.PaymentReport, *, idempotency_key: str, actor: Actor
     ) -> Order:
         """Record a payment outcome from outside (checkout, gateway webhook), once per key."""
         return self._execute(
             order_id,
             actor,
             "record_payment",
-            lambda order, now: payments.record_payment(
+            lambda order, now: settlement.record_payment(
                 order, report, key=idempotency_key, new_id=self.ids.new_id, now=now, actor=actor
             ),
             request=("payment", idempotency_key, report),
@@ -44,7 +44,7 @@ class PaymentCommands(Commands):
         self,
         order_id: str,
         transaction_id: str,
-        result: payments.GatewayResult,
+        result: settlement.GatewayResult,
         *,
         actor: Actor,
         idempotency_key: str | None = None,
@@ -60,7 +60,7 @@ class PaymentCommands(Commands):
             order_id,
             actor,
             "settle_payment",
-            lambda order, now: payments.settle(
+            lambda order, now: settlement.settle(
                 order, transaction_id, result, new_id=self.ids.new_id, now=now, actor=actor
             ),
             request=request,

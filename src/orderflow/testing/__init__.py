@@ -31,8 +31,8 @@ from orderflow.domain.customer import Address, Customer
 from orderflow.domain.lines import LineItem, ShippingLine, TaxLine
 from orderflow.domain.money import Money
 from orderflow.domain.order import Order
-from orderflow.domain.payments import PaymentReport
 from orderflow.domain.placement import OrderDraft, place
+from orderflow.domain.settlement import PaymentReport
 from orderflow.domain.transaction import TransactionKind
 from orderflow.notifications import NotificationSettings
 from orderflow.ports.repository import OrderStore
