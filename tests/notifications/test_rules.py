@@ -351,3 +351,20 @@ def test_a_hold_alerts_staff_only_when_asked(harness: Harness, placed: Order) ->
         ("fulfillment_held", "webhook", CHAT),
     ]
     assert "Friday" in harness.notifier.sent[0].text
+
+
+def test_staff_hear_once_by_each_channel_that_an_order_is_on_payment_review(
+    harness: Harness, placed: Order
+) -> None:
+    stray = PaymentReport(kind=TransactionKind.REFUND, amount=placed.total, reference="re_9")
+
+    harness.flow.record_payment(placed.id, stray, idempotency_key="evt-9", actor=GATEWAY)
+
+    assert sent(harness) == [
+        ("payment_review", "email", OWNER),
+        ("payment_review", "sms", OWNER_PHONE),
+        ("payment_review", "webhook", CHAT),
+    ]  # one alert for the review, none for its hold, no refund message to the customer
+    email = harness.notifier.sent[0]
+    assert email.subject == "[Maison Lune] Payment of #1001 needs review"
+    assert "needs a person: refund of 62.00 EUR names no payment the order knows." in email.text

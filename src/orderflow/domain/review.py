@@ -3,7 +3,7 @@
 Money that moved is always recorded; what does not add up (a refund beyond what was taken,
 a report naming an unknown or failed payment, an answer that never came) puts the order on
 review: its fulfillment waits behind a hold with reason "other" on every fulfillment order
-that can still be held (staff are alerted of each), and the timeline says what is wrong.
+that can still be held, staff are alerted, and the timeline says what is wrong.
 Staff release the holds once they have settled the question with the gateway.
 """
 
@@ -68,7 +68,7 @@ def request_review(
                         fulfillment_order_id=fo.id,
                         hold=hold,
                         note=reason,
-                        notify_staff=True,
+                        notify_staff=False,  # staff hear of the review itself, once
                     )
                 )
     return Change(order, tuple(events))

@@ -22,6 +22,7 @@ from orderflow.domain.events import (
     OrderCancelled,
     OrderEvent,
     PaymentEvent,
+    PaymentReviewRequested,
     ServiceRequestEvent,
     ShipmentEventRecorded,
 )
@@ -43,7 +44,16 @@ from orderflow.notifications import formats
 Context = dict[str, Any]
 
 SECTIONS = frozenset(
-    {"fulfillment_order", "fulfillment", "shipment", "hold", "payment", "cancellation", "request"}
+    {
+        "fulfillment_order",
+        "fulfillment",
+        "shipment",
+        "hold",
+        "payment",
+        "cancellation",
+        "request",
+        "review",
+    }
 )
 """The parts an event may add to the order's context."""
 
@@ -73,6 +83,7 @@ def sections_of(event_type: type[OrderEvent]) -> frozenset[str]:
         PaymentEvent: "payment",
         OrderCancelled: "cancellation",
         ServiceRequestEvent: "request",
+        PaymentReviewRequested: "review",
     }
     found.update(name for kind, name in kinds.items() if issubclass(event_type, kind))
     return frozenset(found)
@@ -119,6 +130,9 @@ def context(
     if "request" in sections:
         assert isinstance(event, ServiceRequestEvent)
         found["request"] = request_part(order, event, locale)
+    if "review" in sections:
+        assert isinstance(event, PaymentReviewRequested)
+        found["review"] = review_part(event)
     return found
 
 
@@ -268,6 +282,11 @@ def cancellation_part(order: Order, event: OrderCancelled, locale: str) -> Conte
         "note": event.note,
         "refund": formats.money(refund, locale) if refund.is_positive() else None,
     }
+
+
+def review_part(event: PaymentReviewRequested) -> Context:
+    """What staff must check (in English: orderflow writes it), about which transaction."""
+    return {"reason": event.reason, "transaction_id": event.transaction_id}
 
 
 def request_part(order: Order, event: ServiceRequestEvent, locale: str) -> Context:

@@ -20,6 +20,7 @@ from orderflow.domain.events import (
     OrderPlaced,
     PaymentFailed,
     PaymentRefunded,
+    PaymentReviewRequested,
     ReadyForPickup,
     ShipmentEventRecorded,
     ShippingAddressChanged,
@@ -91,7 +92,9 @@ def _picked_up(_: Order, event: FulfillmentCreated) -> bool:
 
 
 def _refund_to_tell(order: Order, event: PaymentRefunded) -> bool:
-    return order.transaction(event.transaction_id).notify_customer
+    """Unless staff said not to, or the refund does not add up (staff review it first)."""
+    refund = order.transaction(event.transaction_id)
+    return refund.notify_customer and refund.review is None
 
 
 def _payment_due(order: Order, event: PaymentFailed) -> bool:
@@ -175,6 +178,12 @@ BUILT_IN: tuple[Rule, ...] = (
         audience="staff",
         channels=("email", "sms", "webhook"),
         when=_staff_asked,
+    ),
+    Rule(
+        event=PaymentReviewRequested,
+        template="payment_review",
+        audience="staff",
+        channels=("email", "sms", "webhook"),
     ),
 )
 """The store's messages out of the box (Shopify's set, plus missed delivery)."""

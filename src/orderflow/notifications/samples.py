@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from orderflow.domain.actor import Actor
 from orderflow.domain.customer import Address, Customer
-from orderflow.domain.events import FulfillmentRequested, OrderCancelled
+from orderflow.domain.events import FulfillmentRequested, OrderCancelled, PaymentReviewRequested
 from orderflow.domain.fulfillment import (
     DeliveryMethod,
     Fulfillment,
@@ -40,6 +40,7 @@ from orderflow.notifications.context import (
     hold_part,
     payment_part,
     request_part,
+    review_part,
     shipment_part,
 )
 
@@ -119,6 +120,15 @@ def _sample(store: Store, locale: str, *, full: bool) -> Context:
             ),
             "refund": formatted,
         },
+        review=review_part(
+            PaymentReviewRequested(
+                order_id=order.id,
+                at=_AT,
+                actor=_STAFF,
+                reason="refund of 19.90 EUR names no payment the order knows",
+                transaction_id="tx-1" if full else None,
+            )
+        ),
         request=request_part(
             order,
             FulfillmentRequested(
