@@ -941,3 +941,40 @@ def test_a_value_of_the_wrong_json_type_is_refused_not_coerced(change: Corruptio
 def test_a_document_that_is_not_a_json_object_is_refused(text: str) -> None:
     with pytest.raises(DocumentError):
         loads(text)
+
+
+def as_version_3(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` as release 3 wrote it: no ledger facts."""
+    old = {**doc, "schema_version": 3}
+    old.pop("refund_on_cancel")
+    old["transactions"] = [
+        {k: v for k, v in tx.items() if k not in ("multi_capture", "review")}
+        for tx in doc["transactions"]
+    ]
+    return old
+
+
+def test_a_version_3_document_gains_the_ledger_facts_and_keeps_its_cancellations_refund() -> None:
+    sold = LIVES["authorized"].order
+    ids = SequentialIds("c")
+    cancelled = cancel(sold, CancelReason.CUSTOMER, new_id=ids.new_id, now=EPOCH, actor=STAFF)
+    kept = cancel(
+        sold, CancelReason.CUSTOMER, refund=False, new_id=ids.new_id, now=EPOCH, actor=STAFF
+    )
+    paid = payments.request_capture(sold, new_id=ids.new_id, now=EPOCH, actor=STAFF).order
+    paid = settlement.settle(
+        paid,
+        paid.transactions[-1].id,
+        GatewayResult(True),
+        new_id=given_ids(),
+        now=EPOCH,
+        actor=STAFF,
+    ).order
+    refunding = cancel(paid, CancelReason.CUSTOMER, new_id=ids.new_id, now=EPOCH, actor=STAFF)
+
+    # a v3 document only shows a refund asked for when the cancellation made one at its own
+    # instant: an order cancelled with nothing taken yet reads as not asking (nothing says so)
+    for order, asked in ((refunding.order, True), (kept.order, False), (cancelled.order, False)):
+        upgraded = from_document(as_version_3(to_document(order)))
+        assert upgraded.refund_on_cancel is asked
+        assert {(tx.multi_capture, tx.review) for tx in upgraded.transactions} == {(False, None)}

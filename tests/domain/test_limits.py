@@ -176,3 +176,12 @@ def test_the_rules_name_the_class_and_the_field() -> None:
     ):
         attrs.evolve(customer, locale="x" * 36)
     assert isinstance(customer, Customer)
+
+
+def test_a_pre_order_date_whose_midnight_no_time_zone_could_show_is_refused() -> None:
+    from datetime import date
+
+    assert make_line(pre_order=date(9999, 12, 29)).pre_order == date(9999, 12, 29)
+    for day in (date(1, 1, 1), date(1, 1, 2), date(9999, 12, 30), date(9999, 12, 31)):
+        with pytest.raises(InvalidTimestamp, match=r"LineItem\.pre_order"):
+            make_line(pre_order=day)

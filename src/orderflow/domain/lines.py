@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timezone
 from decimal import Decimal
 
 import attrs
@@ -10,7 +10,7 @@ from attrs import validators as v
 
 from orderflow.domain._fields import BOOL, MONEY, optional_text, text, whole
 from orderflow.domain.fulfillment import DeliveryMethod, Location
-from orderflow.domain.limits import ID, MAX_QUANTITY, NAME
+from orderflow.domain.limits import ID, MAX_QUANTITY, NAME, check_time
 from orderflow.domain.money import Money
 from orderflow.errors import InvalidAmount
 
@@ -25,6 +25,14 @@ def _rate(item: object, attribute: attrs.Attribute[Decimal], value: object) -> N
         raise TypeError(f"'{attribute.name}' must be a Decimal, got {type(value).__name__}")
     if not value.is_finite() or value.is_signed():
         raise InvalidAmount(f"a tax rate must be a finite decimal, not negative: got {value}")
+
+
+def _opening_day(item: object, attribute: attrs.Attribute[date], value: object) -> None:
+    """A pre-order's date: its fulfillment opens at its midnight UTC, which every time zone
+    must be able to show (so not the calendar's first or last days)."""
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise TypeError(f"'{attribute.name}' must be a date, got {type(value).__name__}")
+    check_time(datetime.combine(value, time(0), timezone.utc), f"LineItem.{attribute.name}")
 
 
 @attrs.frozen
@@ -44,7 +52,7 @@ class LineItem:
     variant_title: str | None = attrs.field(default=None, validator=optional_text(NAME))
     requires_shipping: bool = attrs.field(default=True, validator=BOOL)
     gift_card: bool = attrs.field(default=False, validator=BOOL)
-    pre_order: date | None = attrs.field(default=None, validator=v.optional(v.instance_of(date)))
+    pre_order: date | None = attrs.field(default=None, validator=v.optional(_opening_day))
     requires_manual_review: bool = attrs.field(default=False, validator=BOOL)
     location: Location | None = attrs.field(
         default=None, validator=v.optional(v.instance_of(Location))
