@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sized
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, cast
 
 from attrs import Attribute
@@ -12,7 +13,7 @@ from attrs import validators as v
 
 from orderflow.domain import limits
 from orderflow.domain.limits import TextRule
-from orderflow.domain.money import Money
+from orderflow.domain.money import MINOR_UNITS, Money
 from orderflow.errors import InvalidAmount, InvalidQuantity, LimitExceeded
 
 
@@ -26,10 +27,17 @@ def _aware(instance: object, attribute: Attribute[Any], value: object) -> None:
     limits.check_time(value, f"'{attribute.name}'")
 
 
+_LARGEST = {
+    currency: Decimal(limits.MAX_MINOR_UNITS).scaleb(-digits)
+    for currency, digits in MINOR_UNITS.items()
+}
+"""The largest amount stored, per currency (``limits.MAX_MINOR_UNITS`` minor units)."""
+
+
 def _money(instance: object, attribute: Attribute[Any], value: object) -> None:
     if not isinstance(value, Money):
         raise TypeError(f"'{attribute.name}' must be Money, got {type(value).__name__}")
-    if abs(value.minor_units) > limits.MAX_MINOR_UNITS:
+    if abs(value.amount) > _LARGEST[value.currency]:
         raise InvalidAmount(
             f"{_field(instance, attribute)} {value} is beyond the largest amount orderflow "
             f"stores ({limits.MAX_MINOR_UNITS:,} minor units)"
@@ -52,7 +60,8 @@ def text(rule: TextRule) -> Any:
     def check(instance: object, attribute: Attribute[Any], value: object) -> None:
         if not isinstance(value, str):
             raise TypeError(f"'{attribute.name}' must be a str, got {type(value).__name__}")
-        rule.check(value, _field(instance, attribute))
+        if not rule.fits(value):  # the field's name is spelt out only for the error
+            rule.check(value, _field(instance, attribute))
 
     return check
 
@@ -85,7 +94,7 @@ def _collection_of(container: type, member: type, limit: int | None) -> Any:
             raise TypeError(
                 f"'{attribute.name}' must be a {container.__name__}, got {type(value).__name__}"
             )
-        if limit is not None:
+        if limit is not None and len(cast(Sized, value)) > limit:
             limits.check_count(value, limit, _field(instance, attribute))
         items = cast(Iterable[object], value)
         for item in items:
@@ -114,6 +123,7 @@ def texts(container: type, rule: TextRule, limit: int) -> Any:
     def check(instance: object, attribute: Attribute[Any], value: Any) -> None:
         of_type(instance, attribute, value)
         for item in value:
-            rule.check(item, f"an item of {_field(instance, attribute)}")
+            if not rule.fits(item):
+                rule.check(item, f"an item of {_field(instance, attribute)}")
 
     return check

@@ -18,10 +18,9 @@ them, so orderflow never asks a gateway for more than the books allow:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
-
-import attrs
+from decimal import Decimal
 
 from orderflow.domain.limits import LATEST
 from orderflow.domain.money import Money
@@ -31,62 +30,83 @@ from orderflow.domain.transaction import Transaction, TransactionKind
 TAKEN = (TransactionKind.CAPTURE, TransactionKind.SALE)
 """The kinds that take money: a capture of an authorization, a sale (captured at once)."""
 
+_ZERO = Decimal(0)
+
 PENDING_REVIEW_AFTER = timedelta(days=3)
 """A request still unanswered this long after it was made puts the order on staff review
 (``run_due`` does it): orderflow never retries it silently."""
+
+
+# The sums are plain decimals, one Money built at the end: every amount on an order is
+# already exact in the order's currency (checked when placed or loaded).
+
+
+def _total(amounts: Iterable[Money]) -> Decimal:
+    return sum((m.amount for m in amounts), _ZERO)
 
 
 def _of(order: Order, kinds: tuple[TransactionKind, ...], status: str) -> Iterator[Transaction]:
     return (tx for tx in order.transactions if tx.kind in kinds and tx.status == status)
 
 
-def _sum(order: Order, amounts: Iterator[Money]) -> Money:
-    return Money.total(amounts, order.currency)
+def _money(order: Order, amount: Decimal) -> Money:
+    return Money(max(amount, _ZERO), order.currency)
+
+
+def _taken(order: Order) -> Decimal:
+    return _total(tx.amount for tx in _of(order, TAKEN, "succeeded"))
+
+
+def _refunds_of(order: Order, payment: Transaction, status: str = "succeeded") -> Decimal:
+    return _total(
+        tx.amount
+        for tx in order.transactions
+        if tx.kind is TransactionKind.REFUND and tx.parent_id == payment.id and tx.status == status
+    )
+
+
+def _returned(order: Order) -> Decimal:
+    return sum(
+        (min(_refunds_of(order, tx), tx.amount.amount) for tx in _of(order, TAKEN, "succeeded")),
+        _ZERO,
+    )
+
+
+def _pending(order: Order, kinds: tuple[TransactionKind, ...], but: str | None = None) -> Decimal:
+    return _total(tx.amount for tx in _of(order, kinds, "pending") if tx.id != but)
 
 
 def captured(order: Order) -> Money:
     """Money taken: succeeded captures and sales."""
-    return _sum(order, (tx.amount for tx in _of(order, TAKEN, "succeeded")))
+    return _money(order, _taken(order))
 
 
 def refunds_of(order: Order, payment: Transaction, status: str = "succeeded") -> Money:
     """What refunds in ``status`` return from one capture or sale."""
-    return _sum(
-        order,
-        (
-            tx.amount
-            for tx in order.transactions
-            if tx.kind is TransactionKind.REFUND
-            and tx.parent_id == payment.id
-            and tx.status == status
-        ),
-    )
+    return _money(order, _refunds_of(order, payment, status))
 
 
 def refunded(order: Order) -> Money:
     """Money returned: succeeded refunds, each capture or sale counting no more than itself
     (a refund beyond it, or of an unknown or failed one, is a discrepancy: see above)."""
-    return _sum(
-        order,
-        (min(refunds_of(order, tx), tx.amount) for tx in _of(order, TAKEN, "succeeded")),
-    )
+    return _money(order, _returned(order))
 
 
 def net_paid(order: Order) -> Money:
     """Taken less returned."""
-    return captured(order) - refunded(order)
+    return Money(_taken(order) - _returned(order), order.currency)
 
 
 def pending(order: Order, kinds: tuple[TransactionKind, ...]) -> Money:
     """What requests of ``kinds`` still in flight ask for."""
-    return _sum(order, (tx.amount for tx in _of(order, kinds, "pending")))
+    return _money(order, _pending(order, kinds))
 
 
-def still_to_capture(order: Order) -> Money:
+def still_to_capture(order: Order, *, but: str | None = None) -> Money:
     """What the order may still take: current total - net paid - captures and charges in
-    flight, never below zero."""
-    left = order.current_total - net_paid(order) - pending(order, TAKEN)
-    return max(left, Money.zero(order.currency))
+    flight (but request ``but``), never below zero."""
+    paid = _taken(order) - _returned(order)
+    return _money(order, order.current_total.amount - paid - _pending(order, TAKEN, but))
 
 
 def open_authorizations(order: Order) -> tuple[Transaction, ...]:
@@ -102,47 +122,52 @@ def by_expiry(authorizations: tuple[Transaction, ...]) -> tuple[Transaction, ...
     return tuple(sorted(authorizations, key=lambda a: a.expires_at or LATEST))
 
 
-def requests_on(order: Order, parent: Transaction) -> tuple[Transaction, ...]:
-    """Our captures and voids of authorization ``parent`` still in flight."""
+def requests_on(
+    order: Order, parent: Transaction, *, but: str | None = None
+) -> tuple[Transaction, ...]:
+    """Our captures and voids of authorization ``parent`` still in flight (but ``but``)."""
     return tuple(
         tx
         for tx in order.transactions
-        if tx.parent_id == parent.id and tx.pending and tx.kind is not TransactionKind.REFUND
+        if tx.parent_id == parent.id
+        and tx.pending
+        and tx.kind is not TransactionKind.REFUND
+        and tx.id != but
     )
 
 
-def capturable(order: Order, authorization: Transaction) -> Money:
+def capturable(order: Order, authorization: Transaction, *, but: str | None = None) -> Money:
     """What may still be captured from an open authorization: its amount less what is
     captured or in flight on it; nothing after its first capture unless multi-capturable,
-    nothing while a capture or void of it is in flight."""
-    zero = Money.zero(order.currency)
-    if authorization.status != "authorized" or requests_on(order, authorization):
-        return zero
-    taken = _sum(
-        order,
-        (
-            tx.amount
-            for tx in _of(order, (TransactionKind.CAPTURE,), "succeeded")
-            if tx.parent_id == authorization.id
-        ),
+    nothing while a capture or void of it (but ``but``) is in flight."""
+    if authorization.status != "authorized" or requests_on(order, authorization, but=but):
+        return _money(order, _ZERO)
+    taken = _total(
+        tx.amount
+        for tx in _of(order, (TransactionKind.CAPTURE,), "succeeded")
+        if tx.parent_id == authorization.id
     )
-    if taken.is_positive() and not authorization.multi_capture:
-        return zero
-    return max(authorization.amount - taken, zero)
+    if taken and not authorization.multi_capture:
+        return _money(order, _ZERO)
+    return _money(order, authorization.amount.amount - taken)
+
+
+def _refundable(order: Order, payment: Transaction) -> Decimal:
+    if payment.kind not in TAKEN or payment.status != "succeeded":
+        return _ZERO
+    spent = _refunds_of(order, payment) + _refunds_of(order, payment, "pending")
+    return max(payment.amount.amount - spent, _ZERO)
 
 
 def refundable(order: Order, payment: Transaction) -> Money:
     """What may still be refunded from a capture or sale: its amount less refunds succeeded
     or in flight (nothing from one that did not succeed)."""
-    zero = Money.zero(order.currency)
-    if payment.kind not in TAKEN or payment.status != "succeeded":
-        return zero
-    spent = refunds_of(order, payment) + refunds_of(order, payment, "pending")
-    return max(payment.amount - spent, zero)
+    return _money(order, _refundable(order, payment))
 
 
 def refundable_total(order: Order) -> Money:
-    return _sum(order, (refundable(order, tx) for tx in _of(order, TAKEN, "succeeded")))
+    left = sum((_refundable(order, tx) for tx in _of(order, TAKEN, "succeeded")), _ZERO)
+    return _money(order, left)
 
 
 def still_allowed(order: Order, request: Transaction) -> str | None:
@@ -171,16 +196,13 @@ def still_allowed(order: Order, request: Transaction) -> str | None:
         )
         left = max(parent.amount - spent, Money.zero(order.currency))
         return None if request.amount <= left else f"only {left} of {parent.id} is refundable"
-    others = attrs.evolve(
-        order, transactions=tuple(tx for tx in order.transactions if tx.id != request.id)
-    )
-    owed = still_to_capture(others)
+    owed = still_to_capture(order, but=request.id)
     if request.amount > owed:
         return f"only {owed} is still to capture"
     if request.kind is TransactionKind.CAPTURE:
         if parent is None or parent.status != "authorized":
             return "its authorization is no longer open"
-        held = capturable(others, parent)
+        held = capturable(order, parent, but=request.id)
         if request.amount > held:
             return f"its authorization can give only {held}"
     return None

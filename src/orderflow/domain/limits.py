@@ -42,6 +42,14 @@ class TextRule:
     forbidden: str = ""
     """Characters refused besides the character rule's."""
 
+    def fits(self, value: str) -> bool:
+        """Does this rule accept ``value`` (a str)? The fast path: :meth:`check` says why not."""
+        return (
+            len(value) <= self.max_length
+            and (_MULTI_LINE if self.multiline else _ONE_LINE).search(value) is None
+            and not (self.forbidden and any(char in value for char in self.forbidden))
+        )
+
     def check(self, value: object, field: str) -> str:
         """``value`` if it is a string this rule accepts; otherwise TypeError or InvalidText
         naming ``field``."""
@@ -71,6 +79,9 @@ _WEB_URL = re.compile(r"(?i)https?://[^\s/?#@\\]+(?:[/?#]\S*)?")
 class UrlRule(TextRule):
     """A URL shown to people or followed by orderflow: http or https only, without
     credentials (a ``javascript:`` or ``file:`` URL never reaches an href)."""
+
+    def fits(self, value: str) -> bool:
+        return super().fits(value) and _WEB_URL.fullmatch(value) is not None
 
     def check(self, value: object, field: str) -> str:
         checked = super().check(value, field)

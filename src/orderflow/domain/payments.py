@@ -271,11 +271,6 @@ def void_surplus(order: Order, *, new_id: NewId, now: datetime, actor: Actor) ->
     """Release the authorizations the order no longer needs: once nothing is still to
     capture and no capture is in flight, every open authorization is voided (but one whose
     void the gateway refused: a person looks at it)."""
-    if (
-        ledger.still_to_capture(order).is_positive()
-        or ledger.pending(order, ledger.TAKEN).is_positive()
-    ):
-        return Change(order)
     refused = {
         tx.parent_id
         for tx in order.transactions
@@ -286,6 +281,10 @@ def void_surplus(order: Order, *, new_id: NewId, now: datetime, actor: Actor) ->
         for a in ledger.open_authorizations(order)
         if not ledger.requests_on(order, a) and a.id not in refused
     ]
+    if not surplus or ledger.still_to_capture(order).is_positive():
+        return Change(order)
+    if ledger.pending(order, ledger.TAKEN).is_positive():
+        return Change(order)
     change = Change(order)
     for auth in surplus:
         change = change.then(
