@@ -16,6 +16,7 @@ from typing import NamedTuple
 import pytest
 
 import orderflow.errors
+from orderflow.domain import limits
 from orderflow.domain.machines import MACHINES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -191,3 +192,24 @@ def test_the_reliability_page_names_every_error() -> None:
     ]
     missing = [name for name in errors if name not in text]
     assert not missing, f"docs/reliability.md does not describe {missing}"
+
+
+def table_rows(text: str, header: str) -> list[list[str]]:
+    """The rows of the Markdown table whose header row starts with ``header``."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"| {header} |"))
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip("|").split("|")])
+    return rows
+
+
+def test_the_reliability_page_gives_the_input_limits_the_code_applies() -> None:
+    text = (DOCS / "reliability.md").read_text(encoding="utf-8")
+    strings = {(int(row[1].replace(",", "")), row[2]) for row in table_rows(text, "What")}
+    counts = {row[0]: int(row[1].replace(",", "")) for row in table_rows(text, "Count or number")}
+
+    assert {(rule.max_length, rule.source) for rule in limits.TEXT_RULES} == strings
+    assert counts == limits.COUNTS
