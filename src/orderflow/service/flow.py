@@ -26,13 +26,14 @@ from orderflow.domain import (
 )
 from orderflow.domain.actor import SYSTEM, Actor
 from orderflow.domain.events import MessageRequested
-from orderflow.domain.limits import KEY, ORDER_ID, TAG, check_time, strings
+from orderflow.domain.limits import KEY, ORDER_ID, TAG, check_number, check_time, strings
 from orderflow.domain.order import CancelReason, Change, Order
 from orderflow.domain.policies import Policies
 from orderflow.errors import (
     DocumentError,
     DuplicateOrder,
     IdempotencyConflict,
+    InvalidQuantity,
     NotificationError,
     NotPermitted,
     OrderNotFound,
@@ -68,6 +69,8 @@ from orderflow.service.service_request_commands import ServiceRequestCommands
 from orderflow.service.settings import Settings, StaffAndSystem
 
 Outcome = Literal["delivered", "failed", "dead"]
+MAX_DISPATCH = 10_000
+"""The most outbox items one :meth:`OrderFlow.dispatch` claims."""
 T = TypeVar("T")
 
 
@@ -270,9 +273,13 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
         return after.version != before
 
     def dispatch(self, *, limit: int = 100) -> DispatchReport:
-        """Deliver due outbox items: gateway calls and published events. At least once."""
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 10_000:
-            raise TypeError(f"'limit' must be an int from 1 to 10,000, got {limit!r}")
+        """Deliver up to ``limit`` due outbox items (1 to 10,000): gateway calls, messages
+        and published events. At least once."""
+        if isinstance(limit, bool) or not isinstance(limit, int):
+            raise TypeError(f"'limit' must be an int, got {type(limit).__name__}")
+        if limit < 1:
+            raise InvalidQuantity(f"'limit' must be at least 1, got {limit}")
+        check_number(limit, MAX_DISPATCH, "'limit'")
         now = self.clock.now()
         outcomes = [
             (d.item.key, self._deliver(d, now))
