@@ -59,6 +59,21 @@ def test_an_order_id_no_store_could_hold_is_refused_before_any_store_is_asked(
         harness.flow.update_note(order_id, "hi", actor=STAFF)
 
 
+@pytest.mark.parametrize(
+    ("order_id", "message"),
+    [
+        ("ord\x00", "'order_id' holds a NUL character"),
+        ("\udfff", "'order_id' holds a lone surrogate"),
+        ("o" * 101, "'order_id' is 101 characters long; the limit is 100"),
+    ],
+)
+def test_getting_an_order_id_no_store_could_hold_is_refused_before_any_store_is_asked(
+    harness: Harness, order_id: str, message: str
+) -> None:
+    with pytest.raises(InvalidText, match=message):
+        harness.flow.get(order_id)
+
+
 def test_an_idempotency_key_over_255_characters_is_refused(harness: Harness, placed: Order) -> None:
     with pytest.raises(InvalidText, match="'idempotency_key' is 256 characters long"):
         harness.flow.record_shipment_event(

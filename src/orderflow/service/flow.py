@@ -142,6 +142,9 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
     # -- reading ------------------------------------------------------------------------
 
     def get(self, order_id: str) -> Order:
+        """The order with id ``order_id`` (:class:`OrderNotFound` else); an id no store
+        could hold is refused first (InvalidText), as every command refuses it."""
+        ORDER_ID.check(order_id, "'order_id'")
         return self.repository.get(order_id)
 
     def find(self, kind: ReferenceKind, value: str) -> Order:
