@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from orderflow import CancelReason, Money, Order, TransactionKind, balance, financial_status
+import pytest
+
+from orderflow import (
+    CancelReason,
+    InvalidText,
+    Money,
+    Order,
+    TransactionKind,
+    balance,
+    financial_status,
+)
 from orderflow.testing import STAFF, Harness
 
 
@@ -79,3 +89,22 @@ def test_cancelling_an_unpaid_order_asks_nothing_of_the_gateway(
     assert order.status == "cancelled"
     assert harness.repository.deliveries(placed.id) == []
     assert harness.flow.dispatch().delivered == 0
+
+
+@pytest.mark.parametrize(
+    ("note", "message"),
+    [
+        ("n" * 5_001, "'note' is 5,001 characters long; the limit is 5,000"),
+        ("fraud\x00", "'note' holds a NUL character at position 5"),
+        ("\x1b[31m", "'note' holds the control character U\\+001B at position 0"),
+    ],
+)
+def test_a_cancellation_note_that_no_note_may_hold_is_refused_and_nothing_is_cancelled(
+    harness: Harness, authorized: Order, note: str, message: str
+) -> None:
+    with pytest.raises(InvalidText, match=message):
+        harness.flow.cancel(authorized.id, CancelReason.FRAUD, actor=STAFF, note=note)
+
+    assert harness.flow.get(authorized.id) is harness.repository.get(authorized.id)
+    assert harness.flow.get(authorized.id).version == authorized.version
+    assert harness.repository.deliveries(authorized.id) == []

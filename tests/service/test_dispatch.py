@@ -3,11 +3,19 @@ card is never charged twice, and a request that keeps failing is dead-lettered."
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 
-from orderflow import Order, RetryPolicy, Settings, financial_status
+from orderflow import (
+    InvalidQuantity,
+    LimitExceeded,
+    Order,
+    RetryPolicy,
+    Settings,
+    financial_status,
+)
 from orderflow.testing import STAFF, Harness
 
 
@@ -138,3 +146,22 @@ def test_run_job_carries_out_one_item_now_and_reports_nothing_for_a_finished_one
     assert harness.flow.run_job(capture.idempotency_key) is None
     assert harness.flow.run_job("no-such-key") is None
     assert len(harness.gateway.calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("limit", "refusal", "message"),
+    [
+        (0, InvalidQuantity, "'limit' must be at least 1, got 0"),
+        (-1, InvalidQuantity, "'limit' must be at least 1, got -1"),
+        (10_001, LimitExceeded, "'limit' is 10,001; the limit is 10,000"),
+        (2**63, LimitExceeded, "'limit' is 9,223,372,036,854,775,808; the limit is 10,000"),
+    ],
+)
+def test_a_dispatch_limit_out_of_range_is_refused_with_an_orderflow_error_not_a_type_error(
+    harness: Harness, limit: int, refusal: type[Exception], message: str
+) -> None:
+    with pytest.raises(refusal, match=re.escape(message)):
+        harness.flow.dispatch(limit=limit)
+    with pytest.raises(TypeError, match="'limit' must be an int, got bool"):
+        harness.flow.dispatch(limit=True)
+    assert harness.flow.dispatch(limit=10_000).delivered == 0

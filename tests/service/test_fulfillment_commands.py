@@ -27,6 +27,7 @@ from orderflow.errors import (
     AddressLocked,
     DuplicateHandle,
     FulfillmentOnHold,
+    InvalidText,
     InvalidTransition,
     OverFulfillment,
 )
@@ -477,6 +478,25 @@ def test_the_address_changes_before_the_first_shipment_with_the_snapshots(
     assert messages(after)[-1] == "Shipping address changed to 8 place Bellecour, Lyon."
 
 
+@pytest.mark.parametrize(
+    ("note", "message"),
+    [
+        ("n" * 5_001, "'note' is 5,001 characters long; the limit is 5,000"),
+        ("moved\x00", "'note' holds a NUL character at position 5"),
+    ],
+)
+def test_a_note_on_an_address_change_that_no_note_may_hold_is_refused(
+    harness: Harness, order: Order, note: str, message: str
+) -> None:
+    assert_refused(
+        harness,
+        order.id,
+        InvalidText,
+        message,
+        lambda: harness.flow.change_shipping_address(order.id, NEW_ADDRESS, actor=STAFF, note=note),
+    )
+
+
 def test_the_address_is_refused_after_the_first_shipment(harness: Harness, order: Order) -> None:
     harness.flow.fulfill(order.id, fo_id(order), [LineQuantity("line-1", 1)], actor=STAFF)
 
@@ -503,6 +523,27 @@ def test_cancelling_an_order_with_an_active_fulfillment_is_refused(
         InvalidTransition,
         "are not cancelled: cancel them .* before cancelling the order",
         lambda: harness.flow.cancel(order.id, CancelReason.CUSTOMER, actor=STAFF),
+    )
+
+
+@pytest.mark.parametrize(
+    ("note", "message"),
+    [
+        ("n" * 5_001, "'note' is 5,001 characters long; the limit is 5,000"),
+        ("lost\ud800", "'note' holds a lone surrogate \\(U\\+D800\\) at position 4"),
+    ],
+)
+def test_a_note_on_a_cancelled_fulfillment_that_no_note_may_hold_is_refused(
+    harness: Harness, order: Order, note: str, message: str
+) -> None:
+    fulfillment_id = shipped(harness, order)
+
+    assert_refused(
+        harness,
+        order.id,
+        InvalidText,
+        message,
+        lambda: harness.flow.cancel_fulfillment(order.id, fulfillment_id, actor=STAFF, note=note),
     )
 
 

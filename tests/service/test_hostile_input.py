@@ -3,10 +3,12 @@ generators. Each test is named after a behaviour that failed before issue 10."""
 
 from __future__ import annotations
 
+import inspect
 from datetime import datetime, timedelta, timezone
 
 import attrs
 import pytest
+from typing_extensions import get_overloads
 
 from orderflow import (
     DuplicateId,
@@ -14,6 +16,7 @@ from orderflow import (
     InvalidText,
     InvalidTimestamp,
     Order,
+    OrderFlow,
     OrderQuery,
 )
 from orderflow.adapters.memory import InMemoryRepository
@@ -57,6 +60,21 @@ def test_an_order_id_no_store_could_hold_is_refused_before_any_store_is_asked(
 ) -> None:
     with pytest.raises(InvalidText, match=message):
         harness.flow.update_note(order_id, "hi", actor=STAFF)
+
+
+@pytest.mark.parametrize(
+    ("order_id", "message"),
+    [
+        ("ord\x00", "'order_id' holds a NUL character"),
+        ("\udfff", "'order_id' holds a lone surrogate"),
+        ("o" * 101, "'order_id' is 101 characters long; the limit is 100"),
+    ],
+)
+def test_getting_an_order_id_no_store_could_hold_is_refused_before_any_store_is_asked(
+    harness: Harness, order_id: str, message: str
+) -> None:
+    with pytest.raises(InvalidText, match=message):
+        harness.flow.get(order_id)
 
 
 def test_an_idempotency_key_over_255_characters_is_refused(harness: Harness, placed: Order) -> None:
@@ -133,3 +151,22 @@ def test_a_document_with_two_holds_of_one_id_on_a_fulfillment_order_is_refused(
 
     with pytest.raises(DuplicateId, match=r"two holds of fulfillment order .* share an id"):
         check_consistency(held.with_fulfillment_order(twin))
+
+
+def test_releasing_both_or_neither_a_hold_and_all_holds_is_a_call_of_the_wrong_type(
+    harness: Harness, placed: Order
+) -> None:
+    fo = placed.fulfillment_orders[0].id
+    hold = harness.flow.hold(placed.id, fo, HoldReason.OTHER, actor=STAFF)
+    hold_id = hold.fulfillment_orders[0].holds[0].id
+
+    with pytest.raises(TypeError, match="takes a hold_id, or release_all=True, not both"):
+        harness.flow.release(placed.id, fo, actor=STAFF)  # type: ignore[call-overload]
+    with pytest.raises(TypeError, match="takes a hold_id, or release_all=True, not both"):
+        harness.flow.release(placed.id, fo, hold_id, release_all=True, actor=STAFF)  # type: ignore[call-overload]
+    # the overloads say so to a type checker: a hold id, or release_all=True
+    shapes = [inspect.signature(f).parameters for f in get_overloads(OrderFlow.release)]
+    assert [(p["hold_id"].annotation, p["release_all"].annotation) for p in shapes] == [
+        ("str", "Literal[False]"),
+        ("None", "Literal[True]"),
+    ]

@@ -11,6 +11,7 @@ from orderflow.domain.actor import Actor
 from orderflow.domain.events import OrderCancelled
 from orderflow.domain.fulfilling import cancel_fulfillment_orders
 from orderflow.domain.ledger import open_authorizations, refundable_total, requests_on
+from orderflow.domain.limits import NOTE, check_optional
 from orderflow.domain.machines import ORDER_TABLE, OrderStatus
 from orderflow.domain.order import CancelReason, Change, Order
 from orderflow.domain.payments import NewId, request_refund, request_void
@@ -40,6 +41,7 @@ def cancel(
     """
     if not isinstance(reason, CancelReason):
         raise TypeError(f"'reason' must be a CancelReason, got {type(reason).__name__}")
+    check_optional(NOTE, note, "'note'")
     status = cast(OrderStatus, ORDER_TABLE.step(order.status, "cancel", subject=str(order)))
     work = cancel_fulfillment_orders(order, now=now, actor=actor)
     cancelled = attrs.evolve(

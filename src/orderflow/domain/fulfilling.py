@@ -38,6 +38,7 @@ from orderflow.domain.fulfillment import (
 from orderflow.domain.fulfillment_status import fulfillment_status, remaining
 from orderflow.domain.holds import requested, require_workable
 from orderflow.domain.labels import void as void_label
+from orderflow.domain.limits import NOTE, check_optional
 from orderflow.domain.order import Change, Order
 from orderflow.domain.payments import NewId
 from orderflow.errors import AddressLocked, FulfillmentOnHold, InvalidTransition
@@ -121,6 +122,7 @@ def cancel_fulfillment(
 ) -> Change:
     """Cancel a fulfillment: its quantities can be fulfilled again (and restocked); its
     label, bought or being bought, is voided."""
+    check_optional(NOTE, note, "'note'")
     fulfillment = order.fulfillment(fulfillment_id)
     if not fulfillment.active:
         raise InvalidTransition(f"{order}: fulfillment {fulfillment.id} is already cancelled")
@@ -319,6 +321,7 @@ def change_shipping_address(
     """Change where the order ships, while nothing has left for the old address."""
     if not isinstance(address, Address):
         raise TypeError(f"'address' must be an Address, got {type(address).__name__}")
+    check_optional(NOTE, note, "'note'")
     if order.status == "cancelled":
         raise InvalidTransition(f"{order}: cannot change the shipping address while cancelled")
     shipping = [

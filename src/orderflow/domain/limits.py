@@ -185,6 +185,12 @@ def shown(value: str, limit: int = 80) -> str:
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
+def check_optional(rule: TextRule, value: object, field: str) -> str | None:
+    """``value`` if it is ``None`` or a string ``rule`` accepts (TypeError or InvalidText
+    naming ``field`` else): for the optional texts a command takes beside its objects."""
+    return None if value is None else rule.check(value, field)
+
+
 def check_time(value: datetime, field: str) -> datetime:
     """``value`` if it is aware and every time zone can show it (InvalidTimestamp else)."""
     if value.utcoffset() is None:

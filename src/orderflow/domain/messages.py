@@ -10,6 +10,7 @@ from datetime import datetime
 
 from orderflow.domain.actor import Actor
 from orderflow.domain.events import MessageRequested
+from orderflow.domain.limits import NOTE, check_optional
 from orderflow.domain.order import Change, Order
 
 
@@ -27,7 +28,9 @@ def request_message(
     actor: Actor,
 ) -> Change:
     """Ask for ``template`` to go to ``audience`` by ``channel`` (about a fulfillment, when
-    the template speaks of one); allowed in every state, archived and cancelled included."""
+    the template speaks of one); allowed in every state, archived and cancelled included.
+    Staff's ``note`` follows the note rule (it is on the timeline and in the message)."""
+    check_optional(NOTE, note, "'note'")
     if fulfillment_id is not None:
         order.fulfillment(fulfillment_id)  # raises FulfillmentNotFound
     event = MessageRequested(

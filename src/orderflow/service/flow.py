@@ -26,13 +26,14 @@ from orderflow.domain import (
 )
 from orderflow.domain.actor import SYSTEM, Actor
 from orderflow.domain.events import MessageRequested
-from orderflow.domain.limits import KEY, ORDER_ID, TAG, check_time, strings
+from orderflow.domain.limits import KEY, ORDER_ID, TAG, check_number, check_time, strings
 from orderflow.domain.order import CancelReason, Change, Order
 from orderflow.domain.policies import Policies
 from orderflow.errors import (
     DocumentError,
     DuplicateOrder,
     IdempotencyConflict,
+    InvalidQuantity,
     NotificationError,
     NotPermitted,
     OrderNotFound,
@@ -69,6 +70,8 @@ from orderflow.service.service_request_commands import ServiceRequestCommands
 from orderflow.service.settings import Settings, StaffAndSystem
 
 Outcome = Literal["delivered", "failed", "dead"]
+MAX_DISPATCH = 10_000
+"""The most outbox items one :meth:`OrderFlow.dispatch` claims."""
 T = TypeVar("T")
 
 
@@ -140,6 +143,9 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
     # -- reading ------------------------------------------------------------------------
 
     def get(self, order_id: str) -> Order:
+        """The order with id ``order_id`` (:class:`OrderNotFound` else); an id no store
+        could hold is refused first (InvalidText), as every command refuses it."""
+        ORDER_ID.check(order_id, "'order_id'")
         return self.repository.get(order_id)
 
     def find(self, kind: ReferenceKind, value: str) -> Order:
@@ -271,23 +277,25 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
         return after.version != before
 
     def dispatch(self, *, limit: int = 100) -> DispatchReport:
-        """Deliver due outbox items: gateway calls and published events. At least once."""
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 10_000:
-            raise TypeError(f"'limit' must be an int from 1 to 10,000, got {limit!r}")
+        """Deliver up to ``limit`` due outbox items (1 to 10,000): gateway calls, messages
+        and published events. At least once."""
+        if isinstance(limit, bool) or not isinstance(limit, int):
+            raise TypeError(f"'limit' must be an int, got {type(limit).__name__}")
+        if limit < 1:
+            raise InvalidQuantity(f"'limit' must be at least 1, got {limit}")
+        check_number(limit, MAX_DISPATCH, "'limit'")
         now = self.clock.now()
-        outcomes = [
+        attempts = [
             (d.item.key, self._deliver(d, now))
             for d in self.outbox.claim(now, limit=limit, lease=self.settings.lease)
         ]
-        errors = tuple((key, error) for key, (outcome, error) in outcomes if error is not None)
-        counts = [outcome for _, (outcome, _) in outcomes]
-        unreadable = sum(1 for _, error in errors if error.startswith(DocumentError.__name__))
+        outcomes = [outcome for _, (outcome, _, _) in attempts]
         return DispatchReport(
-            counts.count("delivered"),
-            counts.count("failed"),
-            counts.count("dead"),
-            errors,
-            skipped=unreadable,
+            outcomes.count("delivered"),
+            outcomes.count("failed"),
+            outcomes.count("dead"),
+            tuple((key, error) for key, (_, error, _) in attempts if error is not None),
+            skipped=sum(unreadable for _, (_, _, unreadable) in attempts),
         )
 
     def run_job(self, key: str) -> Outcome | None:
@@ -391,7 +399,9 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
         ran = [self.run_job(item.key) for item in items if item.topic == jobs.PAYMENT]
         return self.repository.get(order.id) if ran else order
 
-    def _deliver(self, delivery: Delivery, now: datetime) -> tuple[Outcome, str | None]:
+    def _deliver(self, delivery: Delivery, now: datetime) -> tuple[Outcome, str | None, bool]:
+        """Carry out one item: its outcome, the error if it failed, and whether it failed
+        because its order could not be read."""
         item = delivery.item
         try:
             self._carry_out(delivery, now)
@@ -405,9 +415,9 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
             self.outbox.mark_failed(item.key, error=error, retry_at=retry_at)
             if retry_at is None and item.topic == jobs.PAYMENT and not isinstance(exc, jobs.GiveUp):
                 self._review_dead_payment(item, error, now)
-            return ("failed" if retry_at else "dead"), error
+            return ("failed" if retry_at else "dead"), error, isinstance(exc, DocumentError)
         self.outbox.mark_delivered(item.key, self.clock.now())
-        return "delivered", None
+        return "delivered", None, False
 
     def _carry_out(self, delivery: Delivery, now: datetime) -> None:
         item = delivery.item

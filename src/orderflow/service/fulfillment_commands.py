@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Literal
+
+from typing_extensions import overload
 
 from orderflow.domain import fulfilling, holds, labels, routing
 from orderflow.domain.actor import Actor
@@ -107,6 +110,28 @@ class FulfillmentCommands(Commands):
             ),
         )
 
+    @overload
+    def release(
+        self,
+        order_id: str,
+        fulfillment_order_id: str,
+        hold_id: str,
+        *,
+        actor: Actor,
+        release_all: Literal[False] = False,
+    ) -> Order: ...
+
+    @overload
+    def release(
+        self,
+        order_id: str,
+        fulfillment_order_id: str,
+        hold_id: None = None,
+        *,
+        actor: Actor,
+        release_all: Literal[True],
+    ) -> Order: ...
+
     def release(
         self,
         order_id: str,
@@ -116,7 +141,8 @@ class FulfillmentCommands(Commands):
         actor: Actor,
         release_all: bool = False,
     ) -> Order:
-        """Release one hold by id, or all of them with ``release_all=True``."""
+        """Release one hold by id, or all of them with ``release_all=True``: one or the
+        other (both, or neither, is a call of the wrong type: TypeError)."""
         return self._execute(
             order_id,
             actor,
