@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sized
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from attrs import Attribute
 from attrs import validators as v
@@ -24,7 +23,8 @@ def _field(instance: object, attribute: Attribute[Any]) -> str:
 def _aware(instance: object, attribute: Attribute[Any], value: object) -> None:
     if not isinstance(value, datetime):
         raise TypeError(f"'{attribute.name}' must be a datetime, got {type(value).__name__}")
-    limits.check_time(value, f"'{attribute.name}'")
+    if value.utcoffset() is None or not limits.EARLIEST < value < limits.LATEST:
+        limits.check_time(value, f"'{attribute.name}'")  # says why
 
 
 _LARGEST = {
@@ -90,13 +90,13 @@ def whole(limit: int, *, least: int = 1) -> Any:
 
 def _collection_of(container: type, member: type, limit: int | None) -> Any:
     def check(instance: object, attribute: Attribute[Any], value: Any) -> None:
+        items: Any = value  # mypy narrows ``value`` to object by the type test below
         if type(value) is not container:
             raise TypeError(
                 f"'{attribute.name}' must be a {container.__name__}, got {type(value).__name__}"
             )
-        if limit is not None and len(cast(Sized, value)) > limit:
-            limits.check_count(value, limit, _field(instance, attribute))
-        items = cast(Iterable[object], value)
+        if limit is not None and len(items) > limit:
+            limits.check_count(items, limit, _field(instance, attribute))
         for item in items:
             if not isinstance(item, member):
                 raise TypeError(

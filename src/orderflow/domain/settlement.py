@@ -335,7 +335,7 @@ def _settled(
     event = "authorize" if tx.kind is _A else "succeed"
     done = tx.moved(event, at=now, **facts)
     problem = done.review or _doubt(order, done)
-    order = order.with_transaction(attrs.evolve(done, review=None))
+    order = order.with_transaction(done if done.review is None else attrs.evolve(done, review=None))
     parent = order.transaction(tx.parent_id) if tx.parent_id is not None else None
     if parent is not None and (move := _closing(order, done, parent)) is not None:
         order = order.with_transaction(parent.moved(move, at=now))
