@@ -1,0 +1,60 @@
+"""What every benchmark reports: figures with their targets, printed the same way.
+
+Each benchmark module exposes ``figures(quick: bool) -> list[Figure]``; ``python -m
+benchmarks`` runs them all and prints one table. A figure is a ratio or a plain quantity
+measured in one run; it is met when it is at most its target (or at least it, for a
+``floor``). Nothing here times anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured figure: ``value`` in ``unit`` against ``target`` (and a stretch goal)."""
+
+    name: str
+    value: float
+    unit: str = "x"
+    target: float | None = None
+    stretch: float | None = None
+    floor: bool = False
+    """True when the value must be at least the target (a speed-up), not at most."""
+    detail: str = ""
+    """How it was measured, in a few words: the two sides, the counts, the medians."""
+
+    def _reaches(self, goal: float) -> bool:
+        return self.value >= goal if self.floor else self.value <= goal
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.target is None else self._reaches(self.target)
+
+    def verdict(self) -> str:
+        if self.target is None:
+            return "(no target)"
+        sign = ">=" if self.floor else "<="
+        goal = f"{sign} {_number(self.target)}{self.unit}"
+        if self.stretch is not None:
+            goal += f" (stretch {_number(self.stretch)}{self.unit})"
+        if not self.met:
+            return f"{goal}: NOT met"
+        stretch = self.stretch is not None and self._reaches(self.stretch)
+        return f"{goal}: met" + (", stretch met" if stretch else "")
+
+    def line(self) -> str:
+        return f"  {self.name:<46} {_number(self.value):>9}{self.unit:<5} {self.verdict()}"
+
+
+def _number(value: float) -> str:
+    return f"{value:.2f}" if abs(value) < 100 else f"{value:,.0f}"
+
+
+def table(figures: Sequence[Figure]) -> str:
+    """The figures one per line, then their details."""
+    lines = [figure.line() for figure in figures]
+    details = [f"  {f.name}: {f.detail}" for f in figures if f.detail]
+    return "\n".join([*lines, *(["", *details] if details else [])])
