@@ -12,6 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 
+class Skipped(Exception):
+    """Raised by ``figures()`` when a benchmark cannot run here; the message says why and
+    what to install or start."""
+
+
 @dataclass(frozen=True)
 class Figure:
     """One measured figure: ``value`` in ``unit`` against ``target`` (and a stretch goal)."""
