@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-import attrs
-
+from orderflow.domain._revise import revised
 from orderflow.domain.actor import Actor
 from orderflow.domain.events import OrderArchived, OrderUnarchived
 from orderflow.domain.machines import ARCHIVE_TABLE, ArchiveStatus
@@ -19,7 +18,7 @@ def archive(order: Order, *, now: datetime, actor: Actor) -> Change:
         ArchiveStatus, ARCHIVE_TABLE.step(order.archive_status, "archive", subject=str(order))
     )
     return Change(
-        attrs.evolve(order, archive_status=status, archived_at=now),
+        revised(order, archive_status=status, archived_at=now),
         (OrderArchived(order_id=order.id, at=now, actor=actor),),
     )
 
@@ -30,6 +29,6 @@ def unarchive(order: Order, *, now: datetime, actor: Actor) -> Change:
         ArchiveStatus, ARCHIVE_TABLE.step(order.archive_status, "unarchive", subject=str(order))
     )
     return Change(
-        attrs.evolve(order, archive_status=status, archived_at=None, keep_active=True),
+        revised(order, archive_status=status, archived_at=None, keep_active=True),
         (OrderUnarchived(order_id=order.id, at=now, actor=actor),),
     )

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-import attrs
-
+from orderflow.domain._revise import revised
 from orderflow.domain.actor import Actor
 from orderflow.domain.events import OrderCancelled
 from orderflow.domain.fulfilling import cancel_fulfillment_orders
@@ -44,7 +43,7 @@ def cancel(
     check_optional(NOTE, note, "'note'")
     status = cast(OrderStatus, ORDER_TABLE.step(order.status, "cancel", subject=str(order)))
     work = cancel_fulfillment_orders(order, now=now, actor=actor)
-    cancelled = attrs.evolve(
+    cancelled = revised(
         work.order, status=status, cancelled_at=now, cancel_reason=reason, refund_on_cancel=refund
     )
     change = Change(

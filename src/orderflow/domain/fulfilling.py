@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-import attrs
-
+from orderflow.domain._revise import revised
 from orderflow.domain.actor import Actor
 from orderflow.domain.customer import Address
 from orderflow.domain.events import (
@@ -126,7 +125,7 @@ def cancel_fulfillment(
     fulfillment = order.fulfillment(fulfillment_id)
     if not fulfillment.active:
         raise InvalidTransition(f"{order}: fulfillment {fulfillment.id} is already cancelled")
-    order = order.with_fulfillment(attrs.evolve(fulfillment, cancelled_at=now))
+    order = order.with_fulfillment(revised(fulfillment, cancelled_at=now))
     fo = order.fulfillment_order(fulfillment.fulfillment_order_id)
     if fo.status == "closed":
         order = order.with_fulfillment_order(fo.moved("reopen", within=order))
@@ -159,7 +158,7 @@ def ready_for_pickup(
             f"{order}: fulfillment order {fo.id} cannot be ready while {'on hold' if fo.holds else fo.status}"
         )
     event = ReadyForPickup(order_id=order.id, at=now, actor=actor, fulfillment_order_id=fo.id)
-    return Change(order.with_fulfillment_order(attrs.evolve(fo, ready_for_pickup_at=now)), (event,))
+    return Change(order.with_fulfillment_order(revised(fo, ready_for_pickup_at=now)), (event,))
 
 
 def picked_up(
@@ -210,7 +209,7 @@ def update_tracking(
         tracking=tracking,
         notify_customer=notify_customer,
     )
-    return Change(order.with_fulfillment(attrs.evolve(fulfillment, tracking=tracking)), (event,))
+    return Change(order.with_fulfillment(revised(fulfillment, tracking=tracking)), (event,))
 
 
 def record_shipment_event(
@@ -222,7 +221,7 @@ def record_shipment_event(
             f"'shipment_event' must be a ShipmentEvent, got {type(shipment_event).__name__}"
         )
     fulfillment = _active(order, fulfillment_id)
-    recorded = attrs.evolve(fulfillment, events=(*fulfillment.events, shipment_event))
+    recorded = revised(fulfillment, events=(*fulfillment.events, shipment_event))
     event = ShipmentEventRecorded(
         order_id=order.id,
         at=now,
@@ -240,7 +239,7 @@ def schedule(
     """Fulfil later: the fulfillment order opens at ``fulfill_at`` (through ``run_due``)."""
     require_workable(order, "schedule fulfillment")
     fo = order.fulfillment_order(fulfillment_order_id)
-    scheduled = attrs.evolve(fo.moved("schedule", within=order), fulfill_at=fulfill_at)
+    scheduled = revised(fo.moved("schedule", within=order), fulfill_at=fulfill_at)
     event = FulfillmentScheduled(
         order_id=order.id, at=now, actor=actor, fulfillment_order_id=fo.id, fulfill_at=fulfill_at
     )
@@ -261,7 +260,7 @@ def open_now(order: Order, fulfillment_order_id: str, *, now: datetime, actor: A
 
 
 def _opened(order: Order, fo: FulfillmentOrder, now: datetime, actor: Actor) -> Change:
-    opened = attrs.evolve(fo.moved("reopen", within=order), fulfill_at=None)
+    opened = revised(fo.moved("reopen", within=order), fulfill_at=None)
     event = FulfillmentOpened(order_id=order.id, at=now, actor=actor, fulfillment_order_id=fo.id)
     return Change(order.with_fulfillment_order(opened), (event,))
 
@@ -339,7 +338,7 @@ def change_shipping_address(
             f"{order}: fulfillments {', '.join(gone)} already left for the shipping address; it can no longer change"
         )
     for fo in shipping:
-        order = order.with_fulfillment_order(attrs.evolve(fo, destination=address))
+        order = order.with_fulfillment_order(revised(fo, destination=address))
     event = ShippingAddressChanged(
         order_id=order.id,
         at=now,
@@ -348,4 +347,4 @@ def change_shipping_address(
         note=note,
         notify_customer=notify_customer,
     )
-    return Change(attrs.evolve(order, shipping_address=address), (event,))
+    return Change(revised(order, shipping_address=address), (event,))

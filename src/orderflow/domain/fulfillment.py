@@ -24,6 +24,7 @@ from orderflow.domain._fields import (
     tuple_of,
     whole,
 )
+from orderflow.domain._revise import revised
 from orderflow.domain.customer import Address
 from orderflow.domain.limits import (
     ID,
@@ -166,7 +167,7 @@ class ServiceRequest:
         status = SERVICE_REQUEST_TABLE.step(
             self.status, event, subject=f"{within} service request {self.id}"
         )
-        return attrs.evolve(self, status=cast(RequestStatus, status), **facts)  # type: ignore[arg-type]
+        return revised(self, status=cast(RequestStatus, status), **facts)
 
     @property
     def with_service(self) -> bool:
@@ -207,7 +208,7 @@ class FulfillmentOrder:
         status = FULFILLMENT_ORDER_TABLE.step(
             self.status, event, subject=f"{within} fulfillment order {self.id}"
         )
-        return attrs.evolve(self, status=cast(FulfillmentOrderStatus, status))
+        return revised(self, status=cast(FulfillmentOrderStatus, status))
 
     @property
     def request_status(self) -> RequestStatus:
@@ -271,7 +272,7 @@ class Label:
     def moved(self, event: str, *, within: object, **facts: object) -> Label:
         """This label after ``event``, checked against its machine (``within``: the order)."""
         status = LABEL_TABLE.step(self.status, event, subject=f"{within} label {self.id}")
-        return attrs.evolve(self, status=cast(LabelStatus, status), **facts)  # type: ignore[arg-type]
+        return revised(self, status=cast(LabelStatus, status), **facts)
 
 
 @attrs.frozen(kw_only=True)

@@ -10,8 +10,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 
-import attrs
-
+from orderflow.domain._revise import revised
 from orderflow.domain.actor import Actor
 from orderflow.domain.events import FulfillmentHeld, FulfillmentOrderSplit, FulfillmentReleased
 from orderflow.domain.fulfillment import FulfillmentOrder, Hold, HoldReason, LineQuantity
@@ -89,14 +88,14 @@ def split(
         return Change(order), fo
     # Numbered after the order's others, like placing numbers them; earlier holds stay
     # with the lines they held; a service request stays with the order it was made for.
-    new = attrs.evolve(
+    new = revised(
         fo, id=f"{order.id}-fo{len(order.fulfillment_orders) + 1}", lines=lines, request=None
     )
-    left = attrs.evolve(fo, lines=tuple(kept))
+    left = revised(fo, lines=tuple(kept))
     order = order.with_new_fulfillment_order(new)
     if left.status == "open" and not remaining(order.with_fulfillment_order(left), left):
         # All it kept is fulfilled: it closes, its holds gone with the lines they held.
-        left = attrs.evolve(left.moved("complete", within=order), holds=())
+        left = revised(left.moved("complete", within=order), holds=())
     order = order.with_fulfillment_order(left)
     event = FulfillmentOrderSplit(
         order_id=order.id,
@@ -143,7 +142,7 @@ def hold(
         change, target = split(order, fo, requested(order, fo, lines), now=now, actor=actor)
     hold_id = fresh(order, new_id(), order.hold_ids(), "hold")
     placed = Hold(id=hold_id, reason=reason, note=note, handle=handle, held_at=now)
-    held = attrs.evolve(target, holds=(*target.holds, placed))
+    held = revised(target, holds=(*target.holds, placed))
     event = FulfillmentHeld(
         order_id=order.id,
         at=now,
@@ -188,4 +187,4 @@ def release(
         fulfillment_order_id=fo.id,
         hold_ids=tuple(h.id for h in released),
     )
-    return Change(order.with_fulfillment_order(attrs.evolve(fo, holds=left)), (event,))
+    return Change(order.with_fulfillment_order(revised(fo, holds=left)), (event,))

@@ -12,6 +12,7 @@ import attrs
 from attrs import validators as v
 
 from orderflow.domain._fields import BOOL, OPTIONAL_TEXT
+from orderflow.domain._revise import revised
 from orderflow.domain.actor import Actor
 from orderflow.domain.events import (
     LabelEvent,
@@ -116,7 +117,7 @@ def buy(
     label = Label(
         id=label_id, carrier=carrier, service_level=service_level, parcel=parcel, requested_at=now
     )
-    order = order.with_fulfillment(attrs.evolve(fulfillment, label=label))
+    order = order.with_fulfillment(revised(fulfillment, label=label))
     return Change(order, (_event(LabelRequested, order, fulfillment, label, now, actor),))
 
 
@@ -136,21 +137,21 @@ def record_purchase(
     URL the input rules refuse stays on the label only, never shown to the customer."""
     fulfillment, label = _current(order, fulfillment_id, label_id)
     if label.status == "void_requested" and label.tracking_number is None and result.succeeded:
-        known = attrs.evolve(
+        known = revised(
             label,
             tracking_number=result.tracking_number,
             tracking_url=result.tracking_url,
             document=result.document,
             media_type=result.media_type,
         )
-        return Change(order.with_fulfillment(attrs.evolve(fulfillment, label=known)))
+        return Change(order.with_fulfillment(revised(fulfillment, label=known)))
     if label.status != "pending":
         return Change(order)  # answered already
     if not result.succeeded or not result.tracking_number:
         failed = label.moved(
             "fail", within=order, error=result.error or "no tracking number returned"
         )
-        order = order.with_fulfillment(attrs.evolve(fulfillment, label=failed))
+        order = order.with_fulfillment(revised(fulfillment, label=failed))
         return Change(
             order,
             (_event(LabelFailed, order, fulfillment, failed, now, actor, error=failed.error),),
@@ -165,11 +166,11 @@ def record_purchase(
     )
     tracking = fulfillment.tracking or Tracking(company=label.carrier)
     if _fits(TRACKING_NUMBER, result.tracking_number, tracking.numbers):
-        tracking = attrs.evolve(tracking, numbers=(*tracking.numbers, result.tracking_number))
+        tracking = revised(tracking, numbers=(*tracking.numbers, result.tracking_number))
     if result.tracking_url and _fits(URL, result.tracking_url, tracking.urls):
-        tracking = attrs.evolve(tracking, urls=(*tracking.urls, result.tracking_url))
+        tracking = revised(tracking, urls=(*tracking.urls, result.tracking_url))
     purchased = ShipmentEvent(status=ShipmentStatus.LABEL_PURCHASED, at=now)
-    fulfillment = attrs.evolve(
+    fulfillment = revised(
         fulfillment, label=bought, tracking=tracking, events=(*fulfillment.events, purchased)
     )
     order = order.with_fulfillment(fulfillment)
@@ -205,7 +206,7 @@ def void(order: Order, fulfillment_id: str, *, now: datetime, actor: Actor) -> C
     if fulfillment.label is None:
         raise InvalidTransition(f"{order}: fulfillment {fulfillment.id} has no label to void")
     label = fulfillment.label.moved("request_void", within=order)
-    order = order.with_fulfillment(attrs.evolve(fulfillment, label=label))
+    order = order.with_fulfillment(revised(fulfillment, label=label))
     return Change(
         order, (_event(LabelRequested, order, fulfillment, label, now, actor, void=True),)
     )
@@ -227,7 +228,7 @@ def record_void(
         return Change(order)  # answered already
     if not voided:
         kept = label.moved("keep", within=order)
-        order = order.with_fulfillment(attrs.evolve(fulfillment, label=kept))
+        order = order.with_fulfillment(revised(fulfillment, label=kept))
         return Change(
             order,
             (
@@ -246,13 +247,13 @@ def record_void(
     gone = label.moved("void", within=order)
     tracking = fulfillment.tracking
     if tracking is not None:
-        tracking = attrs.evolve(
+        tracking = revised(
             tracking,
             numbers=tuple(n for n in tracking.numbers if n != label.tracking_number),
             urls=tuple(u for u in tracking.urls if u != label.tracking_url),
         )
         tracking = tracking if tracking.numbers or tracking.urls else None
     events = tuple(e for e in fulfillment.events if e.status not in LABEL_EVENTS)
-    fulfillment = attrs.evolve(fulfillment, label=gone, tracking=tracking, events=events)
+    fulfillment = revised(fulfillment, label=gone, tracking=tracking, events=events)
     order = order.with_fulfillment(fulfillment)
     return Change(order, (_event(LabelVoided, order, fulfillment, gone, now, actor),))

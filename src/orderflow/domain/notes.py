@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-import attrs
-
+from orderflow.domain._revise import revised
 from orderflow.domain.actor import Actor
 from orderflow.domain.events import NoteUpdated, TagsUpdated
 from orderflow.domain.order import Change, Order
@@ -19,7 +18,7 @@ def update_note(order: Order, note: str, *, now: datetime, actor: Actor) -> Chan
     if note == order.note:
         return Change(order)
     return Change(
-        attrs.evolve(order, note=note),
+        revised(order, note=note),
         (NoteUpdated(order_id=order.id, at=now, actor=actor, note=note),),
     )
 
@@ -50,6 +49,6 @@ def retag(
     if not added and not removed:
         return Change(order)
     return Change(
-        attrs.evolve(order, tags=(order.tags | added) - removed),
+        revised(order, tags=(order.tags | added) - removed),
         (TagsUpdated(order_id=order.id, at=now, actor=actor, added=added, removed=removed),),
     )

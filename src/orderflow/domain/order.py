@@ -26,6 +26,7 @@ from orderflow.domain._fields import (
     tuple_of,
     whole,
 )
+from orderflow.domain._revise import revised
 from orderflow.domain.customer import Address, Customer
 from orderflow.domain.events import OrderEvent
 from orderflow.domain.fulfillment import Fulfillment, FulfillmentOrder
@@ -239,26 +240,26 @@ class Order:
 
     def with_transaction(self, tx: Transaction) -> Order:
         """The order with ``tx`` replacing the transaction with the same id (or added)."""
-        return attrs.evolve(self, transactions=_replaced(self.transactions, tx))
+        return revised(self, transactions=_replaced(self.transactions, tx))
 
     def with_fulfillment_order(self, fo: FulfillmentOrder) -> Order:
-        return attrs.evolve(self, fulfillment_orders=_replaced(self.fulfillment_orders, fo))
+        return revised(self, fulfillment_orders=_replaced(self.fulfillment_orders, fo))
 
     def with_fulfillment(self, fulfillment: Fulfillment) -> Order:
-        return attrs.evolve(self, fulfillments=_replaced(self.fulfillments, fulfillment))
+        return revised(self, fulfillments=_replaced(self.fulfillments, fulfillment))
 
     def with_new_transaction(self, tx: Transaction) -> Order:
         """The order with a new transaction; :class:`DuplicateId` if its id is taken."""
         fresh(self, tx.id, (t.id for t in self.transactions), "transaction")
-        return attrs.evolve(self, transactions=(*self.transactions, tx))
+        return revised(self, transactions=(*self.transactions, tx))
 
     def with_new_fulfillment_order(self, fo: FulfillmentOrder) -> Order:
         fresh(self, fo.id, (f.id for f in self.fulfillment_orders), "fulfillment order")
-        return attrs.evolve(self, fulfillment_orders=(*self.fulfillment_orders, fo))
+        return revised(self, fulfillment_orders=(*self.fulfillment_orders, fo))
 
     def with_new_fulfillment(self, fulfillment: Fulfillment) -> Order:
         fresh(self, fulfillment.id, (f.id for f in self.fulfillments), "fulfillment")
-        return attrs.evolve(self, fulfillments=(*self.fulfillments, fulfillment))
+        return revised(self, fulfillments=(*self.fulfillments, fulfillment))
 
     def hold_ids(self) -> Iterator[str]:
         """The ids of the active holds of every fulfillment order."""
@@ -305,7 +306,7 @@ class Change:
         facts: dict[str, object] = {"timeline": self.order.timeline + entries}
         if version is not None:
             facts["version"] = version
-        return Change(attrs.evolve(self.order, **facts), self.events)  # type: ignore[arg-type]
+        return Change(revised(self.order, **facts), self.events)
 
 
 def check_consistency(order: Order) -> Order:

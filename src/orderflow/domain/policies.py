@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import attrs
 from attrs import validators as v
 
+from orderflow.domain._revise import revised
 from orderflow.domain.actor import SYSTEM
 from orderflow.domain.archive import archive
 from orderflow.domain.cancellation import refund_taken
@@ -268,7 +269,7 @@ def _archive(order: Order, policy: ArchivePolicy, now: datetime) -> Change:
     """Archive now, or note when to (``run_due`` comes back then), or forget a plan."""
     due = archive_due_at(order, policy)
     if due is not None and due <= now:
-        return archive(attrs.evolve(order, archive_at=None), now=now, actor=SYSTEM)
+        return archive(revised(order, archive_at=None), now=now, actor=SYSTEM)
     if due != order.archive_at:
-        return Change(attrs.evolve(order, archive_at=due))
+        return Change(revised(order, archive_at=due))
     return Change(order)

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-import attrs
-
+from orderflow.domain._revise import revised
 from orderflow.domain.actor import Actor
 from orderflow.domain.events import FulfillmentHeld, OrderEvent, PaymentReviewRequested
 from orderflow.domain.fulfillment import Hold, HoldReason
@@ -38,7 +37,7 @@ def request_review(
     if transaction_id is not None:
         tx = order.transaction(transaction_id)
         if tx.review is None:
-            order = order.with_transaction(attrs.evolve(tx, review=reason))
+            order = order.with_transaction(revised(tx, review=reason))
     events: list[OrderEvent] = [
         PaymentReviewRequested(
             order_id=order.id, at=now, actor=actor, reason=reason, transaction_id=transaction_id
@@ -59,7 +58,7 @@ def request_review(
                     handle=REVIEW_HANDLE,
                     held_at=now,
                 )
-                order = order.with_fulfillment_order(attrs.evolve(fo, holds=(*fo.holds, hold)))
+                order = order.with_fulfillment_order(revised(fo, holds=(*fo.holds, hold)))
                 events.append(
                     FulfillmentHeld(
                         order_id=order.id,

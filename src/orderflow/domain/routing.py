@@ -11,8 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 
-import attrs
-
+from orderflow.domain._revise import revised
 from orderflow.domain.actor import Actor
 from orderflow.domain.events import FulfillmentOrderMoved, FulfillmentOrdersMerged
 from orderflow.domain.fulfillment import FulfillmentOrder, LineQuantity, Location
@@ -81,7 +80,7 @@ def move(
     change, target = Change(order), fo
     if lines is not None:
         change, target = split(order, fo, requested(order, fo, lines), now=now, actor=actor)
-    moved = attrs.evolve(target, location=location, request=None)
+    moved = revised(target, location=location, request=None)
     event = FulfillmentOrderMoved(
         order_id=order.id,
         at=now,
@@ -127,12 +126,10 @@ def merge(
     for fo in fos:
         for line in fo.lines:
             quantities[line.line_item_id] += line.quantity
-    merged = attrs.evolve(into, lines=tuple(LineQuantity(i, q) for i, q in quantities.items()))
+    merged = revised(into, lines=tuple(LineQuantity(i, q) for i, q in quantities.items()))
     order = order.with_fulfillment_order(merged)
     for fo in others:  # closed and empty: their ids stay taken, their history readable
-        order = order.with_fulfillment_order(
-            attrs.evolve(fo.moved("complete", within=order), lines=())
-        )
+        order = order.with_fulfillment_order(revised(fo.moved("complete", within=order), lines=()))
     event = FulfillmentOrdersMerged(
         order_id=order.id,
         at=now,

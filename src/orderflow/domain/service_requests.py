@@ -12,8 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 
-import attrs
-
+from orderflow.domain._revise import revised
 from orderflow.domain.actor import Actor
 from orderflow.domain.events import (
     CancellationAccepted,
@@ -88,7 +87,7 @@ def submit(
 
     request_id = fresh(order, new_id(), _request_ids(order), "service request")
     request = ServiceRequest(id=request_id, service=service, submitted_at=now, message=message)
-    submitted = attrs.evolve(change.order.fulfillment_order(fo.id), request=request)
+    submitted = revised(change.order.fulfillment_order(fo.id), request=request)
     event = FulfillmentRequested(
         order_id=order.id,
         at=now,
@@ -245,4 +244,4 @@ def _answer(
         message=message,
         **facts,
     )
-    return Change(order.with_fulfillment_order(attrs.evolve(fo, request=answered)), (event,))
+    return Change(order.with_fulfillment_order(revised(fo, request=answered)), (event,))

@@ -17,6 +17,7 @@ from attrs import validators as v
 
 from orderflow.domain import ledger
 from orderflow.domain._fields import BOOL, MONEY, OPTIONAL_AWARE, OPTIONAL_TEXT
+from orderflow.domain._revise import revised
 from orderflow.domain.actor import Actor
 from orderflow.domain.events import (
     PaymentAuthorized,
@@ -148,9 +149,7 @@ def record_payment(
         multi_capture=report.multi_capture,
     )
     if tx.kind is TransactionKind.REFUND and report.succeeded:
-        tx = attrs.evolve(
-            tx, adjustment=ledger.adjustment(change.order, _countable(change.order, tx))
-        )
+        tx = revised(tx, adjustment=ledger.adjustment(change.order, _countable(change.order, tx)))
     recorded = change.order.with_new_transaction(tx)
     return change.then(_settled(recorded, tx, report.succeeded, report.error, now, actor, new_id))
 
@@ -251,7 +250,7 @@ def settle(
         )
     if result.succeeded == (tx.status != "failed"):
         if tx.reference is None and result.reference is not None:
-            return Change(order.with_transaction(attrs.evolve(tx, reference=result.reference)))
+            return Change(order.with_transaction(revised(tx, reference=result.reference)))
         if (
             not result.succeeded
             or result.reference in (None, tx.reference)
@@ -335,7 +334,7 @@ def _settled(
     event = "authorize" if tx.kind is _A else "succeed"
     done = tx.moved(event, at=now, **facts)
     problem = done.review or _doubt(order, done)
-    order = order.with_transaction(done if done.review is None else attrs.evolve(done, review=None))
+    order = order.with_transaction(done if done.review is None else revised(done, review=None))
     parent = order.transaction(tx.parent_id) if tx.parent_id is not None else None
     if parent is not None and (move := _closing(order, done, parent)) is not None:
         order = order.with_transaction(parent.moved(move, at=now))

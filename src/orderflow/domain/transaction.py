@@ -22,6 +22,7 @@ from orderflow.domain._fields import (
     optional_text,
     text,
 )
+from orderflow.domain._revise import revised
 from orderflow.domain.limits import ID, KEY
 from orderflow.domain.machines import AUTHORIZATION_TABLE, PAYMENT_TABLE
 from orderflow.domain.money import Money
@@ -100,4 +101,4 @@ class Transaction:
         status = self.kind.table.step(
             self.status, event, subject=f"transaction {self.id} ({self.kind.value})"
         )
-        return attrs.evolve(self, status=status, processed_at=at, **facts)  # type: ignore[arg-type]
+        return revised(self, status=status, processed_at=at, **facts)

@@ -1,0 +1,57 @@
+"""``attrs.evolve`` for the domain's own changes: only the changed fields are validated.
+
+A frozen model was validated in full when it was built; a change carries the other fields
+over as they are, so checking them again (every timeline entry, line and transaction of an
+order, on each of a command's steps) is wasted work. Public constructors and loading
+still validate everything; the test suite sets :data:`CHECK_EVERYTHING` so that every
+model the domain builds is validated in full there too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import attrs
+
+_T = TypeVar("_T")
+
+CHECK_EVERYTHING = False
+"""Validate every field of every revised model, changed or not (the test suite's setting)."""
+
+_Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+_Plan = tuple[Callable[[Any], Any], dict[str, tuple["attrs.Attribute[Any]", _Validator | None]]]
+_plans: dict[type, _Plan] = {}
+
+
+def _plan(cls: type) -> _Plan:
+    """A copier for ``cls`` (one generated function, as attrs generates ``__init__``), and
+    each field with its validator."""
+    fields = attrs.fields(cls)
+    if any(f.converter is not None for f in fields) or hasattr(cls, "__attrs_post_init__"):
+        raise TypeError(f"{cls.__name__} has converters or a post-init: use attrs.evolve")
+    lines = [f"    _set(new, {f.name!r}, old.{f.name})" for f in fields]
+    source = "def copy(old):\n    new = _new(cls)\n" + "\n".join(lines) + "\n    return new\n"
+    namespace: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__, "cls": cls}
+    exec(compile(source, f"<orderflow revised {cls.__qualname__}>", "exec"), namespace)
+    plan = (namespace["copy"], {f.name: (f, f.validator) for f in fields})
+    _plans[cls] = plan
+    return plan
+
+
+def revised(instance: _T, **changes: Any) -> _T:
+    """``instance`` with ``changes``, each changed field validated (and only those)."""
+    copy, by_name = _plans.get(type(instance)) or _plan(type(instance))
+    new = copy(instance)
+    for name, value in changes.items():
+        if name not in by_name:
+            raise TypeError(f"{type(instance).__name__} has no field {name!r}")
+        object.__setattr__(new, name, value)
+    for name, value in changes.items():
+        field, validator = by_name[name]
+        if validator is not None:
+            validator(new, field, value)
+    if CHECK_EVERYTHING:
+        attrs.validate(new)
+    typed: _T = new
+    return typed

@@ -1,0 +1,43 @@
+"""The domain's own changes validate what changed, and the tests validate everything."""
+
+import attrs
+import pytest
+
+from orderflow.domain import _revise
+from orderflow.domain._revise import revised
+from orderflow.errors import InvalidText
+from orderflow.testing import make_order
+
+
+def test_a_revised_model_equals_the_one_evolve_builds() -> None:
+    order = make_order()
+    assert revised(order, note="gift wrap", version=3) == attrs.evolve(
+        order, note="gift wrap", version=3
+    )
+
+
+def test_a_changed_field_is_validated() -> None:
+    with pytest.raises(InvalidText, match="Order.note"):
+        revised(make_order(), note="\x00")
+
+
+def test_an_unknown_field_is_refused_as_evolve_refuses_it() -> None:
+    with pytest.raises(TypeError, match="no field 'colour'"):
+        revised(make_order(), colour="red")
+
+
+def test_the_test_suite_validates_the_fields_carried_over() -> None:
+    assert _revise.CHECK_EVERYTHING
+    broken = make_order()
+    object.__setattr__(broken, "id", "\x00")  # as a bug in the domain could leave it
+    with pytest.raises(InvalidText, match="Order.id"):
+        revised(broken, note="fine")
+
+
+def test_outside_the_tests_fields_carried_over_are_not_validated_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_revise, "CHECK_EVERYTHING", False)
+    broken = make_order()
+    object.__setattr__(broken, "id", "\x00")
+    assert revised(broken, note="fine").id == "\x00"
