@@ -73,9 +73,11 @@ from orderflow.testing import (
     GATEWAY,
     STAFF,
     SequentialIds,
+    authorization,
     eur,
     make_address,
     make_draft,
+    make_flow,
     make_line,
     make_order,
 )
@@ -981,3 +983,87 @@ def test_a_version_3_document_gains_the_ledger_facts_and_keeps_its_cancellations
         upgraded = from_document(as_version_3(to_document(order)))
         assert upgraded.refund_on_cancel is asked
         assert {(tx.multi_capture, tx.review) for tx in upgraded.transactions} == {(False, None)}
+
+
+# -- every scalar of a stored document is type-checked -------------------------------------
+
+
+def shipped_order() -> Order:
+    """An order with a bit of everything: a hold lifted, a partial shipment with tracking,
+    a label and a carrier event, besides LIVES' payments."""
+    from orderflow.domain.fulfillment import HoldReason, Parcel, ShipmentEvent, Tracking
+
+    h = make_flow()
+    f = h.flow
+    placed = f.place(
+        make_draft(make_line("line-1", "20.00", 2), make_line("line-2", "5.00", 1)),
+        actor=GATEWAY,
+    )
+    f.record_payment(
+        placed.id, authorization(placed.total, "pi-1"), idempotency_key="w-1", actor=GATEWAY
+    )
+    fo = placed.fulfillment_orders[0]
+    f.hold(placed.id, fo.id, HoldReason.OTHER, note="check address", actor=STAFF)
+    f.release(placed.id, fo.id, release_all=True, actor=STAFF)
+    shipped = f.fulfill(
+        placed.id,
+        fo.id,
+        [LineQuantity("line-1", 1)],
+        tracking=Tracking(company="UPS", numbers=("1Z1",), urls=("https://ups.example/1Z1",)),
+        actor=STAFF,
+    )
+    fulfillment = shipped.fulfillments[0]
+    f.buy_label(
+        placed.id,
+        fulfillment.id,
+        carrier="ups",
+        service_level="ground",
+        parcel=Parcel(weight_grams=500, length_cm=10, width_cm=10, height_cm=5),
+        actor=STAFF,
+    )
+    f.record_shipment_event(
+        placed.id,
+        fulfillment.id,
+        ShipmentEvent(status=ShipmentStatus.IN_TRANSIT, at=EPOCH),
+        idempotency_key="c-1",
+        actor=GATEWAY,
+    )
+    f.dispatch()
+    return h.repository.get(placed.id)
+
+
+def scalar_paths(value: object, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        return [p for key, item in value.items() for p in scalar_paths(item, (*path, key))]
+    if isinstance(value, list):
+        return [p for index, item in enumerate(value) for p in scalar_paths(item, (*path, index))]
+    return [] if value is None else [path]
+
+
+WRONG = {str: [5, ["x"]], bool: [1, "true"], int: [True, "7", 7.0]}
+"""Values of another JSON type that a field of each type must refuse."""
+
+
+@pytest.mark.parametrize(
+    "order",
+    [LIVES["refunded"].recorded().order, LIVES["cancelled"].recorded().order, shipped_order()],
+    ids=["refunded", "cancelled", "shipped"],
+)
+def test_every_scalar_of_a_document_refuses_a_value_of_another_type(order: Order) -> None:
+    document = to_document(order)
+    paths = [p for p in scalar_paths(document) if p != ("schema_version",)]
+    assert len(paths) > 60  # the whole graph is walked
+    for path in paths:
+        *parents, last = path
+        holder = document
+        for step in parents:
+            holder = holder[step]
+        right = holder[last]
+        for wrong in WRONG[type(right)]:
+            edited = copy.deepcopy(document)
+            target = edited
+            for step in parents:
+                target = target[step]
+            target[last] = wrong
+            with pytest.raises(DocumentError):
+                from_document(edited)

@@ -13,16 +13,20 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, get_origin
+from types import NoneType, UnionType
+from typing import Any, Union, get_origin
 
 import attrs
 import cattrs
+from cattrs.errors import IterableValidationNote
+from cattrs.fns import identity
+from cattrs.gen import make_dict_structure_fn
 from cattrs.v import format_exception
 
-from orderflow.domain.actor import ActorKind
-from orderflow.domain.customer import Address
+from orderflow.domain.actor import Actor, ActorKind
+from orderflow.domain.customer import Address, Customer
 from orderflow.domain.events import EVENT_TYPES, OrderEvent
-from orderflow.domain.fulfillment import DeliveryMethod, HoldReason, ShipmentStatus
+from orderflow.domain.fulfillment import DeliveryMethod, HoldReason, LineQuantity, ShipmentStatus
 from orderflow.domain.lines import LineItem
 from orderflow.domain.money import Money
 from orderflow.domain.order import SCHEMA_VERSION, CancelReason, Order, check_consistency
@@ -90,8 +94,8 @@ CHOICES = (ActorKind, CancelReason, DeliveryMethod, HoldReason, ShipmentStatus, 
 """The domain's string enums, stored by value."""
 
 
-def _make_converter() -> cattrs.Converter:
-    converter = cattrs.Converter(forbid_extra_keys=True)
+def _make_converter(*, detailed: bool = True) -> cattrs.Converter:
+    converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=detailed)
     converter.register_unstructure_hook(Decimal, str)
     converter.register_structure_hook(Decimal, lambda value, _: _decimal(value))
     converter.register_unstructure_hook(datetime, datetime.isoformat)
@@ -103,10 +107,15 @@ def _make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(
         Money, lambda m: {"amount": str(m.amount), "currency": m.currency}
     )
-    converter.register_structure_hook(Money, lambda value, _: _money(value))
-    for scalar in (bool, int, str):
-        converter.register_structure_hook(scalar, _exactly)
-    converter.register_structure_hook_func(_is(frozenset), _frozenset)
+    converter.register_structure_hook(Money, _shared_money())
+    converter.register_structure_hook_factory(lambda t: t in SHARED, _shared)
+    for scalar in (bool, int, str):  # loading leaves the type to the fields' validators
+        converter.register_structure_hook(scalar, _plain if detailed else identity)
+    for choice in CHOICES:
+        converter.register_structure_hook(choice, _choice)
+    converter.register_structure_hook_factory(_is_optional, _optional)
+    converter.register_structure_hook_factory(_is_homogeneous_tuple, _tuple)
+    converter.register_structure_hook_factory(_is(frozenset), _frozenset)
     converter.register_unstructure_hook_func(_is(frozenset), sorted)
     for choice in CHOICES:  # str enums: plain strings
         converter.register_unstructure_hook(choice, lambda member: member.value)
@@ -120,6 +129,108 @@ def _is(collection: type) -> Callable[[Any], bool]:
     return lambda t: bool(t is collection or get_origin(t) is collection)
 
 
+# Hooks for what every document holds many times: the cheap case first, cattrs' own
+# detailed errors (naming the index of a bad item) when it fails.
+
+
+SHARED = (Actor, Address, Customer, LineQuantity)
+"""Small values that recur within and across documents (who acted, where to, how many of
+which line): each distinct one is built and validated once, then shared, as immutable
+values may be."""
+_SHARED_MAX = 4096
+"""Distinct values remembered per class; all are forgotten when one more comes."""
+
+
+def _shared(cls: type, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    # made on first use, once every hook it relies on is registered
+    build: Callable[[Any, Any], Any] = make_dict_structure_fn(cls, converter)
+    seen: dict[object, Any] = {}
+
+    def structure(value: Any, _: Any) -> Any:
+        try:  # the types too: 1 == True == 1.0, and only one of them is valid
+            key = (tuple(value.items()), tuple(map(type, value.values())))
+            return seen[key]
+        except (KeyError, TypeError, AttributeError):  # new, unhashable or no mapping
+            made = build(value, cls)
+        if len(seen) >= _SHARED_MAX:
+            seen.clear()
+        seen[key] = made
+        return made
+
+    return structure
+
+
+def _shared_money() -> Callable[[Any, Any], Money]:
+    seen: dict[tuple[str, str], Money] = {}
+
+    def structure(value: Any, _: Any) -> Money:
+        if type(value) is dict and len(value) == 2:
+            key = (value.get("amount"), value.get("currency"))
+            if type(key[0]) is str and type(key[1]) is str and key in seen:
+                return seen[key]
+        money = _money(value)
+        if len(seen) >= _SHARED_MAX:
+            seen.clear()
+        seen[value["amount"], value["currency"]] = money
+        return money
+
+    return structure
+
+
+def _plain(value: Any, cls: type) -> Any:
+    return value if type(value) is cls else _exactly(value, cls)
+
+
+def _choice(value: Any, cls: type[Enum]) -> Any:
+    return cls(value) if type(value) is str else _exactly(value, cls)
+
+
+def _is_optional(t: Any) -> bool:
+    args: tuple[Any, ...] = getattr(t, "__args__", ())
+    return get_origin(t) in (Union, UnionType) and len(args) == 2 and args[1] is NoneType
+
+
+def _optional(t: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    member = t.__args__[0]
+    hook = converter.get_structure_hook(member)
+    if hook is identity:
+        return identity
+    return lambda value, _: None if value is None else hook(value, member)
+
+
+def _is_homogeneous_tuple(t: Any) -> bool:
+    args: tuple[Any, ...] = getattr(t, "__args__", ())
+    return get_origin(t) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _tuple(t: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    member = t.__args__[0]
+    hook = converter.get_structure_hook(member)
+
+    def structure(value: Any, _: Any) -> tuple[Any, ...]:
+        if type(value) is not list and type(value) is not tuple:
+            raise TypeError(f"expected a list, got {type(value).__name__}")
+        try:
+            return tuple([hook(item, member) for item in value])
+        except Exception:  # again, one item at a time, to say which
+            if not converter.detailed_validation:
+                raise
+            errors = []
+            for index, item in enumerate(value):
+                try:
+                    hook(item, member)
+                except Exception as exc:
+                    note = IterableValidationNote(f"Structuring {t} @ index {index}", index, member)
+                    # cattrs' way to name the index; add_note() is Python 3.11+
+                    exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined]
+                    errors.append(exc)
+            if not errors:
+                raise
+            raise cattrs.IterableValidationError(f"While structuring {t!r}", errors, t) from None
+
+    return structure
+
+
 def _exactly(value: Any, cls: type) -> Any:
     """No coercion: ``"false"`` is not a bool, ``2.9`` not an int, ``5`` not a str."""
     if issubclass(cls, Enum):  # str-valued enums reach the str hook
@@ -129,11 +240,16 @@ def _exactly(value: Any, cls: type) -> Any:
     return value
 
 
-def _frozenset(value: Any, cls: Any) -> frozenset[Any]:
-    if not isinstance(value, list):
-        raise TypeError(f"expected a list, got {type(value).__name__} {value!r}")
-    (member,) = getattr(cls, "__args__", (Any,))
-    return frozenset(converter.structure(item, member) for item in value)
+def _frozenset(t: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    (member,) = getattr(t, "__args__", (Any,))
+    hook = converter.get_structure_hook(member)
+
+    def structure(value: Any, _: Any) -> frozenset[Any]:
+        if not isinstance(value, list):
+            raise TypeError(f"expected a list, got {type(value).__name__} {value!r}")
+        return frozenset([hook(item, member) for item in value])
+
+    return structure
 
 
 def _bytes(value: object) -> bytes:
@@ -164,6 +280,9 @@ def _money(value: Any) -> Money:
 
 
 converter = _make_converter()
+_quick = _make_converter(detailed=False)
+"""Loads documents: cattrs without its error bookkeeping, which ``converter`` redoes to
+explain a document that fails."""
 
 
 def to_document(order: Order) -> Document:
@@ -200,7 +319,11 @@ def from_document(document: Document) -> Order:
         raise DocumentError(f"an order document is a JSON object, got {type(document).__name__}")
     order_id = document.get("id")
     try:
-        order = converter.structure(upgrade(document), Order)
+        current = upgrade(document)
+        try:
+            order = _quick.structure(current, Order)
+        except Exception:
+            order = converter.structure(current, Order)  # raises again, saying where
         return check_consistency(order)
     except DocumentError:
         raise

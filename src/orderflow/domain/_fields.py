@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from attrs import Attribute
-from attrs import validators as v
 
 from orderflow.domain import limits
 from orderflow.domain.limits import TextRule
@@ -44,30 +43,63 @@ def _money(instance: object, attribute: Attribute[Any], value: object) -> None:
         )
 
 
-TEXT = v.instance_of(str)
+# attrs' own instance_of and optional, as plain functions: validators run for every field
+# of every model built or loaded, and a call through an object's __call__ costs more.
+
+
+def instance_of(cls: type | tuple[type, ...]) -> Any:
+    """A value of type ``cls``."""
+
+    def check(_: object, attribute: Attribute[Any], value: object) -> None:
+        if not isinstance(value, cls):
+            expected = (
+                cls.__name__ if isinstance(cls, type) else " or ".join(c.__name__ for c in cls)
+            )
+            raise TypeError(f"'{attribute.name}' must be {expected}, got {type(value).__name__}")
+
+    return check
+
+
+def optional(validator: Any) -> Any:
+    """None, or a value ``validator`` accepts."""
+
+    def check(instance: object, attribute: Attribute[Any], value: object) -> None:
+        if value is not None:
+            validator(instance, attribute, value)
+
+    return check
+
+
+TEXT = instance_of(str)
 """Any string: for what orderflow writes itself, or stores whole (a gateway's answer)."""
-OPTIONAL_TEXT = v.optional(TEXT)
-BOOL = v.instance_of(bool)
+OPTIONAL_TEXT = optional(TEXT)
+BOOL = instance_of(bool)
 MONEY = _money
-OPTIONAL_MONEY = v.optional(_money)
+OPTIONAL_MONEY = optional(_money)
 AWARE = _aware
-OPTIONAL_AWARE = v.optional(_aware)
+OPTIONAL_AWARE = optional(_aware)
 
 
 def text(rule: TextRule) -> Any:
     """A string that ``rule`` accepts."""
+    fits, limit = rule.fits, rule.max_length
+    plain = type(rule) is TextRule and not rule.forbidden
+    # A printable string holds none of the characters a rule refuses (controls, separators,
+    # surrogates are all unprintable): for most values, two C calls decide.
 
     def check(instance: object, attribute: Attribute[Any], value: object) -> None:
+        if plain and type(value) is str and len(value) <= limit and value.isprintable():
+            return
         if not isinstance(value, str):
             raise TypeError(f"'{attribute.name}' must be a str, got {type(value).__name__}")
-        if not rule.fits(value):  # the field's name is spelt out only for the error
+        if not fits(value):  # the field's name is spelt out only for the error
             rule.check(value, _field(instance, attribute))
 
     return check
 
 
 def optional_text(rule: TextRule) -> Any:
-    return v.optional(text(rule))
+    return optional(text(rule))
 
 
 def whole(limit: int, *, least: int = 1) -> Any:

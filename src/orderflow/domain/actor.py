@@ -6,7 +6,7 @@ import enum
 
 import attrs
 
-from orderflow.domain._fields import optional_text, text
+from orderflow.domain._fields import instance_of, optional_text, text
 from orderflow.domain.limits import ID, NAME
 
 
@@ -20,7 +20,7 @@ class ActorKind(str, enum.Enum):
 
 @attrs.frozen
 class Actor:
-    kind: ActorKind = attrs.field(validator=attrs.validators.instance_of(ActorKind))
+    kind: ActorKind = attrs.field(validator=instance_of(ActorKind))
     id: str = attrs.field(validator=text(ID))
     name: str | None = attrs.field(default=None, validator=optional_text(NAME))
 

@@ -12,12 +12,13 @@ from datetime import datetime
 from typing import cast
 
 import attrs
-from attrs import validators as v
 
 from orderflow.domain._fields import (
     AWARE,
     OPTIONAL_AWARE,
     OPTIONAL_TEXT,
+    instance_of,
+    optional,
     optional_text,
     text,
     texts,
@@ -135,7 +136,7 @@ class Hold:
     """
 
     id: str = attrs.field(validator=text(ID))
-    reason: HoldReason = attrs.field(validator=v.instance_of(HoldReason))
+    reason: HoldReason = attrs.field(validator=instance_of(HoldReason))
     note: str | None = attrs.field(default=None, validator=optional_text(NOTE))
     handle: str | None = attrs.field(default=None, validator=optional_text(KEY))
     held_at: datetime = attrs.field(validator=AWARE)
@@ -158,7 +159,7 @@ class ServiceRequest:
     accepted_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
     """When the service took the work on (accepted, or refused to cancel)."""
     reason: RejectionReason | None = attrs.field(
-        default=None, validator=v.optional(v.instance_of(RejectionReason))
+        default=None, validator=optional(instance_of(RejectionReason))
     )
     message: str | None = attrs.field(default=None, validator=optional_text(NOTE))
 
@@ -183,10 +184,10 @@ class ServiceRequest:
 @attrs.frozen(kw_only=True)
 class FulfillmentOrder:
     id: str = attrs.field(validator=text(ID))
-    location: Location = attrs.field(validator=v.instance_of(Location))
-    delivery_method: DeliveryMethod = attrs.field(validator=v.instance_of(DeliveryMethod))
+    location: Location = attrs.field(validator=instance_of(Location))
+    delivery_method: DeliveryMethod = attrs.field(validator=instance_of(DeliveryMethod))
     destination: Address | None = attrs.field(
-        default=None, validator=v.optional(v.instance_of(Address))
+        default=None, validator=optional(instance_of(Address))
     )
     """A snapshot of the address it ships to (``None`` for pickup and digital goods)."""
     lines: tuple[LineQuantity, ...] = attrs.field(validator=tuple_of(LineQuantity, MAX_LINE_ITEMS))
@@ -198,7 +199,7 @@ class FulfillmentOrder:
     """When a scheduled fulfillment order opens (a pre-order's expected date)."""
     ready_for_pickup_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
     request: ServiceRequest | None = attrs.field(
-        default=None, validator=v.optional(v.instance_of(ServiceRequest))
+        default=None, validator=optional(instance_of(ServiceRequest))
     )
     """The latest request to the location's fulfillment service (``None``: never submitted)."""
 
@@ -236,7 +237,7 @@ class Tracking:
 class ShipmentEvent:
     """One carrier event, as reported; ``at`` is when it happened at the carrier."""
 
-    status: ShipmentStatus = attrs.field(validator=v.instance_of(ShipmentStatus))
+    status: ShipmentStatus = attrs.field(validator=instance_of(ShipmentStatus))
     at: datetime = attrs.field(validator=AWARE)
     message: str | None = attrs.field(default=None, validator=optional_text(NOTE))
 
@@ -259,12 +260,12 @@ class Label:
     id: str = attrs.field(validator=text(ID))
     carrier: str = attrs.field(validator=text(NAME))
     service_level: str = attrs.field(validator=text(NAME))
-    parcel: Parcel = attrs.field(validator=v.instance_of(Parcel))
+    parcel: Parcel = attrs.field(validator=instance_of(Parcel))
     status: LabelStatus = attrs.field(default="pending", validator=LABEL_TABLE.validator("label"))
     requested_at: datetime = attrs.field(validator=AWARE)
     tracking_number: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
     tracking_url: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
-    document: bytes | None = attrs.field(default=None, validator=v.optional(v.instance_of(bytes)))
+    document: bytes | None = attrs.field(default=None, validator=optional(instance_of(bytes)))
     """The printable label (e.g. a PDF), as the provider returned it."""
     media_type: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
     error: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
@@ -281,14 +282,12 @@ class Fulfillment:
     fulfillment_order_id: str = attrs.field(validator=text(ID))
     lines: tuple[LineQuantity, ...] = attrs.field(validator=tuple_of(LineQuantity, MAX_LINE_ITEMS))
     created_at: datetime = attrs.field(validator=AWARE)
-    tracking: Tracking | None = attrs.field(
-        default=None, validator=v.optional(v.instance_of(Tracking))
-    )
+    tracking: Tracking | None = attrs.field(default=None, validator=optional(instance_of(Tracking)))
     events: tuple[ShipmentEvent, ...] = attrs.field(
         default=(), validator=tuple_of(ShipmentEvent, MAX_CARRIER_EVENTS)
     )
     cancelled_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
-    label: Label | None = attrs.field(default=None, validator=v.optional(v.instance_of(Label)))
+    label: Label | None = attrs.field(default=None, validator=optional(instance_of(Label)))
 
     @property
     def active(self) -> bool:

@@ -9,9 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import attrs
-from attrs import validators as v
 
-from orderflow.domain._fields import BOOL, OPTIONAL_TEXT
+from orderflow.domain._fields import BOOL, OPTIONAL_TEXT, instance_of, optional
 from orderflow.domain._revise import revised
 from orderflow.domain.actor import Actor
 from orderflow.domain.events import (
@@ -45,7 +44,7 @@ class LabelResult:
     succeeded: bool = attrs.field(validator=BOOL)
     tracking_number: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
     tracking_url: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
-    document: bytes | None = attrs.field(default=None, validator=v.optional(v.instance_of(bytes)))
+    document: bytes | None = attrs.field(default=None, validator=optional(instance_of(bytes)))
     media_type: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
     error: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
 

@@ -6,9 +6,8 @@ from datetime import date, datetime, time, timezone
 from decimal import Decimal
 
 import attrs
-from attrs import validators as v
 
-from orderflow.domain._fields import BOOL, MONEY, optional_text, text, whole
+from orderflow.domain._fields import BOOL, MONEY, instance_of, optional, optional_text, text, whole
 from orderflow.domain.fulfillment import DeliveryMethod, Location
 from orderflow.domain.limits import ID, MAX_QUANTITY, NAME, check_time
 from orderflow.domain.money import Money
@@ -52,14 +51,12 @@ class LineItem:
     variant_title: str | None = attrs.field(default=None, validator=optional_text(NAME))
     requires_shipping: bool = attrs.field(default=True, validator=BOOL)
     gift_card: bool = attrs.field(default=False, validator=BOOL)
-    pre_order: date | None = attrs.field(default=None, validator=v.optional(_opening_day))
+    pre_order: date | None = attrs.field(default=None, validator=optional(_opening_day))
     requires_manual_review: bool = attrs.field(default=False, validator=BOOL)
-    location: Location | None = attrs.field(
-        default=None, validator=v.optional(v.instance_of(Location))
-    )
+    location: Location | None = attrs.field(default=None, validator=optional(instance_of(Location)))
     """Where it is fulfilled from, when not the order's default location."""
     delivery_method: DeliveryMethod | None = attrs.field(
-        default=None, validator=v.optional(v.instance_of(DeliveryMethod))
+        default=None, validator=optional(instance_of(DeliveryMethod))
     )
     """How it reaches the customer, when not the order's delivery method (e.g. picked up)."""
 

@@ -14,12 +14,13 @@ from decimal import Decimal
 from typing import TypeVar
 
 import attrs
-from attrs import validators as v
 
 from orderflow.domain._fields import (
     AWARE,
     BOOL,
     OPTIONAL_AWARE,
+    instance_of,
+    optional,
     optional_text,
     text,
     texts,
@@ -89,18 +90,18 @@ class Order:
 
     id: str = attrs.field(validator=text(ORDER_ID))
     number: int = attrs.field(validator=whole(MAX_ORDER_NUMBER))
-    currency: str = attrs.field(validator=v.instance_of(str))
-    customer: Customer = attrs.field(validator=attrs.validators.instance_of(Customer))
+    currency: str = attrs.field(validator=instance_of(str))
+    customer: Customer = attrs.field(validator=instance_of(Customer))
     line_items: tuple[LineItem, ...] = attrs.field(
         default=(), validator=tuple_of(LineItem, MAX_LINE_ITEMS)
     )
     placed_at: datetime = attrs.field(validator=AWARE)
     external_checkout_id: str | None = attrs.field(default=None, validator=optional_text(KEY))
     shipping_address: Address | None = attrs.field(
-        default=None, validator=v.optional(v.instance_of(Address))
+        default=None, validator=optional(instance_of(Address))
     )
     billing_address: Address | None = attrs.field(
-        default=None, validator=v.optional(v.instance_of(Address))
+        default=None, validator=optional(instance_of(Address))
     )
     shipping_lines: tuple[ShippingLine, ...] = attrs.field(
         default=(), validator=tuple_of(ShippingLine, MAX_ORDER_LINES)
@@ -134,12 +135,12 @@ class Order:
     )
     cancelled_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
     cancel_reason: CancelReason | None = attrs.field(
-        default=None, validator=v.optional(v.instance_of(CancelReason))
+        default=None, validator=optional(instance_of(CancelReason))
     )
     archived_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
     archive_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
     """When the archive policy will archive the finished order (after its delay)."""
-    keep_active: bool = attrs.field(default=False, validator=v.instance_of(bool))
+    keep_active: bool = attrs.field(default=False, validator=instance_of(bool))
     """Staff unarchived the order: automatic archiving leaves it alone from then on."""
     refund_on_cancel: bool = attrs.field(default=False, validator=BOOL)
     """The cancellation asked for a refund: money taken after it (a capture that was in

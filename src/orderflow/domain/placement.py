@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime, time, timezone
 
 import attrs
-from attrs import validators as v
 
 from orderflow.domain._fields import (
     BOOL,
     OPTIONAL_AWARE,
+    instance_of,
+    optional,
     optional_text,
     text,
     texts,
@@ -49,17 +50,17 @@ class OrderDraft:
     per-store sequence assigns one. ``placed_at`` defaults to the time of placing.
     """
 
-    customer: Customer = attrs.field(validator=attrs.validators.instance_of(Customer))
+    customer: Customer = attrs.field(validator=instance_of(Customer))
     line_items: tuple[LineItem, ...] = attrs.field(
         default=(), validator=tuple_of(LineItem, MAX_LINE_ITEMS)
     )
-    currency: str = attrs.field(validator=attrs.validators.instance_of(str))
+    currency: str = attrs.field(validator=instance_of(str))
     external_checkout_id: str | None = attrs.field(default=None, validator=optional_text(KEY))
     shipping_address: Address | None = attrs.field(
-        default=None, validator=v.optional(v.instance_of(Address))
+        default=None, validator=optional(instance_of(Address))
     )
     billing_address: Address | None = attrs.field(
-        default=None, validator=v.optional(v.instance_of(Address))
+        default=None, validator=optional(instance_of(Address))
     )
     shipping_lines: tuple[ShippingLine, ...] = attrs.field(
         default=(), validator=tuple_of(ShippingLine, MAX_ORDER_LINES)
@@ -75,13 +76,13 @@ class OrderDraft:
     tags: frozenset[str] = attrs.field(
         default=frozenset(), validator=texts(frozenset, TAG, MAX_TAGS)
     )
-    location: Location = attrs.field(default=DEFAULT_LOCATION, validator=v.instance_of(Location))
+    location: Location = attrs.field(default=DEFAULT_LOCATION, validator=instance_of(Location))
     """Where lines without a location of their own are fulfilled from."""
     delivery_method: DeliveryMethod = attrs.field(
-        default=DeliveryMethod.SHIPPING, validator=v.instance_of(DeliveryMethod)
+        default=DeliveryMethod.SHIPPING, validator=instance_of(DeliveryMethod)
     )
     """How the goods that need shipping reach the customer (digital goods need none)."""
-    number: int | None = attrs.field(default=None, validator=v.optional(whole(MAX_ORDER_NUMBER)))
+    number: int | None = attrs.field(default=None, validator=optional(whole(MAX_ORDER_NUMBER)))
     placed_at: datetime | None = attrs.field(default=None, validator=OPTIONAL_AWARE)
 
 

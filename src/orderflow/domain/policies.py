@@ -11,8 +11,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import attrs
-from attrs import validators as v
 
+from orderflow.domain._fields import instance_of
 from orderflow.domain._revise import revised
 from orderflow.domain.actor import SYSTEM
 from orderflow.domain.archive import archive
@@ -58,9 +58,7 @@ class FulfillmentMode(str, enum.Enum):
 
 @attrs.frozen
 class CapturePolicy:
-    mode: CaptureMode = attrs.field(
-        default=CaptureMode.MANUAL, validator=v.instance_of(CaptureMode)
-    )
+    mode: CaptureMode = attrs.field(default=CaptureMode.MANUAL, validator=instance_of(CaptureMode))
 
 
 Exclusion = Callable[[Order, LineItem], bool]
@@ -75,7 +73,7 @@ class FulfillmentPolicy:
     """
 
     mode: FulfillmentMode = attrs.field(
-        default=FulfillmentMode.MANUAL, validator=v.instance_of(FulfillmentMode)
+        default=FulfillmentMode.MANUAL, validator=instance_of(FulfillmentMode)
     )
     exclude: Exclusion | None = None
 
@@ -88,9 +86,9 @@ class ArchivePolicy:
     ``include_cancelled`` archives cancelled orders once nothing is owed either way.
     """
 
-    automatic: bool = attrs.field(default=False, validator=v.instance_of(bool))
-    delay: timedelta = attrs.field(default=timedelta(0), validator=v.instance_of(timedelta))
-    include_cancelled: bool = attrs.field(default=False, validator=v.instance_of(bool))
+    automatic: bool = attrs.field(default=False, validator=instance_of(bool))
+    delay: timedelta = attrs.field(default=timedelta(0), validator=instance_of(timedelta))
+    include_cancelled: bool = attrs.field(default=False, validator=instance_of(bool))
 
 
 @attrs.frozen

@@ -13,10 +13,16 @@ from __future__ import annotations
 from datetime import datetime
 
 import attrs
-from attrs import validators as v
 
 from orderflow.domain import ledger
-from orderflow.domain._fields import BOOL, MONEY, OPTIONAL_AWARE, OPTIONAL_TEXT
+from orderflow.domain._fields import (
+    BOOL,
+    MONEY,
+    OPTIONAL_AWARE,
+    OPTIONAL_TEXT,
+    instance_of,
+    optional,
+)
 from orderflow.domain._revise import revised
 from orderflow.domain.actor import Actor
 from orderflow.domain.events import (
@@ -57,7 +63,7 @@ class PaymentReport:
     names the request exactly. What the gateway sends is kept whole.
     """
 
-    kind: TransactionKind = attrs.field(validator=attrs.validators.instance_of(TransactionKind))
+    kind: TransactionKind = attrs.field(validator=instance_of(TransactionKind))
     amount: Money = attrs.field(validator=MONEY)
     succeeded: bool = attrs.field(default=True, validator=BOOL)
     reference: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
@@ -74,7 +80,7 @@ class GatewayResult:
     """The gateway's answer to one of our requests; ``succeeded=None`` means still pending.
     Its reference and error are kept whole, whatever they hold."""
 
-    succeeded: bool | None = attrs.field(validator=v.optional(v.instance_of(bool)))
+    succeeded: bool | None = attrs.field(validator=optional(instance_of(bool)))
     reference: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
     error: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
     reusable: bool = attrs.field(default=False, validator=BOOL)

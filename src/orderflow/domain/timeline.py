@@ -7,7 +7,7 @@ from functools import singledispatch
 
 import attrs
 
-from orderflow.domain._fields import AWARE, OPTIONAL_TEXT, TEXT
+from orderflow.domain._fields import AWARE, OPTIONAL_TEXT, TEXT, instance_of
 from orderflow.domain.actor import Actor
 from orderflow.domain.events import (
     AuthorizationExpired,
@@ -59,7 +59,7 @@ from orderflow.domain.fulfillment import LineQuantity
 @attrs.frozen
 class TimelineEntry:
     at: datetime = attrs.field(validator=AWARE)
-    actor: Actor = attrs.field(validator=attrs.validators.instance_of(Actor))
+    actor: Actor = attrs.field(validator=instance_of(Actor))
     kind: str = attrs.field(validator=TEXT)
     """The event's class name, e.g. ``"PaymentCaptured"``."""
     message: str = attrs.field(validator=TEXT)

@@ -19,6 +19,7 @@ from orderflow.domain._fields import (
     OPTIONAL_AWARE,
     OPTIONAL_MONEY,
     OPTIONAL_TEXT,
+    instance_of,
     optional_text,
     text,
 )
@@ -62,7 +63,7 @@ class Transaction:
     """
 
     id: str = attrs.field(validator=text(ID))
-    kind: TransactionKind = attrs.field(validator=attrs.validators.instance_of(TransactionKind))
+    kind: TransactionKind = attrs.field(validator=instance_of(TransactionKind))
     amount: Money = attrs.field(validator=[MONEY, _positive])
     status: str = attrs.field(validator=_valid_status)
     idempotency_key: str = attrs.field(validator=text(KEY))
