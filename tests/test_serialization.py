@@ -1067,3 +1067,30 @@ def test_every_scalar_of_a_document_refuses_a_value_of_another_type(order: Order
             target[last] = wrong
             with pytest.raises(DocumentError):
                 from_document(edited)
+
+
+class Refusing:
+    def structure(self, *_: object) -> None:
+        raise AssertionError("the detailed converter was used")
+
+
+@pytest.mark.parametrize("moment", list(LIVES), ids=list(LIVES))
+def test_a_valid_document_loads_without_the_detailed_converter(
+    moment: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The detailed converter only explains failures: a valid document never needs it (a
+    quick path that failed on valid input would go unseen behind it, only slower)."""
+    order = LIVES[moment].recorded().order
+    text = dumps(order)
+
+    monkeypatch.setattr(serialization, "converter", Refusing())
+    assert loads(text) == order
+
+
+def test_a_valid_shipped_document_loads_without_the_detailed_converter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    order = shipped_order()
+    text = dumps(order)
+    monkeypatch.setattr(serialization, "converter", Refusing())
+    assert loads(text) == order

@@ -19,10 +19,10 @@ from typing import Any, Union, get_origin
 import attrs
 import cattrs
 from cattrs.errors import IterableValidationNote
-from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn
 from cattrs.v import format_exception
 
+from orderflow._loaders import loadable, loader
 from orderflow.domain.actor import Actor, ActorKind
 from orderflow.domain.customer import Address, Customer
 from orderflow.domain.events import EVENT_TYPES, OrderEvent
@@ -97,9 +97,9 @@ CHOICES = (ActorKind, CancelReason, DeliveryMethod, HoldReason, ShipmentStatus, 
 def _make_converter(*, detailed: bool = True) -> cattrs.Converter:
     converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=detailed)
     converter.register_unstructure_hook(Decimal, str)
-    converter.register_structure_hook(Decimal, lambda value, _: _decimal(value))
+    converter.register_structure_hook(Decimal, _decimal)
     converter.register_unstructure_hook(datetime, datetime.isoformat)
-    converter.register_structure_hook(datetime, lambda value, _: _aware(value))
+    converter.register_structure_hook(datetime, _aware)
     converter.register_unstructure_hook(bytes, lambda raw: base64.b64encode(raw).decode("ascii"))
     converter.register_structure_hook(bytes, lambda value, _: _bytes(value))
     converter.register_unstructure_hook(date, date.isoformat)
@@ -108,11 +108,13 @@ def _make_converter(*, detailed: bool = True) -> cattrs.Converter:
         Money, lambda m: {"amount": str(m.amount), "currency": m.currency}
     )
     converter.register_structure_hook(Money, _shared_money())
+    if not detailed:
+        converter.register_structure_hook_factory(loadable, lambda t, c: loader(t, c, as_is=_as_is))
     converter.register_structure_hook_factory(lambda t: t in SHARED, _shared)
     for scalar in (bool, int, str):  # loading leaves the type to the fields' validators
-        converter.register_structure_hook(scalar, _plain if detailed else identity)
+        converter.register_structure_hook(scalar, _plain if detailed else _as_is)
     for choice in CHOICES:
-        converter.register_structure_hook(choice, _choice)
+        converter.register_structure_hook(choice, _choice(choice))
     converter.register_structure_hook_factory(_is_optional, _optional)
     converter.register_structure_hook_factory(_is_homogeneous_tuple, _tuple)
     converter.register_structure_hook_factory(_is(frozenset), _frozenset)
@@ -143,7 +145,11 @@ _SHARED_MAX = 4096
 
 def _shared(cls: type, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
     # made on first use, once every hook it relies on is registered
-    build: Callable[[Any, Any], Any] = make_dict_structure_fn(cls, converter)
+    build: Callable[[Any, Any], Any] = (
+        make_dict_structure_fn(cls, converter)
+        if converter.detailed_validation
+        else loader(cls, converter, as_is=_as_is)
+    )
     seen: dict[object, Any] = {}
 
     def structure(value: Any, _: Any) -> Any:
@@ -177,12 +183,17 @@ def _shared_money() -> Callable[[Any, Any], Money]:
     return structure
 
 
+def _as_is(value: Any, _: type) -> Any:
+    return value
+
+
 def _plain(value: Any, cls: type) -> Any:
     return value if type(value) is cls else _exactly(value, cls)
 
 
-def _choice(value: Any, cls: type[Enum]) -> Any:
-    return cls(value) if type(value) is str else _exactly(value, cls)
+def _choice(cls: type[Enum]) -> Callable[[Any, Any], Any]:
+    members = {member.value: member for member in cls}
+    return lambda value, _: members[value] if value in members else _exactly(value, cls)
 
 
 def _is_optional(t: Any) -> bool:
@@ -193,8 +204,8 @@ def _is_optional(t: Any) -> bool:
 def _optional(t: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
     member = t.__args__[0]
     hook = converter.get_structure_hook(member)
-    if hook is identity:
-        return identity
+    if hook is _as_is:
+        return _as_is
     return lambda value, _: None if value is None else hook(value, member)
 
 
@@ -258,13 +269,13 @@ def _bytes(value: object) -> bytes:
     return base64.b64decode(value, validate=True)
 
 
-def _decimal(value: object) -> Decimal:
+def _decimal(value: object, _: object = Decimal) -> Decimal:
     if not isinstance(value, str):
         raise TypeError(f"expected a decimal string, got {value!r}")
     return Decimal(value)
 
 
-def _aware(value: object) -> datetime:
+def _aware(value: object, _: object = datetime) -> datetime:
     if not isinstance(value, str):
         raise TypeError(f"expected an ISO 8601 string, got {value!r}")
     return datetime.fromisoformat(value)

@@ -1,0 +1,82 @@
+"""Generated loaders for the domain's frozen models: a stored document's objects to models.
+
+One function per model, generated as attrs generates ``__init__``: it takes each field
+from the object (through its cattrs hook, or as it is for plain JSON values), sets it,
+then runs every validator of the model, as ``__init__`` does. Only the keyword-argument
+plumbing of ``cattrs`` and ``__init__`` is left out; a document that fails is loaded again
+by the detailed converter, which says where.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import cattrs
+
+Hook = Callable[[Any, Any], Any]
+
+
+def loadable(cls: Any) -> bool:
+    """Can :func:`loader` build ``cls``? Frozen attrs models with no converter, post-init,
+    ``init=False`` field or alias: every model of the domain."""
+    if not (isinstance(cls, type) and attrs.has(cls)) or hasattr(cls, "__attrs_post_init__"):
+        return False
+    return all(
+        f.init
+        and f.converter is None
+        and f.alias == f.name.lstrip("_") == f.name
+        and not (isinstance(f.default, attrs.Factory) and f.default.takes_self)  # type: ignore[arg-type]
+        for f in attrs.fields(cls)
+    )
+
+
+def loader(cls: type, converter: cattrs.Converter, *, as_is: Hook) -> Hook:
+    """The loader of ``cls``; fields whose hook is ``as_is`` are taken as they are."""
+    attrs.resolve_types(cls)
+    fields = attrs.fields(cls)
+    scope: dict[str, Any] = {
+        "_cls": cls,
+        "_new": object.__new__,
+        "_set": object.__setattr__,
+        "_names": frozenset(f.name for f in fields),
+    }
+    take, check = [], []
+    for i, f in enumerate(fields):
+        hook = converter.get_structure_hook(f.type)
+        value = f"o[{f.name!r}]"
+        if f.default is not attrs.NOTHING:
+            if isinstance(f.default, attrs.Factory):  # type: ignore[arg-type]
+                scope[f"_d{i}"] = f.default.factory
+                fallback = f"_d{i}()"
+            else:
+                scope[f"_d{i}"] = f.default
+                fallback = f"_d{i}"
+            value = f"({value} if {f.name!r} in o else {fallback})"
+            if hook is not as_is:  # a default is the model's own value: no hook for it
+                scope[f"_h{i}"], scope[f"_t{i}"] = hook, f.type
+                value = f"(_h{i}(o[{f.name!r}], _t{i}) if {f.name!r} in o else {fallback})"
+        elif hook is not as_is:
+            scope[f"_h{i}"], scope[f"_t{i}"] = hook, f.type
+            value = f"_h{i}({value}, _t{i})"
+        take.append(f"    _set(new, {f.name!r}, {value})")
+        if f.validator is not None:
+            scope[f"_v{i}"], scope[f"_a{i}"] = f.validator, f
+            check.append(f"    _v{i}(new, _a{i}, new.{f.name})")
+    source = "\n".join(
+        [
+            "def load(o, _):",
+            "    if type(o) is not dict:",
+            "        raise TypeError(f'expected a JSON object, got {type(o).__name__}')",
+            "    if not o.keys() <= _names:",
+            "        raise TypeError(f'unknown keys: {sorted(o.keys() - _names)}')",
+            "    new = _new(_cls)",
+            *take,
+            *check,
+            "    return new",
+        ]
+    )
+    exec(compile(source, f"<orderflow loader {cls.__qualname__}>", "exec"), scope)
+    built: Hook = scope["load"]
+    return built
