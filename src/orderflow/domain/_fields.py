@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from itertools import repeat
 from typing import Any
 
 from attrs import Attribute
@@ -129,12 +130,11 @@ def _collection_of(container: type, member: type, limit: int | None) -> Any:
             )
         if limit is not None and len(items) > limit:
             limits.check_count(items, limit, _field(instance, attribute))
-        for item in items:
-            if not isinstance(item, member):
-                raise TypeError(
-                    f"'{attribute.name}' must hold {member.__name__} items, "
-                    f"got {type(item).__name__}"
-                )
+        if not all(map(isinstance, items, repeat(member))):  # the loop runs in C
+            wrong = next(item for item in items if not isinstance(item, member))
+            raise TypeError(
+                f"'{attribute.name}' must hold {member.__name__} items, got {type(wrong).__name__}"
+            )
 
     return check
 

@@ -88,7 +88,8 @@ class Money:
 
     def __init__(self, amount: AmountLike, currency: str) -> None:
         digits = minor_unit(currency)
-        exact = to_decimal(amount)
+        # most amounts are already finite decimals (sums of other amounts): no conversion
+        exact = amount if type(amount) is Decimal and amount.is_finite() else to_decimal(amount)
         try:
             quantized = exact.quantize(_QUANTUM[digits], ROUND_HALF_EVEN)
         except InvalidOperation:
