@@ -8,7 +8,7 @@ measured in one run; it is met when it is at most its target (or at least it, fo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 
@@ -63,3 +63,47 @@ def table(figures: Sequence[Figure]) -> str:
     lines = [figure.line() for figure in figures]
     details = [f"  {f.name}: {f.detail}" for f in figures if f.detail]
     return "\n".join([*lines, *(["", *details] if details else [])])
+
+
+VERSIONED = ("orderflow", "attrs", "cattrs", "python-statemachine", "sqlalchemy", "psycopg")
+
+
+def environment() -> str:
+    """Machine, Python and library versions, as every report starts."""
+    import os
+    import platform
+    import sqlite3
+    from importlib import metadata
+
+    found = []
+    for name in VERSIONED:
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} (not installed)")
+    cpu = platform.processor() or platform.machine()
+    return "\n".join(
+        [
+            f"machine:  {platform.platform()}, {os.cpu_count()} CPUs ({cpu})",
+            f"python:   {platform.python_implementation()} {platform.python_version()}",
+            f"versions: {', '.join(found)}, SQLite {sqlite3.sqlite_version}",
+        ]
+    )
+
+
+def main(title: str, figures: Callable[[bool], list[Figure]], argv: Sequence[str] | None) -> int:
+    """``python -m benchmarks.NAME [--quick]``: one benchmark alone, with the environment."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=title)
+    parser.add_argument("--quick", action="store_true", help="smaller batches, fewer repeats")
+    args = parser.parse_args(argv)
+    print(title)
+    print(environment())
+    try:
+        found = figures(args.quick)
+    except Skipped as skipped:
+        print(f"skipped: {skipped}")
+        return 0
+    print(table(found))
+    return 0
