@@ -2,9 +2,11 @@
 
 One function per model, generated as attrs generates ``__init__``: it takes each field
 from the object (through its cattrs hook, or as it is for plain JSON values), sets it,
-then runs every validator of the model, as ``__init__`` does. Only the keyword-argument
-plumbing of ``cattrs`` and ``__init__`` is left out; a document that fails is loaded again
-by the detailed converter, which says where.
+then runs every validator of the model, as ``__init__`` does: inlined where the validator
+offers a quick test (``_fields.QUICK``), the validator itself called when the test fails
+(to refuse the value, saying why). Only the keyword-argument plumbing of ``cattrs`` and
+``__init__`` is left out; a document that fails is loaded again by the detailed converter,
+which says where.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 
 import attrs
 import cattrs
+
+from orderflow.domain._fields import QUICK
 
 Hook = Callable[[Any, Any], Any]
 
@@ -46,24 +50,28 @@ def loader(cls: type, converter: cattrs.Converter, *, as_is: Hook) -> Hook:
     for i, f in enumerate(fields):
         hook = converter.get_structure_hook(f.type)
         value = f"o[{f.name!r}]"
-        if f.default is not attrs.NOTHING:
-            if isinstance(f.default, attrs.Factory):  # type: ignore[arg-type]
-                scope[f"_d{i}"] = f.default.factory
-                fallback = f"_d{i}()"
-            else:
-                scope[f"_d{i}"] = f.default
-                fallback = f"_d{i}"
-            value = f"({value} if {f.name!r} in o else {fallback})"
-            if hook is not as_is:  # a default is the model's own value: no hook for it
-                scope[f"_h{i}"], scope[f"_t{i}"] = hook, f.type
-                value = f"(_h{i}(o[{f.name!r}], _t{i}) if {f.name!r} in o else {fallback})"
-        elif hook is not as_is:
+        if hook is not as_is:
             scope[f"_h{i}"], scope[f"_t{i}"] = hook, f.type
             value = f"_h{i}({value}, _t{i})"
-        take.append(f"    _set(new, {f.name!r}, {value})")
-        if f.validator is not None:
-            scope[f"_v{i}"], scope[f"_a{i}"] = f.validator, f
-            check.append(f"    _v{i}(new, _a{i}, new.{f.name})")
+        if f.default is not attrs.NOTHING:  # a default is the model's own value: no hook
+            default = f.default.factory if isinstance(f.default, attrs.Factory) else f.default  # type: ignore[arg-type]
+            scope[f"_d{i}"] = default
+            call = "()" if isinstance(f.default, attrs.Factory) else ""  # type: ignore[arg-type]
+            value = f"({value} if {f.name!r} in o else _d{i}{call})"
+        take.append(f"    x{i} = {value}\n    _set(new, {f.name!r}, x{i})")
+        if f.validator is None:
+            continue
+        scope[f"_v{i}"], scope[f"_a{i}"] = f.validator, f
+        call = f"_v{i}(new, _a{i}, x{i})"
+        quick = QUICK.get(f.validator)
+        if quick is None:
+            check.append(f"    {call}")
+            continue
+        expression, names = quick
+        for name, bound in names.items():
+            scope[f"_q{i}_{name}"] = bound
+        accepted = expression.format(v=f"x{i}", **{name: f"_q{i}_{name}" for name in names})
+        check.append(f"    if not ({accepted}):\n        {call}")
     source = "\n".join(
         [
             "def load(o, _):",

@@ -26,7 +26,7 @@ from orderflow._loaders import loadable, loader
 from orderflow.domain.actor import Actor, ActorKind
 from orderflow.domain.customer import Address, Customer
 from orderflow.domain.events import EVENT_TYPES, OrderEvent
-from orderflow.domain.fulfillment import DeliveryMethod, HoldReason, LineQuantity, ShipmentStatus
+from orderflow.domain.fulfillment import DeliveryMethod, HoldReason, ShipmentStatus
 from orderflow.domain.lines import LineItem
 from orderflow.domain.money import Money
 from orderflow.domain.order import SCHEMA_VERSION, CancelReason, Order, check_consistency
@@ -135,10 +135,11 @@ def _is(collection: type) -> Callable[[Any], bool]:
 # detailed errors (naming the index of a bad item) when it fails.
 
 
-SHARED = (Actor, Address, Customer, LineQuantity)
-"""Small values that recur within and across documents (who acted, where to, how many of
-which line): each distinct one is built and validated once, then shared, as immutable
-values may be."""
+SHARED = (Actor, Address, Customer)
+"""Small values that recur within and across documents (who acted, where to): each
+distinct one is built and validated once, then shared, as immutable values may be. Their
+stored values are all strings or null, so equal keys mean values of the same types (with
+numbers, ``1 == True`` would let an invalid value pass for a valid one)."""
 _SHARED_MAX = 4096
 """Distinct values remembered per class; all are forgotten when one more comes."""
 
@@ -153,8 +154,8 @@ def _shared(cls: type, converter: cattrs.Converter) -> Callable[[Any, Any], Any]
     seen: dict[object, Any] = {}
 
     def structure(value: Any, _: Any) -> Any:
-        try:  # the types too: 1 == True == 1.0, and only one of them is valid
-            key = (tuple(value.items()), tuple(map(type, value.values())))
+        try:
+            key = tuple(value.items())
             return seen[key]
         except (KeyError, TypeError, AttributeError):  # new, unhashable or no mapping
             made = build(value, cls)

@@ -15,6 +15,16 @@ from orderflow.domain.limits import TextRule
 from orderflow.domain.money import MINOR_UNITS, Money
 from orderflow.errors import InvalidAmount, InvalidQuantity, LimitExceeded
 
+QUICK: dict[Any, tuple[str, dict[str, Any]]] = {}
+"""For some validators, an expression (``{v}`` the value, other names from the dict) true
+only of values the validator accepts. The generated loaders inline it and call the
+validator only when it is false, to refuse the value with its message."""
+
+
+def _quick(check: Any, expression: str, **names: Any) -> Any:
+    QUICK[check] = (expression, names)
+    return check
+
 
 def _field(instance: object, attribute: Attribute[Any]) -> str:
     return f"{type(instance).__name__}.{attribute.name}"
@@ -44,6 +54,21 @@ def _money(instance: object, attribute: Attribute[Any], value: object) -> None:
         )
 
 
+_quick(
+    _aware,
+    "type({v}) is {datetime} and {v}.utcoffset() is not None and {earliest} < {v} < {latest}",
+    datetime=datetime,
+    earliest=limits.EARLIEST,
+    latest=limits.LATEST,
+)
+_quick(
+    _money,
+    "type({v}) is {Money} and abs({v}.amount) <= {largest}[{v}.currency]",
+    Money=Money,
+    largest=_LARGEST,
+)
+
+
 # attrs' own instance_of and optional, as plain functions: validators run for every field
 # of every model built or loaded, and a call through an object's __call__ costs more.
 
@@ -58,7 +83,7 @@ def instance_of(cls: type | tuple[type, ...]) -> Any:
             )
             raise TypeError(f"'{attribute.name}' must be {expected}, got {type(value).__name__}")
 
-    return check
+    return _quick(check, "isinstance({v}, {cls})", cls=cls)
 
 
 def optional(validator: Any) -> Any:
@@ -68,7 +93,11 @@ def optional(validator: Any) -> Any:
         if value is not None:
             validator(instance, attribute, value)
 
-    return check
+    inner = QUICK.get(validator)
+    if inner is None:
+        return check
+    expression, names = inner
+    return _quick(check, f"{{v}} is None or ({expression})", **names)
 
 
 TEXT = instance_of(str)
@@ -96,7 +125,11 @@ def text(rule: TextRule) -> Any:
         if not fits(value):  # the field's name is spelt out only for the error
             rule.check(value, _field(instance, attribute))
 
-    return check
+    if not plain:
+        return check
+    return _quick(
+        check, "type({v}) is str and len({v}) <= {limit} and {v}.isprintable()", limit=limit
+    )
 
 
 def optional_text(rule: TextRule) -> Any:
@@ -118,7 +151,7 @@ def whole(limit: int, *, least: int = 1) -> Any:
                 f"{_field(instance, attribute)} is {value:,}; the limit is {limit:,}"
             )
 
-    return check
+    return _quick(check, "type({v}) is int and {least} <= {v} <= {limit}", least=least, limit=limit)
 
 
 def _collection_of(container: type, member: type, limit: int | None) -> Any:
@@ -136,7 +169,9 @@ def _collection_of(container: type, member: type, limit: int | None) -> Any:
                 f"'{attribute.name}' must hold {member.__name__} items, got {type(wrong).__name__}"
             )
 
-    return check
+    size = "" if limit is None else " and len({v}) <= {limit}"
+    expression = f"type({{v}}) is {{container}}{size} and all(map(isinstance, {{v}}, {{repeat}}({{member}})))"
+    return _quick(check, expression, container=container, limit=limit, member=member, repeat=repeat)
 
 
 def tuple_of(member: type, limit: int | None = None) -> Any:

@@ -15,6 +15,8 @@ from orderflow.errors import InvalidAmount
 
 
 def _not_negative(item: object, attribute: attrs.Attribute[Money], value: Money) -> None:
+    """Money (see ``MONEY``), not below zero."""
+    MONEY(item, attribute, value)
     if value.is_negative():
         raise InvalidAmount(f"'{attribute.name}' must not be negative, got {value}")
 
@@ -46,7 +48,7 @@ class LineItem:
     id: str = attrs.field(validator=text(ID))
     title: str = attrs.field(validator=text(NAME))
     quantity: int = attrs.field(validator=whole(MAX_QUANTITY))
-    unit_price: Money = attrs.field(validator=[MONEY, _not_negative])
+    unit_price: Money = attrs.field(validator=_not_negative)
     sku: str | None = attrs.field(default=None, validator=optional_text(NAME))
     variant_title: str | None = attrs.field(default=None, validator=optional_text(NAME))
     requires_shipping: bool = attrs.field(default=True, validator=BOOL)
@@ -70,7 +72,7 @@ class ShippingLine:
     """A delivery method the customer chose at checkout and its price."""
 
     title: str = attrs.field(validator=text(NAME))
-    price: Money = attrs.field(validator=[MONEY, _not_negative])
+    price: Money = attrs.field(validator=_not_negative)
     code: str | None = attrs.field(default=None, validator=optional_text(NAME))
 
 
@@ -79,7 +81,7 @@ class Discount:
     """An order-level discount; it is allocated to lines by largest remainder."""
 
     code: str = attrs.field(validator=text(NAME))
-    amount: Money = attrs.field(validator=[MONEY, _not_negative])
+    amount: Money = attrs.field(validator=_not_negative)
 
 
 @attrs.frozen
@@ -89,4 +91,4 @@ class TaxLine:
     title: str = attrs.field(validator=text(NAME))
     rate: Decimal = attrs.field(validator=_rate)
     """As a fraction (0.20 for 20%): finite and not negative."""
-    amount: Money = attrs.field(validator=[MONEY, _not_negative])
+    amount: Money = attrs.field(validator=_not_negative)

@@ -11,6 +11,7 @@ import enum
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import TypeVar
 
 import attrs
@@ -191,14 +192,14 @@ class Order:
     def tax_total(self) -> Money:
         return Money(self._taxes(), self.currency)
 
-    @property
+    @cached_property  # every part of it is immutable: computed once per order object
     def total(self) -> Money:
         """What the customer agreed to pay at checkout: subtotal + shipping - discounts
         (+ taxes unless included)."""
         amount = self._goods() + self._shipping() - self._discounts()
         return Money(amount if self.taxes_included else amount + self._taxes(), self.currency)
 
-    @property
+    @cached_property
     def current_total(self) -> Money:
         """What the order is worth now: the total less refund adjustments (0 once cancelled)."""
         if self.status == "cancelled":

@@ -48,7 +48,9 @@ def _valid_status(tx: Transaction, _: object, value: str) -> None:
         tx.kind.table.parse(value, subject=f"transaction {tx.id} ({tx.kind.value})")
 
 
-def _positive(_: object, attribute: attrs.Attribute[Money], value: Money) -> None:
+def _positive(tx: object, attribute: attrs.Attribute[Money], value: Money) -> None:
+    """Money (see ``MONEY``), above zero."""
+    MONEY(tx, attribute, value)
     if not value.is_positive():
         raise InvalidAmount(f"transaction amount must be positive, got {value}")
 
@@ -64,7 +66,7 @@ class Transaction:
 
     id: str = attrs.field(validator=text(ID))
     kind: TransactionKind = attrs.field(validator=instance_of(TransactionKind))
-    amount: Money = attrs.field(validator=[MONEY, _positive])
+    amount: Money = attrs.field(validator=_positive)
     status: str = attrs.field(validator=_valid_status)
     idempotency_key: str = attrs.field(validator=text(KEY))
     created_at: datetime = attrs.field(validator=AWARE)
