@@ -50,7 +50,10 @@ def loader(cls: type, converter: cattrs.Converter, *, as_is: Hook) -> Hook:
     for i, f in enumerate(fields):
         hook = converter.get_structure_hook(f.type)
         value = f"o[{f.name!r}]"
-        if hook is not as_is:
+        if hasattr(hook, "member"):  # an optional value: None, or its member's hook
+            scope[f"_h{i}"], scope[f"_t{i}"] = hook.member
+            value = f"(None if (x{i} := {value}) is None else _h{i}(x{i}, _t{i}))"
+        elif hook is not as_is:
             scope[f"_h{i}"], scope[f"_t{i}"] = hook, f.type
             value = f"_h{i}({value}, _t{i})"
         if f.default is not attrs.NOTHING:  # a default is the model's own value: no hook

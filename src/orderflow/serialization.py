@@ -207,7 +207,12 @@ def _optional(t: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
     hook = converter.get_structure_hook(member)
     if hook is _as_is:
         return _as_is
-    return lambda value, _: None if value is None else hook(value, member)
+
+    def structure(value: Any, _: Any) -> Any:
+        return None if value is None else hook(value, member)
+
+    structure.member = (hook, member)  # type: ignore[attr-defined]  # loaders inline it
+    return structure
 
 
 def _is_homogeneous_tuple(t: Any) -> bool:
