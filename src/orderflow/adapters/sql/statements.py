@@ -22,8 +22,9 @@ from orderflow.ports.repository import IdempotencyRecord
 _o = orders.c
 _i = idempotency.c
 
-DOCUMENT = (_o.id, _o.version, _o.document)
-"""What loading an order reads: the document, and the id and version to check it against."""
+DOCUMENT = (_o.id, _o.version, _o.document, _o.revision)
+"""What loading an order reads: the document, the id and version to check it against, and
+the revision token that says whether the order already loaded is still the stored one."""
 
 ORDER_BY_ID = select(*DOCUMENT).where(_o.id == bindparam("b_id"))
 ORDER_BY_NUMBER = select(*DOCUMENT).where(_o.number == bindparam("b_number"))
@@ -59,19 +60,28 @@ DELETE_EXPIRED_RECORD = delete(idempotency).where(
 """Makes room for a record whose key's previous record has expired."""
 
 
-def new_order_row(order: Order) -> dict[str, Any]:
-    """Every column of a new order's row."""
+def new_order_row(order: Order, revision: str | None = None) -> dict[str, Any]:
+    """Every column of a new order's row, written with ``revision``."""
     return {
         "id": order.id,
         "number": order.number,
         "external_checkout_id": order.external_checkout_id,
         **order_columns(order),
+        "revision": revision,
     }
 
 
-def saved_order_row(order: Order, expected_version: int) -> dict[str, Any]:
-    """The parameters of :data:`UPDATE_ORDER`: the changed columns and the row's key."""
-    return {**order_columns(order), "b_id": order.id, "b_expected": expected_version}
+def saved_order_row(
+    order: Order, expected_version: int, revision: str | None = None
+) -> dict[str, Any]:
+    """The parameters of :data:`UPDATE_ORDER`: the changed columns, the new revision token
+    and the row's key."""
+    return {
+        **order_columns(order),
+        "revision": revision,
+        "b_id": order.id,
+        "b_expected": expected_version,
+    }
 
 
 def record_row(record: IdempotencyRecord) -> dict[str, Any]:
