@@ -22,7 +22,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
-    Executable,
     and_,
     delete,
     false,
@@ -36,7 +35,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from orderflow.adapters.sql import outbox as box
 from orderflow.adapters.sql import statements as sql
-from orderflow.adapters.sql.cache import LoadedOrders, new_revision
+from orderflow.adapters.sql.cache import SIZE, LoadedOrders, new_revision
+from orderflow.adapters.sql.driver import Fixed, run, run_many
 from orderflow.adapters.sql.engine import (
     WRITE,
     database_url,
@@ -95,18 +95,19 @@ class SqlRepository:
     """Implements :class:`~orderflow.ports.OrderRepository` and :class:`~orderflow.ports.Outbox`
     on SQLAlchemy Core: SQLite (one machine) or PostgreSQL (several app servers)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, keep: int = SIZE) -> None:
         """Use ``engine`` (see :func:`~orderflow.adapters.sql.make_engine`), whose database
         must hold this release's schema: :class:`~orderflow.errors.SchemaError` says how to
         create it (:func:`~orderflow.adapters.sql.create_schema`) or upgrade it
-        (:func:`~orderflow.adapters.sql.upgrade_schema`)."""
+        (:func:`~orderflow.adapters.sql.upgrade_schema`). ``keep`` is how many loaded or
+        saved orders to reuse while their rows are unchanged (0: read every one again)."""
         require_current(schema_version(engine), engine.url.render_as_string())
         self.engine = engine
         self._writer = engine.execution_options(**{WRITE: True})
         """The engine's connections, set up once to BEGIN as writers."""
         self._connection: Connection | None = None
         """The host's connection this repository joined (:meth:`joining`)."""
-        self._orders: LoadedOrders | None = LoadedOrders()
+        self._orders: LoadedOrders | None = LoadedOrders(keep) if keep > 0 else None
         """Orders loaded or saved, reused while their row is unchanged (none when joined:
         the host's commit is not seen)."""
         self._unit = threading.local()
@@ -214,10 +215,10 @@ class SqlRepository:
             raise OrderNotFound(f"no order with id {order_id!r}")
         return order
 
-    def _one(self, statement: Executable, parameters: dict[str, Any]) -> Order | None:
+    def _one(self, statement: Fixed, parameters: dict[str, Any]) -> Order | None:
         with self._reading() as connection:
-            row = connection.execute(statement, parameters).one_or_none()
-        return None if row is None else self._load(row)
+            _, rows = run(connection, statement, parameters)
+        return self._load(rows[0]) if rows else None
 
     def _load(self, row: Any) -> Order:
         return load_order(row) if self._orders is None else self._orders.load(row)
@@ -239,7 +240,7 @@ class SqlRepository:
         row = sql.new_order_row(order, revision)
         try:
             with self._writing() as connection:
-                connection.execute(sql.INSERT_ORDER, row)
+                run(connection, sql.INSERT_ORDER, row)
                 self._write(connection, order, outbox, idempotency, new=True)
         except IntegrityError:
             self._explain(order, outbox, idempotency)
@@ -259,8 +260,8 @@ class SqlRepository:
         row = sql.saved_order_row(order, expected_version, revision)
         try:
             with self._writing() as connection:
-                updated = connection.execute(sql.UPDATE_ORDER, row)
-                if updated.rowcount != 1:
+                updated, _ = run(connection, sql.UPDATE_ORDER, row)
+                if updated != 1:
                     self._refuse_stale(connection, order, expected_version)
                 self._write(connection, order, outbox, idempotency, new=False)
         except IntegrityError:
@@ -289,16 +290,16 @@ class SqlRepository:
     ) -> None:
         """Everything but the order's row: lookups, outbox items, idempotency record."""
         if not new:
-            connection.execute(sql.DELETE_LOOKUPS, {"b_id": order.id})
-        if rows := lookup_rows(order):
-            connection.execute(sql.INSERT_LOOKUPS, rows)
+            run(connection, sql.DELETE_LOOKUPS, {"b_id": order.id})
+        run_many(connection, sql.INSERT_LOOKUPS, lookup_rows(order))
         box.queue(connection, outbox)
         if record is not None:
-            connection.execute(
+            run(
+                connection,
                 sql.DELETE_EXPIRED_RECORD,
                 {"b_source": record.source, "b_key": record.key, "b_now": record.created_at},
             )
-            connection.execute(sql.INSERT_RECORD, sql.record_row(record))
+            run(connection, sql.INSERT_RECORD, sql.record_row(record))
 
     def _explain(
         self,
