@@ -51,9 +51,13 @@ def test_db_upgrade_brings_a_database_of_an_earlier_release_to_this_version_once
     first = run("db", "upgrade", str(database))
     again = run("db", "upgrade", str(database))
 
-    assert first == f"orderflow schema upgraded from version 1 to 2 in sqlite:///{database}\n"
     assert (
-        again == f"orderflow schema version 2 ready in sqlite:///{database}: nothing to upgrade\n"
+        first
+        == f"orderflow schema upgraded from version 1 to {SCHEMA_VERSION} in sqlite:///{database}\n"
+    )
+    assert (
+        again
+        == f"orderflow schema version {SCHEMA_VERSION} ready in sqlite:///{database}: nothing to upgrade\n"
     )
     assert SqlRepository.from_url(database).next_number() == 1001
 
@@ -62,9 +66,9 @@ def test_db_upgrade_creates_the_tables_of_a_new_database(tmp_path: Path) -> None
     database = tmp_path / "new.sqlite3"
 
     assert run("db", "upgrade", str(database)) == (
-        f"orderflow schema version 2 created in sqlite:///{database}\n"
+        f"orderflow schema version {SCHEMA_VERSION} created in sqlite:///{database}\n"
     )
-    assert schema_version(make_engine(database)) == 2
+    assert schema_version(make_engine(database)) == SCHEMA_VERSION
 
 
 def test_db_init_on_a_database_of_an_earlier_release_says_to_run_db_upgrade(

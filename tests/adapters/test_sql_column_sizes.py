@@ -11,6 +11,7 @@ from typing import get_args
 import pytest
 from sqlalchemy import Column, String
 
+from orderflow.adapters.sql.cache import new_revision
 from orderflow.adapters.sql.schema import metadata
 from orderflow.domain.financial import FinancialStatus
 from orderflow.domain.fulfillment_status import FulfillmentStatus
@@ -55,6 +56,7 @@ OWN_VALUES: dict[str, tuple[str, ...]] = {
     "orderflow_idempotency.source": ("payment", "carrier", SOURCE),
     "orderflow_idempotency.request_hash": (hashlib.sha256(b"").hexdigest(),),
     "orderflow_counters.name": ("order_number",),
+    "orderflow_orders.revision": (new_revision(),),
 }
 """Columns holding orderflow's own values -> every value they take."""
 

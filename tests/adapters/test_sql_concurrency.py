@@ -157,7 +157,7 @@ def test_processes_creating_one_sqlite_database_at_once_all_find_it_ready(tmp_pa
 
     for r, url in enumerate(files):
         ready = f"orderflow schema version {SCHEMA_VERSION} ready in {url}\n"
-        assert reports[r] == sorted([ready, ready, "version 2", "version 2"]), r
+        assert reports[r] == sorted([ready, ready, *[f"version {SCHEMA_VERSION}"] * 2]), r
         assert SqlRepository(make_engine(url)).next_number() == 1001
 
 
@@ -192,10 +192,10 @@ def test_processes_creating_one_postgres_schema_at_once_all_find_it_ready() -> N
 
         for r in range(ROUNDS):
             if r % 2:
-                assert reports[r] == ["store at version 2"] * CREATORS, r
+                assert reports[r] == [f"store at version {SCHEMA_VERSION}"] * CREATORS, r
             else:
-                ready = f"orderflow schema version 2 ready in {make_engine(urls[r]).url!r}\n"
-                assert reports[r] == sorted([ready, ready, "version 2", "version 2"]), r
+                ready = f"orderflow schema version {SCHEMA_VERSION} ready in {make_engine(urls[r]).url!r}\n"
+                assert reports[r] == sorted([ready, ready, *[f"version {SCHEMA_VERSION}"] * 2]), r
             store = SqlRepository(make_engine(urls[r]))
             assert store.next_number() == 1001
             store.engine.dispose()

@@ -57,7 +57,21 @@ def differences(connection: Connection, tables: MetaData = metadata) -> list[Any
 
 def changed_columns(found: list[Any]) -> set[tuple[str, str]]:
     """(table, column) of each column whose type ``differences`` found changed."""
-    return {(change[2], change[3]) for changes in found for change in changes}
+    return {
+        (change[2], change[3])
+        for changes in found
+        if isinstance(changes, list)  # a column added is a tuple of its own
+        for change in changes
+    }
+
+
+def added_columns(found: list[Any]) -> set[tuple[str, str]]:
+    """(table, column) of each column ``differences`` found missing from the database."""
+    return {
+        (change[2], change[3].name)
+        for change in found
+        if isinstance(change, tuple) and change[0] == "add_column"
+    }
 
 
 def revision(engine: Engine) -> str | None:
@@ -66,8 +80,8 @@ def revision(engine: Engine) -> str | None:
         return context.get_current_revision()
 
 
-def test_this_release_is_schema_version_2() -> None:
-    assert SCHEMA_VERSION == 2
+def test_this_release_is_schema_version_3() -> None:
+    assert SCHEMA_VERSION == 3
 
 
 # -- the revisions -----------------------------------------------------------------------------
@@ -86,22 +100,24 @@ def test_upgrading_an_empty_database_revision_by_revision_gives_the_tables_creat
             ("orderflow_outbox", "key"),
             ("orderflow_idempotency", "key"),
         }  # what revision 0002 widens: the comparison does see column types
+        command.upgrade(alembic_config(connection), "0002")
+        assert added_columns(differences(connection)) == {("orderflow_orders", "revision")}
         command.upgrade(alembic_config(connection), "head")
 
     with empty_engine.connect() as connection:
         assert differences(connection) == []
-    assert (schema_version(empty_engine), revision(empty_engine)) == (2, "0002")
+    assert (schema_version(empty_engine), revision(empty_engine)) == (3, "0003")
     assert SqlRepository(empty_engine).next_number() == 1001
 
 
 def test_create_schema_makes_the_current_tables_and_stamps_the_last_revision(
     empty_engine: Engine,
 ) -> None:
-    assert create_schema(empty_engine) == 2
+    assert create_schema(empty_engine) == 3
 
     with empty_engine.connect() as connection:
         assert differences(connection) == []
-    assert (schema_version(empty_engine), revision(empty_engine)) == (2, "0002")
+    assert (schema_version(empty_engine), revision(empty_engine)) == (3, "0003")
 
 
 def test_every_revision_can_be_undone_and_done_again(empty_engine: Engine) -> None:
@@ -128,7 +144,8 @@ def fill_as_release_1(engine: Engine) -> tuple[Any, ...]:
     job = item("job-1")
     kept = record("evt-1", expires_at=T0 + timedelta(days=30))
     with engine.begin() as connection:  # the columns are the same: today's rows fit
-        connection.execute(insert(schema_v1.orders), sql.new_order_row(order))
+        row = {k: v for k, v in sql.new_order_row(order).items() if k != "revision"}
+        connection.execute(insert(schema_v1.orders), row)
         connection.execute(insert(schema_v1.lookups), lookup_rows(order))
         connection.execute(
             insert(schema_v1.outbox),
@@ -149,7 +166,7 @@ def test_a_database_an_earlier_release_created_is_recognised_and_upgraded_with_i
     order, job, kept = fill_as_release_1(empty_engine)
     assert VERSION_TABLE not in inspect(empty_engine).get_table_names()
 
-    assert upgrade_schema(empty_engine) == 2
+    assert upgrade_schema(empty_engine) == 3
 
     store = SqlRepository(empty_engine)
     assert store.get("ord-1") == order
@@ -158,7 +175,7 @@ def test_a_database_an_earlier_release_created_is_recognised_and_upgraded_with_i
     assert [d.item for d in store.deliveries("ord-1")] == [job]
     assert store.idempotency_record("payment", "evt-1") == kept
     assert store.next_number() == 1002  # release 1's numbering carries on; #1001 is taken
-    assert (schema_version(empty_engine), revision(empty_engine)) == (2, "0002")
+    assert (schema_version(empty_engine), revision(empty_engine)) == (3, "0003")
     with empty_engine.begin() as connection:
         assert differences(connection) == []
         # the rebuilt tables still follow their order when it goes
@@ -183,9 +200,9 @@ def test_a_database_at_a_newer_version_is_refused_asking_for_a_newer_orderflow(
 ) -> None:
     create_schema(empty_engine)
     with empty_engine.begin() as connection:
-        connection.execute(update(schema_info).values(version=3))
+        connection.execute(update(schema_info).values(version=4))
 
-    newer = r"version 3, newer than this orderflow's version 2: upgrade orderflow"
+    newer = r"version 4, newer than this orderflow's version 3: upgrade orderflow"
     with pytest.raises(SchemaError, match=newer):
         SqlRepository(empty_engine)
     with pytest.raises(SchemaError, match=newer):
@@ -198,18 +215,18 @@ def test_upgrading_a_current_database_changes_nothing(empty_engine: Engine) -> N
     store = SqlRepository.from_url(empty_engine.url, create=True)
     store.add(new_order("ord-1", 1001))
 
-    assert upgrade_schema(empty_engine) == upgrade_schema(empty_engine) == 2
+    assert upgrade_schema(empty_engine) == upgrade_schema(empty_engine) == 3
 
     assert store.get("ord-1") == new_order("ord-1", 1001)
-    assert revision(empty_engine) == "0002"
+    assert revision(empty_engine) == "0003"
     store.engine.dispose()
 
 
 def test_upgrading_an_empty_database_creates_the_tables(empty_engine: Engine) -> None:
-    assert upgrade_schema(empty_engine) == 2
+    assert upgrade_schema(empty_engine) == 3
 
     assert SqlRepository(empty_engine).next_number() == 1001
-    assert revision(empty_engine) == "0002"
+    assert revision(empty_engine) == "0003"
 
 
 # -- living beside the host ----------------------------------------------------------------------
@@ -229,7 +246,7 @@ def test_orderflows_version_table_leaves_the_hosts_own_alembic_alone(
 
     with empty_engine.connect() as connection:
         assert connection.scalars(select(alembic_version.c.version_num)).all() == ["host_abc"]
-    assert revision(empty_engine) == "0002"
+    assert revision(empty_engine) == "0003"
 
 
 def test_upgrading_sqlite_through_a_plain_engine_is_refused(tmp_path: Path) -> None:
@@ -266,7 +283,7 @@ def test_a_schema_table_holding_two_versions_is_refused_as_edited_by_hand(
     with sqlite_engine.begin() as connection:
         connection.execute(insert(schema_info).values(version=1))
 
-    with pytest.raises(SchemaError, match=r"should hold one version and holds \[2, 1\]"):
+    with pytest.raises(SchemaError, match=r"should hold one version and holds \[3, 1\]"):
         SqlRepository(sqlite_engine)
 
 

@@ -4,6 +4,9 @@ is reachable, a failure under ``ORDERFLOW_REQUIRE_POSTGRES=1``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from sqlalchemy import Engine
 
@@ -11,6 +14,7 @@ from orderflow.adapters.memory import InMemoryRepository
 from orderflow.adapters.sql import SqlRepository
 from orderflow.ports.repository import OrderStore
 from orderflow.testing.contract import StoreContract
+from orderflow.testing.contract.support import RolledBack
 
 
 class TestEveryShippedStore(StoreContract):
@@ -20,3 +24,23 @@ class TestEveryShippedStore(StoreContract):
             return InMemoryRepository()
         engine: Engine = request.getfixturevalue(f"{request.param}_engine")
         return SqlRepository(engine)
+
+    @pytest.fixture
+    def other_store(self, store: OrderStore) -> OrderStore:
+        if isinstance(store, SqlRepository):
+            return SqlRepository(store.engine)  # another repository, caching on its own
+        return store
+
+    @pytest.fixture
+    def rolled_back(self, store: OrderStore) -> RolledBack:
+        if not isinstance(store, SqlRepository):
+            pytest.skip("the in-memory store works inside no host transaction")
+
+        @contextmanager
+        def host_transaction() -> Iterator[OrderStore]:
+            with store.engine.connect() as connection:
+                transaction = connection.begin()
+                yield store.joining(connection)
+                transaction.rollback()
+
+        return host_transaction

@@ -355,3 +355,51 @@ def test_dispatch_skips_a_request_that_a_webhook_settled_first(
     assert report.delivered == 1
     assert harness.gateway.calls == []
     assert harness.flow.get(authorized.id).transaction(capture.id).reference == "gw_hook"
+
+
+class CountingReads:
+    """The flow's repository, counting the orders read through it."""
+
+    def __init__(self, store: object) -> None:
+        self.store = store
+        self.reads: list[str] = []
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.store, name)
+
+    def get(self, order_id: str) -> Order:
+        self.reads.append(order_id)
+        order: Order = self.store.get(order_id)  # type: ignore[attr-defined]
+        return order
+
+
+def test_a_payment_job_reads_its_order_once_and_records_the_answer_on_it(
+    harness: Harness, authorized: Order
+) -> None:
+    harness.flow.capture(authorized.id, actor=STAFF)
+    counting = CountingReads(harness.repository)
+    harness.flow.repository = counting  # type: ignore[assignment]
+
+    harness.flow.dispatch()
+
+    assert counting.reads == [authorized.id]
+    assert financial_status(harness.flow.get(authorized.id)) == "paid"
+
+
+def test_a_payment_job_whose_order_changed_during_the_gateway_call_reloads_it_and_settles(
+    harness: Harness, authorized: Order
+) -> None:
+    harness.flow.capture(authorized.id, actor=STAFF)
+    call = harness.gateway.capture
+
+    def capture_while_staff_writes_a_note(request: object) -> GatewayResult:
+        harness.flow.update_note(authorized.id, "called meanwhile", actor=STAFF)
+        return call(request)  # type: ignore[arg-type]
+
+    harness.gateway.capture = capture_while_staff_writes_a_note  # type: ignore[method-assign]
+
+    report = harness.flow.dispatch()
+
+    order = harness.flow.get(authorized.id)
+    assert (report.delivered, report.failed) == (1, 0)
+    assert (financial_status(order), order.note) == ("paid", "called meanwhile")

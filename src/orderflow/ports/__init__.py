@@ -17,7 +17,13 @@ from orderflow.ports.messaging import (
 )
 from orderflow.ports.outbox import Delivery, Outbox, OutboxItem
 from orderflow.ports.payments import PaymentGateway, PaymentRequest
-from orderflow.ports.repository import IdempotencyRecord, OrderQuery, OrderRepository, Page
+from orderflow.ports.repository import (
+    IdempotencyRecord,
+    OrderQuery,
+    OrderRepository,
+    Page,
+    UnitOfWork,
+)
 from orderflow.ports.system import Authorizer, Clock, IdGenerator
 
 __all__ = [
@@ -46,4 +52,5 @@ __all__ = [
     "PublishedEvent",
     "RestockRequest",
     "ServiceCall",
+    "UnitOfWork",
 ]

@@ -4,8 +4,9 @@ record in one transaction, and refuses a writer whose version is stale."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 import attrs
 from attrs import validators as v
@@ -211,6 +212,31 @@ class OrderRepository(Protocol):
         ``batch`` at a time, for exports: never all orders in memory at once. The query's
         ``limit`` is ignored; its ``after`` is where the stream starts."""
         ...
+
+
+@runtime_checkable
+class UnitOfWork(Protocol):
+    """Optional beside :class:`OrderRepository`: a repository that can run one command's
+    calls (its reads, then its save) on one connection says so with this method. Each
+    call inside is still a transaction of its own: nothing is locked between them, and a
+    save takes the write lock only at its own BEGIN, with its version check inside it, so
+    no host hook or template runs under a write lock. A repository without it works as
+    before, one connection per call."""
+
+    def unit_of_work(self) -> AbstractContextManager[None]:
+        """A context in which this thread's calls share one connection; nested ones join
+        the outer one."""
+        ...
+
+
+def unit_of_work(repository: object) -> AbstractContextManager[None]:
+    """``repository``'s unit of work if it offers one (:class:`UnitOfWork`), else a
+    context that does nothing."""
+    begin = getattr(repository, "unit_of_work", None)
+    if begin is None:
+        return nullcontext()
+    context: AbstractContextManager[None] = begin()
+    return context
 
 
 class OrderStore(OrderRepository, Outbox, Protocol):

@@ -27,6 +27,7 @@ class Execute(Protocol):
         *,
         request: tuple[str, str, Any] | None = None,
         now: datetime | None = None,
+        loaded: Order | None = None,
     ) -> Order: ...
 
 

@@ -59,7 +59,7 @@ from orderflow.ports import (
     Page,
     PaymentGateway,
 )
-from orderflow.ports.repository import ReferenceKind
+from orderflow.ports.repository import ReferenceKind, unit_of_work
 from orderflow.serialization import converter
 from orderflow.service import jobs
 from orderflow.service.commands import Decide
@@ -327,17 +327,37 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
         *,
         request: tuple[str, str, Any] | None = None,
         now: datetime | None = None,
+        loaded: Order | None = None,
     ) -> Order:
         """Load, authorize, then (for a request from outside) recognise a replay, decide,
-        save with the version check, run jobs."""
+        save with the version check, run jobs. The reads and the save share one connection
+        when the repository offers a unit of work; no write lock is held until the save.
+
+        ``loaded`` is the order as a job just read it: decided on without reading it again
+        (the save's version check still refuses it if it changed since; a retry reloads)."""
         ORDER_ID.check(order_id, "'order_id'")
         if not isinstance(actor, Actor):
             raise TypeError(f"'actor' must be an Actor, got {type(actor).__name__}")
+        with unit_of_work(self.repository):
+            saved = self._decide_and_save(order_id, actor, command, decide, request, now, loaded)
+        return saved if isinstance(saved, Order) else self._after_save(*saved)
+
+    def _decide_and_save(
+        self,
+        order_id: str,
+        actor: Actor,
+        command: str,
+        decide: Decide,
+        request: tuple[str, str, Any] | None,
+        now: datetime | None,
+        loaded: Order | None,
+    ) -> Order | tuple[Order, tuple[OutboxItem, ...]]:
+        """The order unchanged, or the order saved with its outbox items (jobs to run)."""
         record = None
         if request is not None:
             source, key, payload = request
             KEY.check(key, "'idempotency_key'")
-        order = self.repository.get(order_id)
+        order = self.repository.get(order_id) if loaded is None else loaded
         self._authorize(actor, command, order)
         if request is not None:
             digest = _request_hash(command, order_id, payload)
@@ -368,7 +388,7 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
         self.repository.save(
             after, expected_version=order.version, outbox=items, idempotency=record
         )
-        return self._after_save(after, items)
+        return after, items
 
     def _follow(self, change: Change, now: datetime) -> Change:
         return policies.follow(

@@ -4,6 +4,7 @@ gateway (saved as intents; the outbox carries them out)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from orderflow.domain import ledger, payments, settlement
 from orderflow.domain.actor import SYSTEM, Actor
@@ -56,6 +57,18 @@ class PaymentCommands(Commands):
             if idempotency_key is None
             else ("payment", idempotency_key, (transaction_id, result))
         )
+        return self._settle(order_id, transaction_id, result, actor, request=request)
+
+    def _settle(
+        self,
+        order_id: str,
+        transaction_id: str,
+        result: settlement.GatewayResult,
+        actor: Actor,
+        *,
+        request: tuple[str, str, Any] | None = None,
+        loaded: Order | None = None,
+    ) -> Order:
         return self._execute(
             order_id,
             actor,
@@ -64,6 +77,7 @@ class PaymentCommands(Commands):
                 order, transaction_id, result, new_id=self.ids.new_id, now=now, actor=actor
             ),
             request=request,
+            loaded=loaded,
         )
 
     def capture(
@@ -136,7 +150,7 @@ class PaymentCommands(Commands):
                 refused = GatewayResult(
                     False, error=f"not sent: the books no longer allow it ({reason})"
                 )
-                self._record_answer(order.id, tx.id, refused)
+                self._record_answer(order, tx.id, refused)
                 return
         elif (
             retention := _key_retention(self.gateway)
@@ -145,13 +159,22 @@ class PaymentCommands(Commands):
             if known is not None:
                 if known.succeeded is None:
                     raise RuntimeError(f"the gateway still has {tx.idempotency_key} pending")
-                self._record_answer(order.id, tx.id, known)
+                self._record_answer(order, tx.id, known)
                 return
         result = jobs.call_gateway(self.gateway, tx.kind, jobs.payment_request(order, tx))
-        self._record_answer(order.id, tx.id, result)
+        self._record_answer(order, tx.id, result)
 
-    def _record_answer(self, order_id: str, transaction_id: str, result: GatewayResult) -> None:
-        self.retrying(lambda: self.settle_payment(order_id, transaction_id, result, actor=SYSTEM))
+    def _record_answer(self, order: Order, transaction_id: str, result: GatewayResult) -> None:
+        """Settle the transaction on the order the job read (one load per job); when
+        another writer changed it meanwhile, the save is refused and a retry reloads (as
+        many reloads as :meth:`retrying` gives a command that loads it first)."""
+        unread = [order]
+
+        def settle() -> Order:
+            loaded = unread.pop() if unread else None
+            return self._settle(order.id, transaction_id, result, SYSTEM, loaded=loaded)
+
+        self.retrying(settle, attempts=4)
 
     def _look_up(
         self, order: Order, tx: Transaction, retention: timedelta, now: datetime

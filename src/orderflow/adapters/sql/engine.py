@@ -111,6 +111,23 @@ def _on_begin(connection: Connection) -> None:
         cursor.close()
 
 
+BUSY_STATES = frozenset({"40001", "40P01", "55P03"})
+"""PostgreSQL's serialization failure, deadlock and lock timeout: another writer won."""
+
+
+def is_busy(error: DBAPIError) -> bool:
+    """Did ``error`` say another writer holds or won the database (SQLite ``database is
+    locked`` past the busy timeout, PostgreSQL serialization failure, deadlock or lock
+    timeout), rather than that the statement is wrong?"""
+    orig = error.orig
+    if getattr(orig, "sqlstate", None) in BUSY_STATES:
+        return True
+    message = str(orig).lower()
+    return type(orig).__name__ == "OperationalError" and (
+        "database is locked" in message or "database is busy" in message
+    )
+
+
 def outside_transaction(connection: Connection, statement: str) -> None:
     """Run ``statement`` on the driver's connection while no transaction is open (a SQLite
     ``PRAGMA foreign_keys`` does nothing inside one), on a connection of an engine set up

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Integer, and_, bindparam, insert, or_, select, update
 
+from orderflow.adapters.sql.driver import Fixed, run, run_many
 from orderflow.adapters.sql.rows import delivery_of, storable, width
 from orderflow.adapters.sql.schema import UtcDateTime, outbox
 from orderflow.errors import OutboxItemNotFound
@@ -25,7 +26,7 @@ _ORDER = width(_c.order_id)
 unknown key, as in memory, and never sent to a driver that would refuse it."""
 
 # Built once, run with parameters (see orderflow.adapters.sql.statements).
-_INSERT = insert(outbox)
+_INSERT = Fixed(insert(outbox))
 _FREE = and_(
     _c.state == "pending",
     or_(_c.lease_until.is_(None), _c.lease_until <= bindparam("b_now", type_=UtcDateTime)),
@@ -44,7 +45,7 @@ _CLAIM = (
 _CLAIM_KEY = (
     update(outbox).where(_c.key == bindparam("b_key"), _FREE).values(_LEASE).returning(*outbox.c)
 )
-_CHANGE = update(outbox).where(_c.key == bindparam("b_key"))
+_CHANGE = Fixed(update(outbox).where(_c.key == bindparam("b_key")))
 """Its SET clause is the columns its parameters name beside ``b_key``."""
 _REQUEUE = (
     update(outbox)
@@ -63,7 +64,8 @@ _BY_ORDER = select(outbox).where(_c.order_id == bindparam("b_order")).order_by(_
 def queue(connection: Connection, items: Sequence[OutboxItem]) -> None:
     """Insert new pending items, in the order given."""
     if items:
-        connection.execute(
+        run_many(
+            connection,
             _INSERT,
             [
                 {
@@ -99,10 +101,7 @@ def claim_key(connection: Connection, key: str, now: datetime, lease: timedelta)
 
 def change(connection: Connection, key: str, **values: Any) -> None:
     """Update one item; an unknown key raises KeyError (as a dict would)."""
-    if (
-        not storable(key, _KEY)
-        or connection.execute(_CHANGE, {"b_key": key, **values}).rowcount != 1
-    ):
+    if not storable(key, _KEY) or run(connection, _CHANGE, {"b_key": key, **values})[0] != 1:
         raise KeyError(key)
 
 

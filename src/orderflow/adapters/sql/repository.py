@@ -3,13 +3,15 @@
 Each call is one transaction of its own on the repository's engine, or, for a repository
 that joined a host's connection, a SAVEPOINT inside the host's transaction: the host
 commits or rolls back orderflow's rows with its own, and a refused save leaves the host's
-transaction usable.
+transaction usable. Inside :meth:`SqlRepository.unit_of_work` the calls share one
+connection, each still its own transaction: a write takes the lock only at its own BEGIN.
 """
 
 from __future__ import annotations
 
 import copy
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -20,7 +22,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
-    Executable,
     and_,
     delete,
     false,
@@ -30,13 +31,16 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from orderflow.adapters.sql import outbox as box
 from orderflow.adapters.sql import statements as sql
+from orderflow.adapters.sql.cache import SIZE, LoadedOrders, new_revision
+from orderflow.adapters.sql.driver import Fixed, run, run_many
 from orderflow.adapters.sql.engine import (
     WRITE,
     database_url,
+    is_busy,
     is_configured,
     make_engine,
     search_path,
@@ -91,16 +95,23 @@ class SqlRepository:
     """Implements :class:`~orderflow.ports.OrderRepository` and :class:`~orderflow.ports.Outbox`
     on SQLAlchemy Core: SQLite (one machine) or PostgreSQL (several app servers)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, keep: int = SIZE) -> None:
         """Use ``engine`` (see :func:`~orderflow.adapters.sql.make_engine`), whose database
         must hold this release's schema: :class:`~orderflow.errors.SchemaError` says how to
         create it (:func:`~orderflow.adapters.sql.create_schema`) or upgrade it
-        (:func:`~orderflow.adapters.sql.upgrade_schema`)."""
+        (:func:`~orderflow.adapters.sql.upgrade_schema`). ``keep`` is how many loaded or
+        saved orders to reuse while their rows are unchanged (0: read every one again)."""
         require_current(schema_version(engine), engine.url.render_as_string())
         self.engine = engine
         self._writer = engine.execution_options(**{WRITE: True})
         """The engine's connections, set up once to BEGIN as writers."""
         self._connection: Connection | None = None
+        """The host's connection this repository joined (:meth:`joining`)."""
+        self._orders: LoadedOrders | None = LoadedOrders(keep) if keep > 0 else None
+        """Orders loaded or saved, reused while their row is unchanged (none when joined:
+        the host's commit is not seen)."""
+        self._unit = threading.local()
+        """``connection``: this thread's :meth:`unit_of_work` connection, if one is open."""
 
     @classmethod
     def from_url(
@@ -134,12 +145,37 @@ class SqlRepository:
             )
         joined = copy.copy(self)
         joined._connection = connection
+        joined._orders = None
+        joined._unit = threading.local()
         return joined
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[None]:
+        """Run the calls made inside on one connection of the engine (one checkout for a
+        command's reads and its save), each still a transaction of its own: nothing is
+        locked between them, and a save takes the write lock at its own BEGIN (SQLite:
+        ``BEGIN IMMEDIATE``), so a writer that committed meanwhile is seen by its version
+        check. Nested units, and a repository joined to a host's connection, use the
+        connection already there."""
+        if self._connection is not None or getattr(self._unit, "connection", None) is not None:
+            yield
+            return
+        with self.engine.connect() as connection:
+            self._unit.connection = connection
+            try:
+                yield
+            finally:
+                self._unit.connection = None
 
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
         if self._connection is not None:
             yield self._connection
+            return
+        unit: Connection | None = getattr(self._unit, "connection", None)
+        if unit is not None:
+            with unit.begin():
+                yield unit
             return
         with self.engine.connect() as connection:
             yield connection
@@ -150,8 +186,24 @@ class SqlRepository:
             with self._connection.begin_nested():
                 yield self._connection
             return
-        with self._writer.connect() as connection, connection.begin():
-            yield connection
+        try:
+            unit: Connection | None = getattr(self._unit, "connection", None)
+            if unit is None:
+                with self._writer.connect() as connection, connection.begin():
+                    yield connection
+                return
+            unit.execution_options(**{WRITE: True})
+            try:
+                with unit.begin():
+                    yield unit
+            finally:
+                unit.execution_options(**{WRITE: False})
+        except DBAPIError as error:
+            if isinstance(error, IntegrityError) or not is_busy(error):
+                raise
+            raise ConcurrencyError(
+                f"the database is busy with another writer ({error.orig}): try again"
+            ) from error
 
     # -- repository ------------------------------------------------------------------------
 
@@ -163,10 +215,18 @@ class SqlRepository:
             raise OrderNotFound(f"no order with id {order_id!r}")
         return order
 
-    def _one(self, statement: Executable, parameters: dict[str, Any]) -> Order | None:
+    def _one(self, statement: Fixed, parameters: dict[str, Any]) -> Order | None:
         with self._reading() as connection:
-            row = connection.execute(statement, parameters).one_or_none()
-        return None if row is None else load_order(row)
+            _, rows = run(connection, statement, parameters)
+        return self._load(rows[0]) if rows else None
+
+    def _load(self, row: Any) -> Order:
+        return load_order(row) if self._orders is None else self._orders.load(row)
+
+    def _keep(self, revision: str, columns: dict[str, Any], order: Order) -> None:
+        """After the commit: the order just saved is the one its row now holds."""
+        if self._orders is not None:
+            self._orders.keep(revision, columns["document"], order)
 
     def add(
         self,
@@ -176,13 +236,16 @@ class SqlRepository:
         idempotency: IdempotencyRecord | None = None,
     ) -> None:
         check_outbox_keys(outbox)
+        revision = new_revision()
+        row = sql.new_order_row(order, revision)
         try:
             with self._writing() as connection:
-                connection.execute(sql.INSERT_ORDER, sql.new_order_row(order))
+                run(connection, sql.INSERT_ORDER, row)
                 self._write(connection, order, outbox, idempotency, new=True)
         except IntegrityError:
             self._explain(order, outbox, idempotency)
             raise
+        self._keep(revision, row, order)
 
     def save(
         self,
@@ -193,17 +256,18 @@ class SqlRepository:
         idempotency: IdempotencyRecord | None = None,
     ) -> None:
         check_outbox_keys(outbox)
+        revision = new_revision()
+        row = sql.saved_order_row(order, expected_version, revision)
         try:
             with self._writing() as connection:
-                updated = connection.execute(
-                    sql.UPDATE_ORDER, sql.saved_order_row(order, expected_version)
-                )
-                if updated.rowcount != 1:
+                updated, _ = run(connection, sql.UPDATE_ORDER, row)
+                if updated != 1:
                     self._refuse_stale(connection, order, expected_version)
                 self._write(connection, order, outbox, idempotency, new=False)
         except IntegrityError:
             self._explain(order, outbox, idempotency, saved=True)
             raise
+        self._keep(revision, row, order)
 
     @staticmethod
     def _refuse_stale(connection: Connection, order: Order, expected_version: int) -> None:
@@ -226,16 +290,16 @@ class SqlRepository:
     ) -> None:
         """Everything but the order's row: lookups, outbox items, idempotency record."""
         if not new:
-            connection.execute(sql.DELETE_LOOKUPS, {"b_id": order.id})
-        if rows := lookup_rows(order):
-            connection.execute(sql.INSERT_LOOKUPS, rows)
+            run(connection, sql.DELETE_LOOKUPS, {"b_id": order.id})
+        run_many(connection, sql.INSERT_LOOKUPS, lookup_rows(order))
         box.queue(connection, outbox)
         if record is not None:
-            connection.execute(
+            run(
+                connection,
                 sql.DELETE_EXPIRED_RECORD,
                 {"b_source": record.source, "b_key": record.key, "b_now": record.created_at},
             )
-            connection.execute(sql.INSERT_RECORD, sql.record_row(record))
+            run(connection, sql.INSERT_RECORD, sql.record_row(record))
 
     def _explain(
         self,
@@ -325,7 +389,7 @@ class SqlRepository:
         )
         with self._reading() as connection:
             rows = connection.execute(statement).all()
-        page = tuple(load_order(row) for row in rows[: query.limit])
+        page = tuple(self._load(row) for row in rows[: query.limit])
         more = len(rows) > query.limit
         return Page(orders=page, next_cursor=cursor_of(page[-1]) if more else None)
 

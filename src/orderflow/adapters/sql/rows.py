@@ -96,16 +96,18 @@ def lookup_rows(order: Order) -> list[dict[str, str]]:
     return [{"order_id": order.id, "kind": kind, "value": value} for kind, value in stored]
 
 
-def load_order(row: AnyRow) -> Order:
-    """The order a row's document holds; a document that cannot be read, or that belongs
-    to another order or version than its row, raises a DocumentError naming the order."""
+def load_order(row: AnyRow | tuple[Any, ...]) -> Order:
+    """The order a row ``(id, version, document, ...)`` holds; a document that cannot be
+    read, or that belongs to another order or version than its row, raises a DocumentError
+    naming the order."""
+    order_id, version, document = row[0], row[1], row[2]
     try:
-        order = loads(row.document)
+        order = loads(document)
     except DocumentError as exc:
-        raise DocumentError(f"stored order {row.id!r} cannot be loaded: {exc}") from exc
-    if (order.id, order.version) != (row.id, row.version):
+        raise DocumentError(f"stored order {order_id!r} cannot be loaded: {exc}") from exc
+    if (order.id, order.version) != (order_id, version):
         raise DocumentError(
-            f"stored order {row.id!r} (version {row.version}) holds the document of order "
+            f"stored order {order_id!r} (version {version}) holds the document of order "
             f"{order.id!r} at version {order.version}: it was edited by hand"
         )
     return order

@@ -37,7 +37,7 @@ from sqlalchemy import (
 from orderflow.domain.limits import EMAIL, ID, KEY, ORDER_ID, TAG, TRACKING_NUMBER
 from orderflow.errors import InvalidTimestamp, SchemaError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Version of these tables, recorded in ``orderflow_schema`` (not the document's version).
 Alembic revision ``000N`` leaves a database at version N."""
 
@@ -53,6 +53,10 @@ LOOKUP_LENGTH = max(ID.max_length, TRACKING_NUMBER.max_length, TAG.max_length)
 """The longest lookup value stored as it is: fulfillment order and service request ids,
 tracking numbers, tags. A longer one, or a gateway reference no column can hold, is stored
 as its digest (:func:`orderflow.adapters.sql.rows.lookup_value`)."""
+
+
+REVISION_LENGTH = 32
+"""A revision token: 16 random bytes in hex (:func:`orderflow.adapters.sql.rows.new_revision`)."""
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -102,10 +106,14 @@ orders = Table(
     Column("version", Integer, nullable=False),
     Column("schema_version", Integer, nullable=False),
     Column("document", Text, nullable=False),
+    Column("revision", String(REVISION_LENGTH)),
     Index("orderflow_orders_listing", "placed_at", "id"),
 )
 """One row per order: the document is the truth; the other columns are derived from it
-(:func:`orderflow.adapters.sql.rows.order_columns`) for queries, never read back."""
+(:func:`orderflow.adapters.sql.rows.order_columns`) for queries, never read back. ``revision``
+is a random token written with each save: a repository reuses an order it loaded or saved
+only while the row still holds that token (and that document); ``NULL`` (a row written by
+hand or before schema version 3) matches nothing."""
 
 lookups = Table(
     "orderflow_lookups",

@@ -22,6 +22,7 @@ from orderflow.errors import (
 )
 from orderflow.ports.repository import OrderQuery, OrderStore, ReferenceKind
 from orderflow.testing import make_customer
+from orderflow.testing.contract.reloading import ReloadingContract
 from orderflow.testing.contract.support import (
     T0,
     UNSTORABLE,
@@ -37,8 +38,9 @@ from orderflow.testing.contract.support import (
 )
 
 
-class RepositoryContract(ContractBase):
-    """Orders, lookups, queries and idempotency records (``OrderRepository``)."""
+class RepositoryContract(ReloadingContract, ContractBase):
+    """Orders, lookups, queries and idempotency records (``OrderRepository``), and what a
+    store hands back after other writers (:class:`ReloadingContract`)."""
 
     # -- add, get, save ------------------------------------------------------------------------
 

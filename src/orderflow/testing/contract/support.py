@@ -3,7 +3,8 @@ by the domain, and the ``store`` fixture a host's subclass overrides."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -117,8 +118,28 @@ UNSTORABLE = {
 as the in-memory store does (not found, no match), never with a driver's error."""
 
 
+RolledBack = Callable[[], AbstractContextManager[OrderStore]]
+"""Opens a host's transaction and yields the store working inside it; rolls it back at
+the end."""
+
+
 class ContractBase:
     @pytest.fixture
     def store(self) -> OrderStore:
         """A new, empty store for each test: the subclass says how to make one."""
         pytest.fail(f"{type(self).__name__} must define a `store` fixture returning an empty store")
+
+    @pytest.fixture
+    def other_store(self, store: OrderStore) -> OrderStore:
+        """A second store on the same data as ``store``, as another process would open it
+        (a new repository on the same database). By default ``store`` itself: a store
+        whose data lives in the object has no other view of it."""
+        return store
+
+    @pytest.fixture
+    def rolled_back(self, store: OrderStore) -> RolledBack | None:
+        """For a store that can work inside a host's transaction: a context manager that
+        yields ``store`` joined to a new transaction of the host, rolled back at the end.
+        By default ``None``: the tests that take it then undo a save the only way every
+        store can, by a refusal (an outbox key already queued)."""
+        return None

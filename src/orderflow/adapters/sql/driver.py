@@ -1,0 +1,119 @@
+"""Fixed statements run straight on the driver's cursor.
+
+A fixed statement (one of :mod:`~orderflow.adapters.sql.statements`, its columns known) is
+compiled once per dialect and set of parameter names; each run then only converts the
+values the column types convert (an aware time to SQLite's text) and calls the driver's
+``execute``/``executemany``, as the SQLite ``BEGIN`` already does
+(:mod:`~orderflow.adapters.sql.engine`). SQLAlchemy's execution machinery (events, result
+objects, parameter coercion, its statement cache lookup) costs more than the SQLite
+statement itself. A driver error is raised as SQLAlchemy would raise it (IntegrityError,
+OperationalError...). Statements whose compiled form needs SQLAlchemy at run time (values
+rendered after compiling, results the types convert) run through SQLAlchemy, unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+
+Processor = Callable[[Any], Any]
+
+
+class Compiled:
+    """A statement's text for one dialect, the order of its parameters, and the bound
+    values it carries itself."""
+
+    def __init__(self, statement: ClauseElement, dialect: Dialect, keys: Sequence[str]) -> None:
+        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+        assert isinstance(compiled, SQLCompiler)
+        self.text = compiled.string
+        self.positional = compiled.positiontup is not None
+        names = list(compiled.positiontup or compiled.binds)
+        self.names = names
+        self.fixed: dict[str, Any] = {}
+        self.processors: dict[str, Processor] = {}
+        for name in names:
+            bind = compiled.binds[name]
+            if name not in keys:
+                self.fixed[name] = bind.effective_value
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                self.processors[name] = processor
+        self.direct = "POSTCOMPILE" not in self.text and not any(
+            column.type.dialect_impl(dialect).result_processor(dialect, None) is not None
+            for column in getattr(statement, "selected_columns", ())
+        )
+        """Can it run on the driver's cursor? (Else through SQLAlchemy.)"""
+
+    def parameters(self, values: dict[str, Any]) -> Any:
+        processors = self.processors
+        merged = {**self.fixed, **values} if self.fixed else values
+        converted = [
+            processors[name](merged[name]) if name in processors else merged[name]
+            for name in self.names
+        ]
+        return converted if self.positional else dict(zip(self.names, converted, strict=True))
+
+
+class Fixed:
+    """A statement compiled on first use for each dialect and set of parameter names."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._compiled: dict[tuple[str, frozenset[str]], Compiled] = {}
+
+    def compiled(self, dialect: Dialect, keys: Sequence[str]) -> Compiled:
+        key = (dialect.name, frozenset(keys))
+        found = self._compiled.get(key)
+        if found is None:
+            found = self._compiled[key] = Compiled(self.statement, dialect, list(keys))
+        return found
+
+
+def run(connection: Connection, fixed: Fixed, values: dict[str, Any]) -> tuple[int, list[Any]]:
+    """Run ``fixed`` with ``values`` in ``connection``'s transaction: the rows it changed
+    and the rows it returned (tuples, in the statement's column order)."""
+    dialect = connection.dialect
+    compiled = fixed.compiled(dialect, list(values))
+    if not compiled.direct:
+        result = connection.execute(fixed.statement, values)  # type: ignore[call-overload]
+        rows = [tuple(row) for row in result] if result.returns_rows else []
+        return result.rowcount, rows
+    parameters = compiled.parameters(values)
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(compiled.text, parameters)
+        found = list(cursor.fetchall()) if cursor.description is not None else []
+        return int(cursor.rowcount), found
+    except dialect.loaded_dbapi.Error as error:
+        raise DBAPIError.instance(
+            compiled.text, parameters, error, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from error
+    finally:
+        cursor.close()
+
+
+def run_many(connection: Connection, fixed: Fixed, rows: Sequence[dict[str, Any]]) -> None:
+    """Run ``fixed`` once per row (the driver's ``executemany``); rows share their keys."""
+    if not rows:
+        return
+    dialect = connection.dialect
+    compiled = fixed.compiled(dialect, list(rows[0]))
+    if not compiled.direct:
+        connection.execute(fixed.statement, list(rows))  # type: ignore[call-overload]
+        return
+    parameters = [compiled.parameters(row) for row in rows]
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(compiled.text, parameters)
+    except dialect.loaded_dbapi.Error as error:
+        raise DBAPIError.instance(
+            compiled.text, parameters, error, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from error
+    finally:
+        cursor.close()

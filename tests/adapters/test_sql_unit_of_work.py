@@ -1,0 +1,108 @@
+"""The SQL store's unit of work: a command's reads and its save on one connection, the
+write lock taken only at the save, a busy database refused as a concurrent writer."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, event
+
+from orderflow import Actor, ConcurrencyError, Order
+from orderflow.adapters.sql import SqlRepository, make_engine
+from orderflow.ports import UnitOfWork
+from orderflow.service.settings import StaffAndSystem
+from orderflow.testing import STAFF, make_draft, make_flow
+from orderflow.testing.contract import new_order
+
+
+def checkouts(engine: Engine) -> list[object]:
+    """Records each connection the engine's pool hands out from now on."""
+    found: list[object] = []
+    event.listen(engine.pool, "checkout", lambda *args: found.append(args[0]))
+    return found
+
+
+def test_the_sql_store_offers_a_unit_of_work(sql_store: SqlRepository) -> None:
+    assert isinstance(sql_store, UnitOfWork)
+
+
+def test_a_command_reads_and_saves_through_one_connection(sql_store: SqlRepository) -> None:
+    flow = make_flow(repository=sql_store, publish=False).flow
+    placed = flow.place(make_draft(), actor=STAFF)
+    taken = checkouts(sql_store.engine)
+
+    flow.update_note(placed.id, "Fragile", actor=STAFF)
+
+    assert len(taken) == 1
+    assert sql_store.get(placed.id).note == "Fragile"
+
+
+def test_units_nest_and_calls_outside_one_take_their_own_connection(
+    sql_store: SqlRepository,
+) -> None:
+    sql_store.add(new_order("ord-1", 1001))
+    taken = checkouts(sql_store.engine)
+
+    with sql_store.unit_of_work(), sql_store.unit_of_work():
+        sql_store.get("ord-1")
+        sql_store.by_number(1001)
+    sql_store.get("ord-1")
+
+    assert len(taken) == 2
+
+
+class WritesWhileAsked(StaffAndSystem):
+    """A host's authorizer that writes to the database itself while it decides: it would
+    wait for ever (here: fail at once) if orderflow held the write lock meanwhile."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.wrote = 0
+
+    def allows(self, actor: Actor, command: str, order: Order | None) -> bool:
+        if order is not None:
+            db = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("UPDATE orderflow_counters SET value = value")
+            db.execute("COMMIT")
+            db.close()
+            self.wrote += 1
+        return super().allows(actor, command, order)
+
+
+def test_no_host_callback_runs_under_the_write_lock(tmp_path: Path) -> None:
+    path = tmp_path / "shop.sqlite3"
+    store = SqlRepository.from_url(path, create=True)
+    authorizer = WritesWhileAsked(path)
+    flow = make_flow(repository=store, publish=False, authorizer=authorizer).flow
+    placed = flow.place(make_draft(), actor=STAFF)
+
+    flow.update_note(placed.id, "Fragile", actor=STAFF)
+
+    assert authorizer.wrote >= 1
+    store.engine.dispose()
+
+
+def test_a_save_while_another_writer_holds_the_database_is_a_concurrency_error(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shop.sqlite3"
+    SqlRepository.from_url(path, create=True).engine.dispose()
+    store = SqlRepository(make_engine(path, connect_args={"timeout": 0.05}))
+    order = new_order("ord-1", 1001)
+    store.add(order)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(ConcurrencyError, match="busy"):
+            store.save(order, expected_version=1)
+        with pytest.raises(ConcurrencyError, match="busy"), store.unit_of_work():
+            store.save(order, expected_version=1)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+    assert store.get("ord-1") == order
+    store.engine.dispose()
