@@ -29,6 +29,19 @@ from orderflow.ports.repository import (
 )
 
 
+def _same_indexes(before: Order, after: Order) -> bool:
+    """Do the references and due time of ``after`` surely equal those of ``before``? They
+    are computed from these parts alone, and parts the domain did not change are the very
+    same objects."""
+    return (
+        before.transactions is after.transactions
+        and before.fulfillment_orders is after.fulfillment_orders
+        and before.fulfillments is after.fulfillments
+        and before.archive_at is after.archive_at
+        and before.status == after.status
+    )
+
+
 class InMemoryRepository:
     """Implements both :class:`~orderflow.ports.OrderRepository` and :class:`~orderflow.ports.Outbox`."""
 
@@ -114,7 +127,19 @@ class InMemoryRepository:
     def _write(
         self, order: Order, outbox: Sequence[OutboxItem], idempotency: IdempotencyRecord | None
     ) -> None:
+        before = self._orders.get(order.id)
         self._orders[order.id] = order
+        if before is None or not _same_indexes(before, order):
+            self._index(order)
+        else:  # the same references: this order, saved last, is the one they find
+            self._references.update(dict.fromkeys(self._references_of[order.id], order.id))
+        for item in outbox:
+            self._deliveries[item.key] = Delivery(item=item, next_attempt_at=item.created_at)
+            self._pending[item.key] = None
+        if idempotency is not None:
+            self._idempotency[(idempotency.source, idempotency.key)] = idempotency
+
+    def _index(self, order: Order) -> None:
         now_known = references(order)
         for stale in self._references_of.get(order.id, frozenset()) - now_known:
             if self._references.get(stale) == order.id:
@@ -126,11 +151,6 @@ class InMemoryRepository:
             self._due.pop(order.id, None)
         else:
             self._due[order.id] = due
-        for item in outbox:
-            self._deliveries[item.key] = Delivery(item=item, next_attempt_at=item.created_at)
-            self._pending[item.key] = None
-        if idempotency is not None:
-            self._idempotency[(idempotency.source, idempotency.key)] = idempotency
 
     def next_number(self) -> int:
         with self._lock:

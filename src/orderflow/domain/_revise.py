@@ -4,17 +4,22 @@ A frozen model was validated in full when it was built; a change carries the oth
 over as they are, so checking them again (every timeline entry, line and transaction of an
 order, on each of a command's steps) is wasted work. Public constructors and loading
 still validate everything; the test suite sets :data:`CHECK_EVERYTHING` so that every
-model the domain builds is validated in full there too.
+model the domain builds is validated in full there too. A model's ``__carried__`` names
+cached properties and the fields they are computed from: a change that leaves those
+fields alone keeps the cached value.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any, TypeVar
 
 import attrs
 
 _T = TypeVar("_T")
+_get = object.__getattribute__
+_set = object.__setattr__
 
 CHECK_EVERYTHING = False
 """Validate every field of every revised model, changed or not (the test suite's setting)."""
@@ -46,12 +51,21 @@ def revised(instance: _T, **changes: Any) -> _T:
     for name, value in changes.items():
         if name not in by_name:
             raise TypeError(f"{type(instance).__name__} has no field {name!r}")
-        object.__setattr__(new, name, value)
+        _set(new, name, value)
     for name, value in changes.items():
         field, validator = by_name[name]
         if validator is not None:
             validator(new, field, value)
+    carried: dict[str, frozenset[str]] = getattr(type(instance), "__carried__", {})
+    for name, sources in carried.items():
+        if sources.isdisjoint(changes):
+            with suppress(AttributeError):  # not computed yet (reading the slot, not the property)
+                _set(new, name, _get(instance, name))
     if CHECK_EVERYTHING:
         attrs.validate(new)
+        fresh = attrs.evolve(new)  # nothing cached
+        for name in carried:
+            if getattr(fresh, name) != getattr(new, name):
+                raise AssertionError(f"{name} carried over from a change it depends on")
     typed: _T = new
     return typed

@@ -80,6 +80,16 @@ class CancelReason(str, enum.Enum):
     OTHER = "other"
 
 
+_TOTAL_FIELDS = (
+    "currency",
+    "line_items",
+    "shipping_lines",
+    "discounts",
+    "tax_lines",
+    "taxes_included",
+)
+
+
 def _count(_: object, attribute: attrs.Attribute[int], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise TypeError(f"'{attribute.name}' must be a non-negative int, got {value!r}")
@@ -150,6 +160,13 @@ class Order:
     """How many times the order was saved; the repository's concurrency check."""
     schema_version: int = attrs.field(default=SCHEMA_VERSION, validator=_count)
 
+    __carried__ = {  # noqa: RUF012 (read by revised(), never changed)
+        "total": frozenset(_TOTAL_FIELDS),
+        "current_total": frozenset((*_TOTAL_FIELDS, "status", "transactions")),
+    }
+    """The cached totals, and the fields each is computed from: a change that leaves those
+    fields as they are keeps the cached value (``_revise.revised``)."""
+
     @property
     def name(self) -> str:
         """The number as merchants say it: ``#1001``."""
@@ -204,7 +221,9 @@ class Order:
         """What the order is worth now: the total less refund adjustments (0 once cancelled)."""
         if self.status == "cancelled":
             return Money.zero(self.currency)
-        adjusted = (tx.adjustment for tx in self.transactions if tx.adjustment and tx.succeeded)
+        adjusted = [tx.adjustment for tx in self.transactions if tx.adjustment and tx.succeeded]
+        if not adjusted:
+            return self.total
         return self.total - Money.total(adjusted, self.currency)
 
     def line_discounts(self) -> tuple[Money, ...]:
