@@ -215,7 +215,7 @@ def stored_figures(quick: bool) -> list[Figure]:
 
 
 def lines_figures(quick: bool) -> list[Figure]:
-    orders, repeats = (5, 3) if quick else (12, 5)
+    orders, repeats = (10, 3) if quick else (40, 7)
     with tempfile.TemporaryDirectory(prefix="orderflow-bench-") as directory:
         programs = {lines: on_fresh_file(Path(directory), orders, lines) for lines in (100, 50)}
         programs[50]()  # warm up
