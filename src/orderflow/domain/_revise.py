@@ -12,7 +12,6 @@ fields alone keeps the cached value.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import suppress
 from typing import Any, TypeVar
 
 import attrs
@@ -25,13 +24,17 @@ CHECK_EVERYTHING = False
 """Validate every field of every revised model, changed or not (the test suite's setting)."""
 
 _Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
-_Plan = tuple[Callable[[Any], Any], dict[str, tuple["attrs.Attribute[Any]", _Validator | None]]]
+_Plan = tuple[
+    Callable[[Any], Any],
+    dict[str, tuple["attrs.Attribute[Any]", _Validator | None]],
+    tuple[tuple[str, frozenset[str]], ...],
+]
 _plans: dict[type, _Plan] = {}
 
 
 def _plan(cls: type) -> _Plan:
-    """A copier for ``cls`` (one generated function, as attrs generates ``__init__``), and
-    each field with its validator."""
+    """A copier for ``cls`` (one generated function, as attrs generates ``__init__``), each
+    field with its validator, and the cached values a change may carry over."""
     fields = attrs.fields(cls)
     if any(f.converter is not None for f in fields) or hasattr(cls, "__attrs_post_init__"):
         raise TypeError(f"{cls.__name__} has converters or a post-init: use attrs.evolve")
@@ -39,14 +42,15 @@ def _plan(cls: type) -> _Plan:
     source = "def copy(old):\n    new = _new(cls)\n" + "\n".join(lines) + "\n    return new\n"
     namespace: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__, "cls": cls}
     exec(compile(source, f"<orderflow revised {cls.__qualname__}>", "exec"), namespace)
-    plan = (namespace["copy"], {f.name: (f, f.validator) for f in fields})
+    carried = tuple(getattr(cls, "__carried__", {}).items())
+    plan = (namespace["copy"], {f.name: (f, f.validator) for f in fields}, carried)
     _plans[cls] = plan
     return plan
 
 
 def revised(instance: _T, **changes: Any) -> _T:
     """``instance`` with ``changes``, each changed field validated (and only those)."""
-    copy, by_name = _plans.get(type(instance)) or _plan(type(instance))
+    copy, by_name, carried = _plans.get(type(instance)) or _plan(type(instance))
     new = copy(instance)
     for name, value in changes.items():
         if name not in by_name:
@@ -56,15 +60,18 @@ def revised(instance: _T, **changes: Any) -> _T:
         field, validator = by_name[name]
         if validator is not None:
             validator(new, field, value)
-    carried: dict[str, frozenset[str]] = getattr(type(instance), "__carried__", {})
-    for name, sources in carried.items():
+    for name, sources in carried:
         if sources.isdisjoint(changes):
-            with suppress(AttributeError):  # not computed yet (reading the slot, not the property)
+            # the slot itself: reading ``instance.name`` would compute it; a try costs less
+            # than suppress()
+            try:  # noqa: SIM105
                 _set(new, name, _get(instance, name))
+            except AttributeError:  # not computed yet
+                pass
     if CHECK_EVERYTHING:
         attrs.validate(new)
         fresh = attrs.evolve(new)  # nothing cached
-        for name in carried:
+        for name, _ in carried:
             if getattr(fresh, name) != getattr(new, name):
                 raise AssertionError(f"{name} carried over from a change it depends on")
     typed: _T = new
