@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
-from functools import total_ordering
 
 import attrs
 
@@ -78,7 +77,6 @@ def to_decimal(value: object, field: str = "amount") -> Decimal:
     return result
 
 
-@total_ordering
 @attrs.frozen(init=False, repr=True)
 class Money:
     """An amount in one currency, always quantized to that currency's minor unit."""
@@ -163,8 +161,20 @@ class Money:
 
     __rmul__ = __mul__
 
+    # each comparison written out (not functools.total_ordering's derived ones, which cost
+    # a call more): the ledger compares amounts on every command
+
     def __lt__(self, other: Money) -> bool:
         return self.amount < self._same_currency(other, "compare").amount
+
+    def __le__(self, other: Money) -> bool:
+        return self.amount <= self._same_currency(other, "compare").amount
+
+    def __gt__(self, other: Money) -> bool:
+        return self.amount > self._same_currency(other, "compare").amount
+
+    def __ge__(self, other: Money) -> bool:
+        return self.amount >= self._same_currency(other, "compare").amount
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"

@@ -154,7 +154,8 @@ def capture_plan(
     """How much to capture from each of ``sources`` (in their order) to take ``amount``
     (default: all that is still to capture); PaymentError when the books do not allow it."""
     owed = ledger.still_to_capture(order)
-    held = Money.total((ledger.capturable(order, a) for a in sources), order.currency)
+    can_give = [(a, ledger.capturable(order, a)) for a in sources]
+    held = Money.total((part for _, part in can_give), order.currency)
     if amount is None:
         in_flight = [tx for tx in order.transactions if tx.kind in ledger.TAKEN and tx.pending]
         if not owed.is_positive() and in_flight:
@@ -186,8 +187,8 @@ def capture_plan(
     if amount > held:
         raise PaymentError(f"{order}: cannot capture {amount}; the authorizations can give {held}")
     plan, left = [], amount
-    for auth in sources:
-        part = min(left, ledger.capturable(order, auth))
+    for auth, most in can_give:
+        part = min(left, most)
         if part.is_positive():
             plan.append((auth, part))
             left -= part
