@@ -437,6 +437,19 @@ class SqlRepository:
         with self._writing() as connection:
             box.change(connection, key, state="delivered", lease_until=None, delivered_at=now)
 
+    def mark_all_delivered(self, delivered: Sequence[tuple[str, datetime]]) -> None:
+        unknown = []
+        with self._writing() as connection:
+            for key, at in delivered:
+                try:
+                    box.change(
+                        connection, key, state="delivered", lease_until=None, delivered_at=at
+                    )
+                except KeyError:
+                    unknown.append(key)
+        if unknown:
+            raise KeyError(*unknown)
+
     def mark_failed(self, key: str, *, error: str, retry_at: datetime | None) -> None:
         error = kept_error(error)
         with self._writing() as connection:
