@@ -15,7 +15,7 @@ recording event publisher, so nothing leaves the process. Per order:
 4. **dispatch** the outbox: the events the steps published are delivered to the recording
    publisher (Oscar's signals run inside its steps).
 
-Every command is one load and one save at the expected version, in its own transaction.
+Every command is one load and one save at the expected version, on one connection.
 """
 
 from __future__ import annotations
@@ -139,8 +139,9 @@ def run(harness: Harness, checkouts: Sequence[Raw]) -> list[str]:
 
 @contextmanager
 def counting(path: Path) -> Iterator[tuple[Harness, list[str], tuple[str, int]]]:
-    """A fresh store like ``new_shop``'s, the SQL statements its engine sends, and the
-    journal mode and synchronous level of its connections."""
+    """A fresh store like ``new_shop``'s, every SQL statement its connections send (those
+    the store runs on the driver's cursor too, ``BEGIN`` and ``COMMIT`` included: SQLite's
+    own trace), and the journal mode and synchronous level of its connections."""
     engine = make_engine(path)
     create_schema(engine)
     with engine.connect() as connection:
@@ -148,14 +149,25 @@ def counting(path: Path) -> Iterator[tuple[Harness, list[str], tuple[str, int]]]
         synchronous = connection.exec_driver_sql("PRAGMA synchronous").scalar_one()
     statements: list[str] = []
 
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
+    def trace(dbapi_connection: Any, _: Any) -> None:
+        dbapi_connection.set_trace_callback(statements.append)
 
-    sqlalchemy.event.listen(engine, "before_cursor_execute", count)
+    sqlalchemy.event.listen(engine, "connect", trace)
+    engine.dispose()  # the connections made from now on are traced
     try:
         yield make_flow(repository=SqlRepository(engine)), statements, (journal, synchronous)
     finally:
         engine.dispose()
+
+
+TRANSACTION = ("BEGIN", "COMMIT", "ROLLBACK")
+
+
+def tally(statements: Sequence[str]) -> tuple[int, int]:
+    """How many statements, not counting transaction control (as Django's count does not),
+    and how many commits."""
+    words = [statement.split(maxsplit=1)[0].upper() for statement in statements]
+    return sum(word not in TRANSACTION for word in words), words.count("COMMIT")
 
 
 def check(harness: Harness, order_ids: Sequence[str]) -> list[str]:

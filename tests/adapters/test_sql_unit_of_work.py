@@ -4,17 +4,18 @@ write lock taken only at the save, a busy database refused as a concurrent write
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, event
 
-from orderflow import Actor, ConcurrencyError, Order
+from orderflow import Actor, ConcurrencyError, DuplicateOrder, Order
 from orderflow.adapters.sql import SqlRepository, make_engine
 from orderflow.ports import UnitOfWork
 from orderflow.service.settings import StaffAndSystem
 from orderflow.testing import STAFF, make_draft, make_flow
-from orderflow.testing.contract import new_order
+from orderflow.testing.contract import T0, item, new_order
 
 
 def checkouts(engine: Engine) -> list[object]:
@@ -106,3 +107,98 @@ def test_a_save_while_another_writer_holds_the_database_is_a_concurrency_error(
 
     assert store.get("ord-1") == order
     store.engine.dispose()
+
+
+# -- what a command sends to SQLite: counted, as a regression test for each saving ---------------
+
+
+def traced(path: Path) -> tuple[SqlRepository, list[str]]:
+    """A store on a new SQLite file, and every statement its connections send from now on
+    (BEGIN and COMMIT included)."""
+    store = SqlRepository.from_url(path, create=True)
+    sent: list[str] = []
+    event.listen(store.engine, "connect", lambda dbapi, _: dbapi.set_trace_callback(sent.append))
+    store.engine.dispose()
+    return store, sent
+
+
+def verbs(sent: list[str]) -> list[str]:
+    return [
+        " ".join(statement.split()[:2]) if statement.startswith("BEGIN") else statement.split()[0]
+        for statement in sent
+    ]
+
+
+def test_a_command_on_sqlite_reads_without_a_transaction_and_commits_once(tmp_path: Path) -> None:
+    store, sent = traced(tmp_path / "shop.sqlite3")
+    flow = make_flow(repository=store, publish=False).flow
+    placed = flow.place(make_draft(), actor=STAFF)
+    sent.clear()
+
+    flow.update_note(placed.id, "Fragile", actor=STAFF)
+
+    kinds = verbs(sent)
+    assert kinds[0] == "SELECT"  # the load: no BEGIN, no COMMIT around it
+    assert kinds.count("BEGIN IMMEDIATE") == 1
+    assert kinds.count("BEGIN") == 0
+    assert kinds.count("COMMIT") == 1
+    assert kinds[-1] == "COMMIT"
+
+
+def test_placing_takes_one_connection_and_two_writes(tmp_path: Path) -> None:
+    store, sent = traced(tmp_path / "shop.sqlite3")
+    flow = make_flow(repository=store, publish=False).flow
+    taken = checkouts(store.engine)
+
+    flow.place(make_draft(), actor=STAFF)
+
+    assert len(taken) == 1
+    assert verbs(sent).count("COMMIT") == 2  # the order number, then the order
+
+
+def test_a_dispatch_pass_claims_in_one_write_and_records_its_deliveries_in_one(
+    tmp_path: Path,
+) -> None:
+    store, sent = traced(tmp_path / "shop.sqlite3")
+    harness = make_flow(repository=store)
+    placed = harness.flow.place(make_draft(), actor=STAFF)
+    harness.flow.archive(placed.id, actor=STAFF)
+    queued = len(store.deliveries(placed.id))
+    sent.clear()
+    taken = checkouts(store.engine)
+
+    report = harness.flow.dispatch()
+
+    assert report.delivered == queued > 1
+    assert len(taken) == 1
+    assert verbs(sent).count("COMMIT") == 2
+    assert {d.state for d in store.deliveries(placed.id)} == {"delivered"}
+
+
+def test_deliveries_recorded_together_are_all_kept_and_an_unknown_key_named_after(
+    sql_store: SqlRepository,
+) -> None:
+    sql_store.add(new_order("ord-1", 1001), outbox=[item("a"), item("b")])
+    sql_store.claim(T0, limit=10, lease=timedelta(minutes=5))
+    done = T0 + timedelta(seconds=1)
+
+    with pytest.raises(KeyError, match="nope"):
+        sql_store.mark_all_delivered([("a", T0), ("nope", done), ("b", done)])
+
+    found = {d.item.key: (d.state, d.delivered_at) for d in sql_store.deliveries("ord-1")}
+    assert found == {"a": ("delivered", T0), "b": ("delivered", done)}
+
+
+def test_a_refused_write_on_sqlite_leaves_nothing_and_the_unit_goes_on(tmp_path: Path) -> None:
+    store, sent = traced(tmp_path / "shop.sqlite3")
+    store.add(new_order("ord-1", 1001), outbox=[item("a")])
+    sent.clear()
+
+    with store.unit_of_work():
+        with pytest.raises(DuplicateOrder):
+            store.add(new_order("ord-2", 1002), outbox=[item("a", "ord-2")])
+        store.add(new_order("ord-3", 1003))
+
+    assert "ROLLBACK" in verbs(sent)
+    assert store.by_number(1002) is None
+    assert store.get("ord-3").number == 1003

@@ -15,7 +15,7 @@ from orderflow.ports.messaging import (
     Notifier,
     PublishedEvent,
 )
-from orderflow.ports.outbox import Delivery, Outbox, OutboxItem
+from orderflow.ports.outbox import Delivery, MarksDeliveredTogether, Outbox, OutboxItem
 from orderflow.ports.payments import PaymentGateway, PaymentRequest
 from orderflow.ports.repository import (
     IdempotencyRecord,
@@ -40,6 +40,7 @@ __all__ = [
     "LabelProvider",
     "LabelPurchase",
     "LabelVoid",
+    "MarksDeliveredTogether",
     "Message",
     "Notifier",
     "OrderQuery",

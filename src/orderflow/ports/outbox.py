@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 import attrs
 
@@ -93,3 +93,27 @@ def already_delivered(key: str) -> InvalidTransition:
     return InvalidTransition(
         f"outbox item {key!r} was delivered: requeueing it would carry it out a second time"
     )
+
+
+@runtime_checkable
+class MarksDeliveredTogether(Protocol):
+    """Optional beside :class:`Outbox`: an outbox that records several deliveries in one
+    write (one transaction, one commit) says so with this method."""
+
+    def mark_all_delivered(self, delivered: Sequence[tuple[str, datetime]]) -> None:
+        """Mark each ``(key, delivered_at)`` delivered, all in one write; an unknown key
+        raises KeyError once the others are recorded."""
+        ...
+
+
+def mark_all_delivered(outbox: Outbox, delivered: Sequence[tuple[str, datetime]]) -> None:
+    """Record what a dispatch pass delivered: in one write if ``outbox`` offers it
+    (:class:`MarksDeliveredTogether`), else one :meth:`Outbox.mark_delivered` each."""
+    if not delivered:
+        return
+    together = getattr(outbox, "mark_all_delivered", None)
+    if together is not None:
+        together(delivered)
+        return
+    for key, at in delivered:
+        outbox.mark_delivered(key, at)

@@ -59,6 +59,7 @@ from orderflow.ports import (
     Page,
     PaymentGateway,
 )
+from orderflow.ports.outbox import mark_all_delivered
 from orderflow.ports.repository import ReferenceKind, unit_of_work
 from orderflow.serialization import converter
 from orderflow.service import jobs
@@ -167,6 +168,15 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
         if not isinstance(draft, placement.OrderDraft):
             raise TypeError(f"'draft' must be an OrderDraft, got {type(draft).__name__}")
         self._authorize(actor, "place", None)
+        with unit_of_work(self.repository):
+            placed = self._place(draft, actor)
+        return placed if isinstance(placed, Order) else self._after_save(*placed)
+
+    def _place(
+        self, draft: placement.OrderDraft, actor: Actor
+    ) -> Order | tuple[Order, tuple[OutboxItem, ...]]:
+        """The order placed before with the same checkout, or the new order saved with its
+        outbox items (jobs to run)."""
         checkout = draft.external_checkout_id
         if checkout is not None and (existing := self.repository.by_checkout_id(checkout)):
             self._authorize(actor, "get", existing)
@@ -186,7 +196,7 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
                 self._authorize(actor, "get", existing)
                 return existing  # a concurrent place with the same checkout won
             raise
-        return self._after_save(order, items)
+        return order, items
 
     def cancel(
         self,
@@ -285,10 +295,15 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
             raise InvalidQuantity(f"'limit' must be at least 1, got {limit}")
         check_number(limit, MAX_DISPATCH, "'limit'")
         now = self.clock.now()
-        attempts = [
-            (d.item.key, self._deliver(d, now))
-            for d in self.outbox.claim(now, limit=limit, lease=self.settings.lease)
-        ]
+        delivered: list[tuple[str, datetime]] = []
+        with unit_of_work(self.outbox):  # one connection for the claim and the outcomes
+            try:
+                attempts = [
+                    (d.item.key, self._deliver(d, now, delivered))
+                    for d in self.outbox.claim(now, limit=limit, lease=self.settings.lease)
+                ]
+            finally:  # the pass's deliveries recorded together: one write, not one each
+                mark_all_delivered(self.outbox, delivered)
         outcomes = [outcome for _, (outcome, _, _) in attempts]
         return DispatchReport(
             outcomes.count("delivered"),
@@ -419,9 +434,15 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
         ran = [self.run_job(item.key) for item in items if item.topic == jobs.PAYMENT]
         return self.repository.get(order.id) if ran else order
 
-    def _deliver(self, delivery: Delivery, now: datetime) -> tuple[Outcome, str | None, bool]:
+    def _deliver(
+        self,
+        delivery: Delivery,
+        now: datetime,
+        delivered: list[tuple[str, datetime]] | None = None,
+    ) -> tuple[Outcome, str | None, bool]:
         """Carry out one item: its outcome, the error if it failed, and whether it failed
-        because its order could not be read."""
+        because its order could not be read. Its delivery is recorded at once, or added
+        to ``delivered`` for the caller to record."""
         item = delivery.item
         try:
             self._carry_out(delivery, now)
@@ -436,7 +457,10 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
             if retry_at is None and item.topic == jobs.PAYMENT and not isinstance(exc, jobs.GiveUp):
                 self._review_dead_payment(item, error, now)
             return ("failed" if retry_at else "dead"), error, isinstance(exc, DocumentError)
-        self.outbox.mark_delivered(item.key, self.clock.now())
+        if delivered is None:
+            self.outbox.mark_delivered(item.key, self.clock.now())
+        else:
+            delivered.append((item.key, self.clock.now()))
         return "delivered", None, False
 
     def _carry_out(self, delivery: Delivery, now: datetime) -> None:

@@ -4,15 +4,17 @@ A fixed statement (one of :mod:`~orderflow.adapters.sql.statements`, its columns
 compiled once per dialect and set of parameter names; each run then only converts the
 values the column types convert (an aware time to SQLite's text) and calls the driver's
 ``execute``/``executemany``, as the SQLite ``BEGIN`` already does
-(:mod:`~orderflow.adapters.sql.engine`). SQLAlchemy's execution machinery (events, result
+(:mod:`~orderflow.adapters.sql.engine`); the rows it returns get the conversions their
+column types make (SQLite's text back to an aware time). SQLAlchemy's execution machinery (events, result
 objects, parameter coercion, its statement cache lookup) costs more than the SQLite
 statement itself. A driver error is raised as SQLAlchemy would raise it (IntegrityError,
 OperationalError...). Statements whose compiled form needs SQLAlchemy at run time (values
-rendered after compiling, results the types convert) run through SQLAlchemy, unchanged.
+rendered after compiling) run through SQLAlchemy, unchanged.
 """
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -44,10 +46,15 @@ class Compiled:
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
                 self.processors[name] = processor
-        self.direct = "POSTCOMPILE" not in self.text and not any(
-            column.type.dialect_impl(dialect).result_processor(dialect, None) is not None
-            for column in getattr(statement, "selected_columns", ())
-        )
+        columns = list(getattr(statement, "exported_columns", ()))
+        self.results: list[Processor | None] = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+        ]
+        """Per returned column, the conversion its type makes of the driver's value."""
+        self.convert = any(processor is not None for processor in self.results)
+        self.row: Callable[..., Any] = _row_type([column.key for column in columns])
+        """Rows with the columns' names, as SQLAlchemy's rows have them."""
+        self.direct = "POSTCOMPILE" not in self.text
         """Can it run on the driver's cursor? (Else through SQLAlchemy.)"""
 
     def parameters(self, values: dict[str, Any]) -> Any:
@@ -58,6 +65,20 @@ class Compiled:
             for name in self.names
         ]
         return converted if self.positional else dict(zip(self.names, converted, strict=True))
+
+    def rows(self, found: Sequence[Any]) -> list[Any]:
+        """The driver's rows as the column types return them (tuples)."""
+        if not self.convert:
+            return list(found)
+        results = self.results
+        return [
+            tuple(value if p is None else p(value) for p, value in zip(results, row, strict=True))
+            for row in found
+        ]
+
+
+def _row_type(names: list[str]) -> Callable[..., Any]:
+    return namedtuple("Row", names, rename=True)
 
 
 class Fixed:
@@ -88,7 +109,7 @@ def run(connection: Connection, fixed: Fixed, values: dict[str, Any]) -> tuple[i
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(compiled.text, parameters)
-        found = list(cursor.fetchall()) if cursor.description is not None else []
+        found = compiled.rows(cursor.fetchall()) if cursor.description is not None else []
         return int(cursor.rowcount), found
     except dialect.loaded_dbapi.Error as error:
         raise DBAPIError.instance(
@@ -96,6 +117,15 @@ def run(connection: Connection, fixed: Fixed, values: dict[str, Any]) -> tuple[i
         ) from error
     finally:
         cursor.close()
+
+
+def run_named(
+    connection: Connection, fixed: Fixed, values: dict[str, Any]
+) -> tuple[int, list[Any]]:
+    """:func:`run`, its rows named tuples (``row.key``), as SQLAlchemy's rows are."""
+    changed, found = run(connection, fixed, values)
+    make = fixed.compiled(connection.dialect, list(values)).row
+    return changed, [make(*row) for row in found]
 
 
 def run_many(connection: Connection, fixed: Fixed, rows: Sequence[dict[str, Any]]) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy
@@ -98,7 +100,15 @@ def _on_begin(connection: Connection) -> None:
     # (parameters, results, events), which would cost more than the BEGIN itself.
     # A driver error is still raised as SQLAlchemy's (OperationalError when the database
     # stays locked past the busy timeout), as exec_driver_sql would raise it.
-    statement = "BEGIN IMMEDIATE" if connection.get_execution_options().get(WRITE) else "BEGIN"
+    # Inside immediate()'s transaction, SQLAlchemy's begins joins it.
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is not None and not dbapi_connection.in_transaction:
+        write = connection.get_execution_options().get(WRITE)
+        _send(connection, "BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _send(connection: Connection, statement: str) -> None:
+    """``statement`` on the driver's cursor, a driver error raised as SQLAlchemy's."""
     dbapi = connection.dialect.loaded_dbapi
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
@@ -109,6 +119,39 @@ def _on_begin(connection: Connection) -> None:
         ) from error
     finally:
         cursor.close()
+
+
+@contextmanager
+def immediate(connection: Connection) -> Iterator[Connection]:
+    """A SQLite write transaction on ``connection`` (of an engine :func:`configure_sqlite`
+    set up, outside any transaction): ``BEGIN IMMEDIATE`` (the write lock, or
+    OperationalError once the busy timeout passes), ``COMMIT`` at the end or ``ROLLBACK``
+    on an error, straight on the driver's connection: SQLAlchemy's transaction objects,
+    events and pool bookkeeping would cost more than the statements. A statement run
+    through SQLAlchemy inside joins the transaction (``_on_begin``), which then ends
+    through SQLAlchemy."""
+    _send(connection, "BEGIN IMMEDIATE")
+    driver = connection.connection.dbapi_connection
+    assert driver is not None
+    try:
+        yield connection
+    except BaseException:
+        if connection.in_transaction():
+            connection.rollback()
+        else:
+            driver.rollback()  # nothing to do if SQLite already rolled back
+        raise
+    if connection.in_transaction():
+        connection.commit()
+        return
+    dbapi = connection.dialect.loaded_dbapi
+    try:
+        driver.commit()
+    except dbapi.Error as error:
+        driver.rollback()
+        raise DBAPIError.instance(
+            "COMMIT", (), error, dbapi.Error, dialect=connection.dialect
+        ) from error
 
 
 BUSY_STATES = frozenset({"40001", "40P01", "55P03"})

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Integer, and_, bindparam, insert, or_, select, update
 
-from orderflow.adapters.sql.driver import Fixed, run, run_many
+from orderflow.adapters.sql.driver import Fixed, run, run_many, run_named
 from orderflow.adapters.sql.rows import delivery_of, storable, width
 from orderflow.adapters.sql.schema import UtcDateTime, outbox
 from orderflow.errors import OutboxItemNotFound
@@ -39,15 +39,15 @@ _DUE = (
     .limit(bindparam("b_limit", type_=Integer))
     .with_for_update(skip_locked=True)
 )
-_CLAIM = (
+_CLAIM = Fixed(
     update(outbox).where(_c.seq.in_(_DUE.scalar_subquery())).values(_LEASE).returning(*outbox.c)
 )
-_CLAIM_KEY = (
+_CLAIM_KEY = Fixed(
     update(outbox).where(_c.key == bindparam("b_key"), _FREE).values(_LEASE).returning(*outbox.c)
 )
 _CHANGE = Fixed(update(outbox).where(_c.key == bindparam("b_key")))
 """Its SET clause is the columns its parameters name beside ``b_key``."""
-_REQUEUE = (
+_REQUEUE = Fixed(
     update(outbox)
     .where(_c.key == bindparam("b_key"), _c.state != "delivered")
     .values(
@@ -57,8 +57,8 @@ _REQUEUE = (
         next_attempt_at=bindparam("b_now", type_=UtcDateTime),
     )
 )
-_STATE = select(_c.state).where(_c.key == bindparam("b_key"))
-_BY_ORDER = select(outbox).where(_c.order_id == bindparam("b_order")).order_by(_c.seq)
+_STATE = Fixed(select(_c.state).where(_c.key == bindparam("b_key")))
+_BY_ORDER = Fixed(select(outbox).where(_c.order_id == bindparam("b_order")).order_by(_c.seq))
 
 
 def queue(connection: Connection, items: Sequence[OutboxItem]) -> None:
@@ -85,7 +85,7 @@ def queue(connection: Connection, items: Sequence[OutboxItem]) -> None:
 
 def claim(connection: Connection, now: datetime, limit: int, lease: timedelta) -> list[Delivery]:
     parameters = {"b_now": now, "b_until": now + lease, "b_limit": limit}
-    rows = connection.execute(_CLAIM, parameters).all()
+    _, rows = run_named(connection, _CLAIM, parameters)
     # RETURNING gives no order: put the claimed items back in the order they were due.
     ordered = sorted(rows, key=lambda row: (row.next_attempt_at, row.seq))
     return [delivery_of(row) for row in ordered]
@@ -95,8 +95,8 @@ def claim_key(connection: Connection, key: str, now: datetime, lease: timedelta)
     if not storable(key, _KEY):
         return None
     parameters = {"b_key": key, "b_now": now, "b_until": now + lease}
-    row = connection.execute(_CLAIM_KEY, parameters).one_or_none()
-    return None if row is None else delivery_of(row)
+    _, rows = run_named(connection, _CLAIM_KEY, parameters)
+    return delivery_of(rows[0]) if rows else None
 
 
 def change(connection: Connection, key: str, **values: Any) -> None:
@@ -109,9 +109,9 @@ def requeue(connection: Connection, key: str, now: datetime) -> None:
     """A dead or failing item pending again with fresh attempts; refuses what is delivered."""
     if not storable(key, _KEY):
         raise OutboxItemNotFound(f"no outbox item with key {key!r}")
-    if connection.execute(_REQUEUE, {"b_key": key, "b_now": now}).rowcount == 1:
+    if run(connection, _REQUEUE, {"b_key": key, "b_now": now})[0] == 1:
         return
-    if connection.scalar(_STATE, {"b_key": key}) is None:
+    if not run(connection, _STATE, {"b_key": key})[1]:
         raise OutboxItemNotFound(f"no outbox item with key {key!r}")
     raise already_delivered(key)
 
@@ -119,7 +119,7 @@ def requeue(connection: Connection, key: str, now: datetime) -> None:
 def deliveries(connection: Connection, order_id: str) -> list[Delivery]:
     if not storable(order_id, _ORDER):
         return []
-    rows = connection.execute(_BY_ORDER, {"b_order": order_id})
+    _, rows = run_named(connection, _BY_ORDER, {"b_order": order_id})
     return [delivery_of(row) for row in rows]
 
 

@@ -23,12 +23,10 @@ from sqlalchemy import (
     Connection,
     Engine,
     and_,
-    delete,
     false,
     func,
     or_,
     select,
-    update,
 )
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -36,10 +34,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from orderflow.adapters.sql import outbox as box
 from orderflow.adapters.sql import statements as sql
 from orderflow.adapters.sql.cache import SIZE, LoadedOrders, new_revision
-from orderflow.adapters.sql.driver import Fixed, run, run_many
+from orderflow.adapters.sql.driver import Fixed, run, run_many, run_named
 from orderflow.adapters.sql.engine import (
     WRITE,
     database_url,
+    immediate,
     is_busy,
     is_configured,
     make_engine,
@@ -56,10 +55,8 @@ from orderflow.adapters.sql.rows import (
     width,
 )
 from orderflow.adapters.sql.schema import (
-    counters,
     idempotency,
     lookups,
-    order_numbers,
     orders,
     require_current,
     schema_version,
@@ -112,6 +109,9 @@ class SqlRepository:
         the host's commit is not seen)."""
         self._unit = threading.local()
         """``connection``: this thread's :meth:`unit_of_work` connection, if one is open."""
+        self._direct = engine.dialect.name == "sqlite" and is_configured(engine)
+        """SQLite set up by make_engine: transactions begun and committed straight on the
+        driver's connection, reads in a unit of work without one (see :meth:`_reading`)."""
 
     @classmethod
     def from_url(
@@ -173,12 +173,21 @@ class SqlRepository:
             yield self._connection
             return
         unit: Connection | None = getattr(self._unit, "connection", None)
-        if unit is not None:
+        if unit is None:
+            with self.engine.connect() as connection:
+                yield connection
+        elif self._direct:
+            # SQLite: a SELECT outside a transaction reads one consistent snapshot by itself;
+            # a BEGIN and COMMIT around it would only cost two more round trips. A statement
+            # run through SQLAlchemy begins a transaction there: it ends here.
+            try:
+                yield unit
+            finally:
+                if unit.in_transaction():
+                    unit.rollback()
+        else:
             with unit.begin():
                 yield unit
-            return
-        with self.engine.connect() as connection:
-            yield connection
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
@@ -188,6 +197,14 @@ class SqlRepository:
             return
         try:
             unit: Connection | None = getattr(self._unit, "connection", None)
+            if self._direct:
+                if unit is not None:
+                    with immediate(unit):
+                        yield unit
+                    return
+                with self.engine.connect() as connection, immediate(connection):
+                    yield connection
+                return
             if unit is None:
                 with self._writer.connect() as connection, connection.begin():
                     yield connection
@@ -271,9 +288,10 @@ class SqlRepository:
 
     @staticmethod
     def _refuse_stale(connection: Connection, order: Order, expected_version: int) -> None:
-        stored = connection.scalar(sql.VERSION_OF, {"b_id": order.id})
-        if stored is None:
+        _, found = run(connection, sql.VERSION_OF, {"b_id": order.id})
+        if not found:
             raise OrderNotFound(f"no order with id {order.id!r}")
+        stored = found[0][0]
         raise ConcurrencyError(
             f"{order} was changed by someone else (stored version {stored}, "
             f"expected {expected_version}): reload it and decide again"
@@ -336,17 +354,11 @@ class SqlRepository:
 
     def next_number(self) -> int:
         with self._writing() as connection:
+            sequence = connection.dialect.supports_sequences
+            following = sql.NEXT_IN_SEQUENCE if sequence else sql.NEXT_NUMBER
             while True:
-                if connection.dialect.supports_sequences:
-                    number = connection.execute(select(order_numbers.next_value())).scalar_one()
-                else:
-                    number = connection.execute(
-                        update(counters)
-                        .where(counters.c.name == "order_number")
-                        .values(value=counters.c.value + 1)
-                        .returning(counters.c.value)
-                    ).scalar_one()
-                if connection.scalar(select(_o.id).where(_o.number == number)) is None:
+                number: int = run(connection, following, {})[1][0][0]
+                if not run(connection, sql.NUMBER_TAKEN, {"b_number": number})[1]:
                     return number
 
     def by_number(self, number: int) -> Order | None:
@@ -372,13 +384,12 @@ class SqlRepository:
 
     @staticmethod
     def _record(connection: Connection, source: str, key: str) -> IdempotencyRecord | None:
-        row = connection.execute(sql.RECORD, {"b_source": source, "b_key": key}).one_or_none()
-        return None if row is None else IdempotencyRecord(**row._asdict())
+        _, rows = run_named(connection, sql.RECORD, {"b_source": source, "b_key": key})
+        return IdempotencyRecord(**rows[0]._asdict()) if rows else None
 
     def purge_idempotency(self, now: datetime) -> int:
         with self._writing() as connection:
-            purged = connection.execute(delete(idempotency).where(idempotency.c.expires_at <= now))
-            return purged.rowcount
+            return run(connection, sql.PURGE_RECORDS, {"b_now": now})[0]
 
     def query(self, query: OrderQuery) -> Page:
         statement = (
@@ -425,6 +436,19 @@ class SqlRepository:
     def mark_delivered(self, key: str, now: datetime) -> None:
         with self._writing() as connection:
             box.change(connection, key, state="delivered", lease_until=None, delivered_at=now)
+
+    def mark_all_delivered(self, delivered: Sequence[tuple[str, datetime]]) -> None:
+        unknown = []
+        with self._writing() as connection:
+            for key, at in delivered:
+                try:
+                    box.change(
+                        connection, key, state="delivered", lease_until=None, delivered_at=at
+                    )
+                except KeyError:
+                    unknown.append(key)
+        if unknown:
+            raise KeyError(*unknown)
 
     def mark_failed(self, key: str, *, error: str, retry_at: datetime | None) -> None:
         error = kept_error(error)

@@ -12,7 +12,9 @@ database of an older release to them (:mod:`orderflow.adapters.sql.migrate`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -79,6 +81,41 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+    # SQLite keeps the time as text. SQLAlchemy's conversions (a format string, a regular
+    # expression, then this type's) cost several times what one isoformat/fromisoformat
+    # does, for the same text: "2026-01-05 09:00:00.000000".
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def to_text(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise InvalidTimestamp(f"orderflow stores aware datetimes only, got {value!r}")
+            utc = value.astimezone(timezone.utc).replace(tzinfo=None)
+            return utc.isoformat(" ", "microseconds")
+
+        return to_text
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        general = super().result_processor(dialect, coltype)
+        if dialect.name != "sqlite" or general is None:
+            return general
+
+        def from_text(value: Any) -> datetime | None:
+            if value is None:
+                return None
+            if isinstance(value, str) and len(value) == 26:  # the text to_text writes
+                try:
+                    return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+                except ValueError:
+                    pass
+            return general(value)
+
+        return from_text
 
 
 Id = String(ORDER_ID.max_length).with_variant(

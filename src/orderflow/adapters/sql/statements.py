@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 
 from orderflow.adapters.sql.driver import Fixed
 from orderflow.adapters.sql.rows import order_columns
-from orderflow.adapters.sql.schema import idempotency, lookups, orders
+from orderflow.adapters.sql.schema import counters, idempotency, lookups, order_numbers, orders
 from orderflow.domain.order import Order
 from orderflow.ports.repository import IdempotencyRecord
 
@@ -40,7 +40,17 @@ ORDER_BY_REFERENCE = Fixed(
     .order_by(lookups.c.seq.desc())
     .limit(1)
 )
-VERSION_OF = select(_o.version).where(_o.id == bindparam("b_id"))
+VERSION_OF = Fixed(select(_o.version).where(_o.id == bindparam("b_id")))
+NEXT_NUMBER = Fixed(
+    update(counters)
+    .where(counters.c.name == "order_number")
+    .values(value=counters.c.value + 1)
+    .returning(counters.c.value)
+)
+"""The next order number where there are no sequences (SQLite): the counter, moved on."""
+NEXT_IN_SEQUENCE = Fixed(select(order_numbers.next_value()))
+"""The next order number from the sequence (PostgreSQL)."""
+NUMBER_TAKEN = Fixed(select(_o.id).where(_o.number == bindparam("b_number")))
 
 INSERT_ORDER = Fixed(insert(orders))
 """Run with :func:`new_order_row`."""
@@ -53,7 +63,10 @@ INSERT_LOOKUPS = Fixed(insert(lookups))
 """Run with :func:`~orderflow.adapters.sql.rows.lookup_rows` (one executemany)."""
 DELETE_LOOKUPS = Fixed(delete(lookups).where(lookups.c.order_id == bindparam("b_id")))
 
-RECORD = select(idempotency).where(_i.source == bindparam("b_source"), _i.key == bindparam("b_key"))
+RECORD = Fixed(
+    select(idempotency).where(_i.source == bindparam("b_source"), _i.key == bindparam("b_key"))
+)
+PURGE_RECORDS = Fixed(delete(idempotency).where(_i.expires_at <= bindparam("b_now")))
 INSERT_RECORD = Fixed(insert(idempotency))
 """Run with :func:`record_row`."""
 DELETE_EXPIRED_RECORD = Fixed(
