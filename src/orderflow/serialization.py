@@ -19,10 +19,11 @@ from typing import Any, Union, get_origin
 import attrs
 import cattrs
 from cattrs.errors import IterableValidationNote
+from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn
 from cattrs.v import format_exception
 
-from orderflow._loaders import loadable, loader
+from orderflow._documents import dumper, loadable, loader
 from orderflow.domain.actor import Actor, ActorKind
 from orderflow.domain.customer import Address, Customer
 from orderflow.domain.events import EVENT_TYPES, OrderEvent
@@ -124,7 +125,16 @@ def _make_converter(*, detailed: bool = True) -> cattrs.Converter:
     converter.register_unstructure_hook_func(
         _is(tuple), lambda items: [converter.unstructure(item) for item in items]
     )
+    converter.register_unstructure_hook_factory(_is_homogeneous_tuple, _tuple_dump)
+    converter.register_unstructure_hook_factory(loadable, lambda t, c: dumper(t, c, as_is=identity))
     return converter
+
+
+def _tuple_dump(t: Any, converter: cattrs.Converter) -> Callable[[Any], list[Any]]:
+    hook = converter.get_unstructure_hook(t.__args__[0])
+    if hook is identity:
+        return list
+    return lambda items: [hook(item) for item in items]
 
 
 def _is(collection: type) -> Callable[[Any], bool]:
@@ -360,7 +370,8 @@ def _explain(exc: BaseException, expected: Any) -> str:
 
 
 def dumps(order: Order) -> str:
-    return json.dumps(to_document(order), separators=(",", ":"), sort_keys=True)
+    # the dumpers write every object's keys in sorted order: no sort_keys needed
+    return json.dumps(to_document(order), separators=(",", ":"))
 
 
 def parse(text: str | bytes) -> Document:

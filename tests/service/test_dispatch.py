@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from orderflow import (
+    GatewayResult,
     InvalidQuantity,
     LimitExceeded,
     Order,
@@ -16,7 +17,8 @@ from orderflow import (
     Settings,
     financial_status,
 )
-from orderflow.testing import STAFF, Harness
+from orderflow.ports import PaymentRequest
+from orderflow.testing import GATEWAY, STAFF, Harness, authorization, make_draft
 
 
 def test_a_gateway_that_fails_before_acting_is_retried_only_after_the_backoff(
@@ -165,3 +167,31 @@ def test_a_dispatch_limit_out_of_range_is_refused_with_an_orderflow_error_not_a_
     with pytest.raises(TypeError, match="'limit' must be an int, got bool"):
         harness.flow.dispatch(limit=True)
     assert harness.flow.dispatch(limit=10_000).delivered == 0
+
+
+def test_a_slow_pass_records_its_deliveries_before_half_their_lease_has_passed(
+    harness: Harness, authorized: Order, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass records its deliveries together at its end, unless it runs long: a delivery
+    not yet recorded is claimable again once its lease ends, and would be made twice."""
+    other = harness.flow.place(make_draft(external_checkout_id="chk-2"), actor=GATEWAY)
+    harness.flow.record_payment(
+        other.id, authorization(other.total, "pi-2"), idempotency_key="w-2", actor=GATEWAY
+    )
+    first = harness.flow.capture(authorized.id, actor=STAFF).transactions[-1]
+    harness.flow.capture(other.id, actor=STAFF)
+    capture = harness.gateway.capture
+    seen: list[str] = []
+
+    def slow_capture(request: PaymentRequest) -> GatewayResult:
+        (earlier,) = harness.repository.deliveries(authorized.id)
+        seen.append(earlier.state)
+        harness.clock.advance(Settings().lease / 2)  # each call takes half the lease
+        return capture(request)
+
+    monkeypatch.setattr(harness.gateway, "capture", slow_capture)
+
+    assert harness.flow.dispatch().delivered == 2
+    assert seen == ["pending", "delivered"]  # the first recorded before the second call
+    (delivery,) = harness.repository.deliveries(authorized.id)
+    assert delivery.item.key == first.idempotency_key

@@ -295,12 +295,23 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
             raise InvalidQuantity(f"'limit' must be at least 1, got {limit}")
         check_number(limit, MAX_DISPATCH, "'limit'")
         now = self.clock.now()
+        lease = self.settings.lease
         delivered: list[tuple[str, datetime]] = []
+
+        def deliver(delivery: Delivery) -> tuple[Outcome, str | None, bool]:
+            attempt = self._deliver(delivery, now, delivered)
+            # a delivery not yet recorded is claimable again once its lease ends: record
+            # what is delivered before half of it has passed
+            if delivered and self.clock.now() - now >= lease / 2:
+                mark_all_delivered(self.outbox, delivered)
+                delivered.clear()
+            return attempt
+
         with unit_of_work(self.outbox):  # one connection for the claim and the outcomes
             try:
                 attempts = [
-                    (d.item.key, self._deliver(d, now, delivered))
-                    for d in self.outbox.claim(now, limit=limit, lease=self.settings.lease)
+                    (d.item.key, deliver(d))
+                    for d in self.outbox.claim(now, limit=limit, lease=lease)
                 ]
             finally:  # the pass's deliveries recorded together: one write, not one each
                 mark_all_delivered(self.outbox, delivered)

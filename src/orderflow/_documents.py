@@ -1,12 +1,16 @@
-"""Generated loaders for the domain's frozen models: a stored document's objects to models.
+"""Generated loaders and dumpers for the domain's frozen models and their documents.
 
-One function per model, generated as attrs generates ``__init__``: it takes each field
+A loader is one function per model, generated as attrs generates ``__init__``: it takes each field
 from the object (through its cattrs hook, or as it is for plain JSON values), sets it,
 then runs every validator of the model, as ``__init__`` does: inlined where the validator
 offers a quick test (``_fields.QUICK``), the validator itself called when the test fails
 (to refuse the value, saying why). Only the keyword-argument plumbing of ``cattrs`` and
 ``__init__`` is left out; a document that fails is loaded again by the detailed converter,
 which says where.
+
+A dumper is the other way: one function per model that builds the model's JSON object
+from its fields, keys in sorted order (so ``json.dumps`` need not sort them), plain JSON
+values as they are and the rest through the converter's hooks.
 """
 
 from __future__ import annotations
@@ -91,3 +95,37 @@ def loader(cls: type, converter: cattrs.Converter, *, as_is: Hook) -> Hook:
     exec(compile(source, f"<orderflow loader {cls.__qualname__}>", "exec"), scope)
     built: Hook = scope["load"]
     return built
+
+
+def dumper(
+    cls: type, converter: cattrs.Converter, *, as_is: Callable[[Any], Any]
+) -> Callable[[Any], dict[str, Any]]:
+    """The dumper of ``cls``; fields whose unstructure hook is ``as_is`` are taken as they are."""
+    attrs.resolve_types(cls)
+    scope: dict[str, Any] = {}
+    items = []
+    for i, f in enumerate(sorted(attrs.fields(cls), key=lambda f: f.name)):
+        hook = converter.get_unstructure_hook(f.type)
+        value = f"o.{f.name}"
+        member = _optional_member(f.type)
+        if hook is as_is:
+            pass
+        elif member is not None and (inner := converter.get_unstructure_hook(member)) is as_is:
+            pass  # None or a plain value: as it is
+        elif member is not None:
+            scope[f"_h{i}"] = inner
+            value = f"(None if (v{i} := o.{f.name}) is None else _h{i}(v{i}))"
+        else:
+            scope[f"_h{i}"] = hook
+            value = f"_h{i}(o.{f.name})"
+        items.append(f"        {f.name!r}: {value},")
+    source = "\n".join(["def dump(o):", "    return {", *items, "    }"])
+    exec(compile(source, f"<orderflow dumper {cls.__qualname__}>", "exec"), scope)
+    built: Callable[[Any], dict[str, Any]] = scope["dump"]
+    return built
+
+
+def _optional_member(t: Any) -> Any:
+    """``X`` of ``X | None``, else None."""
+    args: tuple[Any, ...] = getattr(t, "__args__", ())
+    return args[0] if len(args) == 2 and args[1] is type(None) and args[0] is not Any else None
