@@ -10,6 +10,7 @@ every process runs on a FakeClock standing at the same time.
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -21,6 +22,7 @@ from sqlalchemy import Engine, text
 from adapters import sql_workers
 from adapters.conftest import postgres_server_url
 from orderflow.adapters.sql import SCHEMA_VERSION, SqlRepository, make_engine
+from orderflow.adapters.sql import engine as sql_engine
 from orderflow.testing import STAFF, FakeClock, RecordingPublisher, make_draft, make_flow
 
 SPAWN = multiprocessing.get_context("spawn")
@@ -204,3 +206,29 @@ def test_processes_creating_one_postgres_schema_at_once_all_find_it_ready() -> N
             for name in names:
                 connection.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
         admin.dispose()
+
+
+def test_a_new_connection_tries_again_to_switch_a_database_to_wal_while_another_holds_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Switching to WAL needs the database to itself, and SQLite may refuse at once while
+    another process switches it (the processes test above, now and then): a connection
+    tries again rather than fail with "database is locked"."""
+    path = tmp_path / "shared.sqlite3"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("CREATE TABLE t (x)")
+    other.execute("BEGIN")
+    other.execute("SELECT * FROM t").fetchall()  # a reader holds the database
+    waits: list[float] = []
+
+    def let_go(seconds: float) -> None:
+        waits.append(seconds)
+        other.execute("COMMIT")
+
+    monkeypatch.setattr(sql_engine, "_pause", let_go)
+    engine = make_engine(path, connect_args={"timeout": 0.01})  # refused, not kept waiting
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    engine.dispose()
+    other.close()
+    assert len(waits) == 1

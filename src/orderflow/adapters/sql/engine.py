@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
+import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -87,12 +89,39 @@ def configure_sqlite(engine: Engine) -> Engine:
     return engine
 
 
+SWITCH_TO_WAL_WITHIN = 30.0
+"""Seconds a new connection keeps trying to put a database in WAL mode while others hold
+it (as the busy timeout waits for a lock)."""
+_pause = time.sleep
+
+
 def _on_connect(dbapi_connection: Any, _: Any) -> None:
     dbapi_connection.isolation_level = None  # the driver no longer BEGINs on its own
     cursor = dbapi_connection.cursor()
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
-        cursor.execute(f"PRAGMA {pragma}")
-    cursor.close()
+    try:
+        _wal(cursor)
+        for pragma in ("synchronous=NORMAL", "foreign_keys=ON"):
+            cursor.execute(f"PRAGMA {pragma}")
+    finally:
+        cursor.close()
+
+
+def _wal(cursor: Any) -> None:
+    """Put the database in WAL mode. Switching needs the database to itself, and SQLite
+    refuses at once ("database is locked"), without its busy timeout, while another
+    connection reads or switches it: a new database opened by several processes at once.
+    So try again, a little later each time, for :data:`SWITCH_TO_WAL_WITHIN` seconds."""
+    deadline = time.monotonic() + SWITCH_TO_WAL_WITHIN
+    delay = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+        _pause(delay)
+        delay = min(delay * 2, 0.1)
 
 
 def _on_begin(connection: Connection) -> None:
