@@ -61,10 +61,12 @@ def loader(cls: type, converter: cattrs.Converter, *, as_is: Hook) -> Hook:
             scope[f"_h{i}"], scope[f"_t{i}"] = hook, f.type
             value = f"_h{i}({value}, _t{i})"
         if f.default is not attrs.NOTHING:  # a default is the model's own value: no hook
-            default = f.default.factory if isinstance(f.default, attrs.Factory) else f.default  # type: ignore[arg-type]
-            scope[f"_d{i}"] = default
-            call = "()" if isinstance(f.default, attrs.Factory) else ""  # type: ignore[arg-type]
-            value = f"({value} if {f.name!r} in o else _d{i}{call})"
+            factory = isinstance(f.default, attrs.Factory)  # type: ignore[arg-type]
+            scope[f"_d{i}"] = f.default.factory if factory else f.default
+            if hook is as_is and not factory:
+                value = f"o.get({f.name!r}, _d{i})"
+            else:
+                value = f"({value} if {f.name!r} in o else _d{i}{'()' if factory else ''})"
         take.append(f"    x{i} = {value}\n    _set(new, {f.name!r}, x{i})")
         if f.validator is None:
             continue
