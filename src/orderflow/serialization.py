@@ -369,9 +369,13 @@ def _explain(exc: BaseException, expected: Any) -> str:
     return format_exception(exc, expected)
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+"""``json.dumps(..., separators=(",", ":"))`` without a new encoder per call."""
+
+
 def dumps(order: Order) -> str:
     # the dumpers write every object's keys in sorted order: no sort_keys needed
-    return json.dumps(to_document(order), separators=(",", ":"))
+    return _COMPACT.encode(to_document(order))
 
 
 def parse(text: str | bytes) -> Document:

@@ -536,8 +536,11 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
         self.retrying(lambda: self._execute(order.id, SYSTEM, "record_label", decide))
 
 
+_HASHED = json.JSONEncoder(sort_keys=True, default=str)
+"""What ``json.dumps(..., sort_keys=True, default=str)`` makes, without a new encoder per
+call: stored request hashes stay the same text's."""
+
+
 def _request_hash(command: str, order_id: str, payload: Any) -> str:
-    body = json.dumps(
-        [command, order_id, converter.unstructure(payload)], sort_keys=True, default=str
-    )
+    body = _HASHED.encode([command, order_id, converter.unstructure(payload)])
     return hashlib.sha256(body.encode()).hexdigest()
