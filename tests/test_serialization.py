@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from enum import Enum
 from itertools import chain, count
 from pathlib import Path
 from typing import Any
@@ -1104,3 +1105,58 @@ def test_a_document_is_written_with_its_keys_sorted(order: Order) -> None:
     """``dumps`` leaves sorting to the generated dumpers: the text must be what sorting
     every object's keys gives (stored documents compare as text)."""
     assert dumps(order) == json.dumps(to_document(order), separators=(",", ":"), sort_keys=True)
+
+
+def _enums_in(cls: type, seen: set[type]) -> set[type]:
+    """The enum types a model's fields hold, through optionals, tuples and other models."""
+    found: set[type] = set()
+    if cls in seen:
+        return found
+    seen.add(cls)
+    attrs_module = __import__("attrs")
+    attrs_module.resolve_types(cls)
+    for field in attrs_module.fields(cls):
+        stack = [field.type]
+        while stack:
+            kind = stack.pop()
+            stack.extend(getattr(kind, "__args__", ()))
+            if isinstance(kind, type) and issubclass(kind, Enum):
+                found.add(kind)
+            elif isinstance(kind, type) and attrs_module.has(kind):
+                found |= _enums_in(kind, seen)
+    return found
+
+
+def test_every_enum_a_document_holds_has_its_loading_hook() -> None:
+    """An enum without its hook would load as a plain string that its validator refuses:
+    every valid document holding it would go through the slow, detailed path."""
+    assert _enums_in(Order, set()) <= set(serialization.CHOICES)
+
+
+def test_a_valid_document_with_a_rejected_request_loads_without_the_detailed_converter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    warehouse = Location("3pl", "Warehouse", fulfillment_service="shipfast")
+    placed = make_order(make_draft(location=warehouse))
+    change = service_requests.submit(
+        placed, "ord-1-fo1", new_id=SequentialIds("r").new_id, now=EPOCH, actor=STAFF
+    )
+    request = change.order.fulfillment_order("ord-1-fo1").request
+    assert request is not None
+    change = change.then(
+        service_requests.reject(
+            change.order, request.id, RejectionReason.INCORRECT_ADDRESS, now=EPOCH, actor=GATEWAY
+        )
+    )
+    order = change.recorded().order
+    text = dumps(order)
+    monkeypatch.setattr(serialization, "converter", Refusing())
+    assert loads(text) == order
+
+
+def test_a_version_1_document_with_an_address_of_the_wrong_shape_is_a_document_error() -> None:
+    document = json.loads(FIXTURE.read_text())
+    document["shipping_address"] = "12 rue des Lilas"
+
+    with pytest.raises(DocumentError, match="cannot be read"):
+        from_document(document)

@@ -27,7 +27,12 @@ from orderflow._documents import dumper, loadable, loader
 from orderflow.domain.actor import Actor, ActorKind
 from orderflow.domain.customer import Address, Customer
 from orderflow.domain.events import EVENT_TYPES, OrderEvent
-from orderflow.domain.fulfillment import DeliveryMethod, HoldReason, ShipmentStatus
+from orderflow.domain.fulfillment import (
+    DeliveryMethod,
+    HoldReason,
+    RejectionReason,
+    ShipmentStatus,
+)
 from orderflow.domain.lines import LineItem
 from orderflow.domain.money import Money
 from orderflow.domain.order import SCHEMA_VERSION, CancelReason, Order, check_consistency
@@ -91,8 +96,17 @@ UPGRADES: Mapping[int, Upgrade] = {
 """``UPGRADES[n]`` turns a version-``n`` document into version ``n + 1``."""
 
 
-CHOICES = (ActorKind, CancelReason, DeliveryMethod, HoldReason, ShipmentStatus, TransactionKind)
-"""The domain's string enums, stored by value."""
+CHOICES = (
+    ActorKind,
+    CancelReason,
+    DeliveryMethod,
+    HoldReason,
+    RejectionReason,
+    ShipmentStatus,
+    TransactionKind,
+)
+"""The domain's string enums, stored by value (each needs its hook: a test checks that
+every one a document holds is here)."""
 
 
 def _make_converter(*, detailed: bool = True) -> cattrs.Converter:
@@ -341,7 +355,11 @@ def upgrade(document: Document, steps: Mapping[int, Upgrade] = UPGRADES) -> Docu
 
 
 def from_document(document: Document) -> Order:
-    """Rebuild an order; a corrupt or hand-edited document raises a DocumentError naming it."""
+    """Rebuild an order; a corrupt or hand-edited document raises a DocumentError naming it.
+
+    ``document`` holds what ``json.loads`` gives (dicts, lists, str, int, float, bool,
+    None). Built by hand in Python, a subclass of str or int (an enum member, say) is
+    taken where a plain one is expected, as the models' constructors take it."""
     if not isinstance(document, Mapping):
         raise DocumentError(f"an order document is a JSON object, got {type(document).__name__}")
     order_id = document.get("id")
@@ -354,7 +372,14 @@ def from_document(document: Document) -> Order:
         return check_consistency(order)
     except DocumentError:
         raise
-    except (cattrs.BaseValidationError, OrderflowError, TypeError, ValueError, KeyError) as exc:
+    except (
+        cattrs.BaseValidationError,
+        OrderflowError,
+        TypeError,
+        ValueError,
+        KeyError,
+        AttributeError,  # an upgrade step meeting a value of the wrong shape
+    ) as exc:
         problems = (
             "; ".join(cattrs.transform_error(exc, format_exception=_explain))
             if isinstance(exc, cattrs.BaseValidationError)

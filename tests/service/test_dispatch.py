@@ -18,6 +18,7 @@ from orderflow import (
     financial_status,
 )
 from orderflow.ports import PaymentRequest
+from orderflow.service.flow import RECORD_EVERY
 from orderflow.testing import GATEWAY, STAFF, Harness, authorization, make_draft
 
 
@@ -195,3 +196,39 @@ def test_a_slow_pass_records_its_deliveries_before_half_their_lease_has_passed(
     assert seen == ["pending", "delivered"]  # the first recorded before the second call
     (delivery,) = harness.repository.deliveries(authorized.id)
     assert delivery.item.key == first.idempotency_key
+
+
+def test_a_long_pass_records_its_deliveries_twenty_at_a_time(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash mid-pass makes again only what was delivered since the last write: at most
+    RECORD_EVERY items, not the whole pass."""
+    orders = []
+    for n in range(RECORD_EVERY + 1):
+        placed = harness.flow.place(make_draft(external_checkout_id=f"chk-{n}"), actor=GATEWAY)
+        harness.flow.record_payment(
+            placed.id,
+            authorization(placed.total, f"pi-{n}"),
+            idempotency_key=f"w-{n}",
+            actor=GATEWAY,
+        )
+        orders.append(harness.flow.capture(placed.id, actor=STAFF))
+    capture = harness.gateway.capture
+    recorded_before: list[int] = []
+
+    def counting_capture(request: PaymentRequest) -> GatewayResult:
+        recorded_before.append(
+            sum(
+                d.state == "delivered"
+                for order in orders
+                for d in harness.repository.deliveries(order.id)
+            )
+        )
+        return capture(request)
+
+    monkeypatch.setattr(harness.gateway, "capture", counting_capture)
+    harness.flow.dispatch()
+
+    assert len(recorded_before) == RECORD_EVERY + 1  # one pass, the clock standing still
+    assert recorded_before[0] == 0
+    assert max(recorded_before) >= RECORD_EVERY  # written twenty at a time, mid-pass

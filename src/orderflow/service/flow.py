@@ -300,11 +300,15 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
 
         def deliver(delivery: Delivery) -> tuple[Outcome, str | None, bool]:
             attempt = self._deliver(delivery, now, delivered)
-            # a delivery not yet recorded is claimable again once its lease ends: record
-            # what is delivered before half of it has passed
-            if delivered and self.clock.now() - now >= lease / 2:
-                mark_all_delivered(self.outbox, delivered)
+            # a delivery not yet recorded is claimable again once its lease ends, and
+            # made again after a crash: record every RECORD_EVERY, and before half the
+            # lease has passed
+            if len(delivered) >= RECORD_EVERY or (
+                delivered and self.clock.now() - now >= lease / 2
+            ):
+                batch = delivered[:]
                 delivered.clear()
+                mark_all_delivered(self.outbox, batch)
             return attempt
 
         with unit_of_work(self.outbox):  # one connection for the claim and the outcomes
@@ -535,6 +539,9 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
 
         self.retrying(lambda: self._execute(order.id, SYSTEM, "record_label", decide))
 
+
+RECORD_EVERY = 20
+"""A dispatch pass records its deliveries in writes of at most this many."""
 
 _HASHED = json.JSONEncoder(sort_keys=True, default=str)
 """What ``json.dumps(..., sort_keys=True, default=str)`` makes, without a new encoder per
