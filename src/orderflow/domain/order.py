@@ -316,6 +316,10 @@ class Change:
 
     def then(self, other: Change) -> Change:
         """This change followed by ``other`` (made from ``self.order``)."""
+        if not self.events:  # changes are values: either one may stand for the two
+            return other
+        if not other.events and other.order is self.order:
+            return self
         return Change(other.order, self.events + other.events)
 
     def recorded(self, version: int | None = None) -> Change:
