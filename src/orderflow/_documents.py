@@ -16,7 +16,8 @@ values as they are and the rest through the converter's hooks.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from types import NoneType, UnionType
+from typing import Any, Union, get_origin
 
 import attrs
 import cattrs
@@ -109,7 +110,7 @@ def dumper(
     for i, f in enumerate(sorted(attrs.fields(cls), key=lambda f: f.name)):
         hook = converter.get_unstructure_hook(f.type)
         value = f"o.{f.name}"
-        member = _optional_member(f.type)
+        member = optional_member(f.type)
         if hook is as_is:
             pass
         elif member is not None and (inner := converter.get_unstructure_hook(member)) is as_is:
@@ -127,7 +128,9 @@ def dumper(
     return built
 
 
-def _optional_member(t: Any) -> Any:
-    """``X`` of ``X | None``, else None."""
+def optional_member(t: Any) -> Any:
+    """``X`` of ``X | None`` (or ``Optional[X]``), else None."""
     args: tuple[Any, ...] = getattr(t, "__args__", ())
-    return args[0] if len(args) == 2 and args[1] is type(None) and args[0] is not Any else None
+    if get_origin(t) in (Union, UnionType) and len(args) == 2 and args[1] is NoneType:
+        return args[0]
+    return None

@@ -13,8 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from types import NoneType, UnionType
-from typing import Any, Union, get_origin
+from typing import Any, get_origin
 
 import attrs
 import cattrs
@@ -23,7 +22,7 @@ from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn
 from cattrs.v import format_exception
 
-from orderflow._documents import dumper, loadable, loader
+from orderflow._documents import dumper, loadable, loader, optional_member
 from orderflow.domain.actor import Actor, ActorKind
 from orderflow.domain.customer import Address, Customer
 from orderflow.domain.events import EVENT_TYPES, OrderEvent
@@ -122,7 +121,7 @@ def _make_converter(*, detailed: bool = True) -> cattrs.Converter:
     converter.register_unstructure_hook(
         Money, lambda m: {"amount": str(m.amount), "currency": m.currency}
     )
-    converter.register_structure_hook(Money, _shared_money())
+    converter.register_structure_hook(Money, _remembering(_money))
     if not detailed:
         converter.register_structure_hook_factory(loadable, lambda t, c: loader(t, c, as_is=_as_is))
     converter.register_structure_hook_factory(lambda t: t in SHARED, _shared)
@@ -130,7 +129,7 @@ def _make_converter(*, detailed: bool = True) -> cattrs.Converter:
         converter.register_structure_hook(scalar, _plain if detailed else _as_is)
     for choice in CHOICES:
         converter.register_structure_hook(choice, _choice(choice))
-    converter.register_structure_hook_factory(_is_optional, _optional)
+    converter.register_structure_hook_factory(lambda t: optional_member(t) is not None, _optional)
     converter.register_structure_hook_factory(_is_homogeneous_tuple, _tuple)
     converter.register_structure_hook_factory(_is(frozenset), _frozenset)
     converter.register_unstructure_hook_func(_is(frozenset), sorted)
@@ -175,35 +174,27 @@ def _shared(cls: type, converter: cattrs.Converter) -> Callable[[Any, Any], Any]
         if converter.detailed_validation
         else loader(cls, converter, as_is=_as_is)
     )
+    return _remembering(lambda value: build(value, cls))
+
+
+def _remembering(build: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:
+    """A hook that builds each distinct JSON object of strings and nulls once (money, the
+    classes of :data:`SHARED`), then hands out the same value."""
     seen: dict[object, Any] = {}
 
     def structure(value: Any, _: Any) -> Any:
         try:
             key = tuple(value.items())
             return seen[key]
-        except (KeyError, TypeError, AttributeError):  # new, unhashable or no mapping
-            made = build(value, cls)
+        except KeyError:
+            pass
+        except (TypeError, AttributeError):  # unhashable, or no mapping: nothing to remember
+            return build(value)
+        made = build(value)
         if len(seen) >= _SHARED_MAX:
             seen.clear()
         seen[key] = made
         return made
-
-    return structure
-
-
-def _shared_money() -> Callable[[Any, Any], Money]:
-    seen: dict[tuple[str, str], Money] = {}
-
-    def structure(value: Any, _: Any) -> Money:
-        if type(value) is dict and len(value) == 2:
-            key = (value.get("amount"), value.get("currency"))
-            if type(key[0]) is str and type(key[1]) is str and key in seen:
-                return seen[key]
-        money = _money(value)
-        if len(seen) >= _SHARED_MAX:
-            seen.clear()
-        seen[value["amount"], value["currency"]] = money
-        return money
 
     return structure
 
@@ -221,13 +212,8 @@ def _choice(cls: type[Enum]) -> Callable[[Any, Any], Any]:
     return lambda value, _: members[value] if value in members else _exactly(value, cls)
 
 
-def _is_optional(t: Any) -> bool:
-    args: tuple[Any, ...] = getattr(t, "__args__", ())
-    return get_origin(t) in (Union, UnionType) and len(args) == 2 and args[1] is NoneType
-
-
 def _optional(t: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
-    member = t.__args__[0]
+    member = optional_member(t)
     hook = converter.get_structure_hook(member)
     if hook is _as_is:
         return _as_is
