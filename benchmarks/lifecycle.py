@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import gc
 import itertools
 import os
 import platform
 import pstats
 import statistics
 import sys
-import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -51,9 +49,11 @@ from orderflow.testing import GATEWAY, STAFF, Harness, make_draft, make_flow
 if __package__:
     from benchmarks import baseline
     from benchmarks.report import Figure
+    from benchmarks.timing import seconds
 else:  # ``python benchmarks/lifecycle.py``: this directory is on sys.path
     import baseline  # type: ignore[no-redef,import-not-found]
     from report import Figure  # type: ignore[no-redef,import-not-found]
+    from timing import seconds  # type: ignore[no-redef,import-not-found]
 
 GOAL = 4.0
 """orderflow may take at most this many times the baseline's time (design brief §11)."""
@@ -325,17 +325,7 @@ def timed(
 ) -> float:
     """Seconds one batch takes; the store is made before the clock starts."""
     target = new()
-    gc.collect()
-    was_enabled = gc.isenabled()
-    if not keep_gc:
-        gc.disable()
-    try:
-        start = time.perf_counter()
-        run(target, checkouts, webhooks)
-        return time.perf_counter() - start
-    finally:
-        if was_enabled:
-            gc.enable()
+    return seconds(lambda: run(target, checkouts, webhooks), keep_gc=keep_gc)
 
 
 def profile(checkouts: Sequence[Raw], webhooks: Sequence[Raw], top: int = 15) -> None:

@@ -30,7 +30,6 @@ not the goal is met.
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import platform
 import secrets
@@ -38,7 +37,6 @@ import sqlite3
 import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from importlib import metadata
@@ -56,9 +54,11 @@ from orderflow.testing.contract import new_order
 
 try:
     from benchmarks.report import Figure
+    from benchmarks.timing import seconds
 except ImportError:  # run as a script: python benchmarks/sql.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from benchmarks.report import Figure
+    from benchmarks.timing import seconds
 
 GOAL = 1.5
 """The store may take at most this many times the raw driver's time, shared work excluded."""
@@ -254,14 +254,7 @@ def state_of(path: Path) -> list[tuple[object, ...]]:
 
 
 def timed(run: Run, path: Path, work: Sequence[Work]) -> float:
-    gc.collect()
-    gc.disable()
-    try:
-        start = time.perf_counter()
-        run(path, work)
-        return time.perf_counter() - start
-    finally:
-        gc.enable()
+    return seconds(lambda: run(path, work))
 
 
 def shared_work(_: Path, work: Sequence[Work]) -> None:

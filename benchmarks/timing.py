@@ -21,16 +21,26 @@ Program = Callable[[], Mapping[str, float]]
 
 
 @contextmanager
-def quiet_gc() -> Iterator[None]:
-    """Collect, then keep the collector off for the block (as ``timeit`` does)."""
+def quiet_gc(*, keep: bool = False) -> Iterator[None]:
+    """Collect, then keep the collector off for the block (as ``timeit`` does), unless
+    ``keep``."""
     gc.collect()
     was_enabled = gc.isenabled()
-    gc.disable()
+    if not keep:
+        gc.disable()
     try:
         yield
     finally:
         if was_enabled:
             gc.enable()
+
+
+def seconds(run: Callable[[], object], *, keep_gc: bool = False) -> float:
+    """How long ``run()`` takes, the collector quiet (see :func:`quiet_gc`)."""
+    with quiet_gc(keep=keep_gc):
+        start = time.perf_counter()
+        run()
+        return time.perf_counter() - start
 
 
 class Stopwatch:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import gc
 import json
 import os
 import platform
@@ -29,6 +28,8 @@ from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from benchmarks.timing import seconds
 
 GOAL = 20.0
 """orderflow must be at least this many times faster than django-oscar (design brief §11)."""
@@ -60,17 +61,7 @@ def timed(prepare: Callable[[], Any], run: Callable[[Any], Any], *, keep_gc: boo
     """Seconds ``run(prepare())`` takes, the preparation (a fresh store) not counted; the
     garbage collector off while timing, as ``timeit`` does, unless ``keep_gc``."""
     target = prepare()
-    gc.collect()
-    was_enabled = gc.isenabled()
-    if not keep_gc:
-        gc.disable()
-    try:
-        start = time.perf_counter()
-        run(target)
-        return time.perf_counter() - start
-    finally:
-        if was_enabled:
-            gc.enable()
+    return seconds(lambda: run(target), keep_gc=keep_gc)
 
 
 def versions() -> dict[str, str]:
