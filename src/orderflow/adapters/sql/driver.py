@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -96,6 +96,14 @@ class Fixed:
         return found
 
 
+def raised(dialect: Dialect, statement: str, parameters: Any, error: Exception) -> StatementError:
+    """The driver's ``error`` as SQLAlchemy raises it (IntegrityError, OperationalError...),
+    so handlers written for SQLAlchemy's errors catch it."""
+    return DBAPIError.instance(
+        statement, parameters, error, dialect.loaded_dbapi.Error, dialect=dialect
+    )
+
+
 def run(connection: Connection, fixed: Fixed, values: dict[str, Any]) -> tuple[int, list[Any]]:
     """Run ``fixed`` with ``values`` in ``connection``'s transaction: the rows it changed
     and the rows it returned (tuples, in the statement's column order)."""
@@ -112,9 +120,7 @@ def run(connection: Connection, fixed: Fixed, values: dict[str, Any]) -> tuple[i
         found = compiled.rows(cursor.fetchall()) if cursor.description is not None else []
         return int(cursor.rowcount), found
     except dialect.loaded_dbapi.Error as error:
-        raise DBAPIError.instance(
-            compiled.text, parameters, error, dialect.loaded_dbapi.Error, dialect=dialect
-        ) from error
+        raise raised(dialect, compiled.text, parameters, error) from error
     finally:
         cursor.close()
 
@@ -142,8 +148,6 @@ def run_many(connection: Connection, fixed: Fixed, rows: Sequence[dict[str, Any]
     try:
         cursor.executemany(compiled.text, parameters)
     except dialect.loaded_dbapi.Error as error:
-        raise DBAPIError.instance(
-            compiled.text, parameters, error, dialect.loaded_dbapi.Error, dialect=dialect
-        ) from error
+        raise raised(dialect, compiled.text, parameters, error) from error
     finally:
         cursor.close()

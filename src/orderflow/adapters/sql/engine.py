@@ -17,6 +17,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import CreateSchema
 
+from orderflow.adapters.sql.driver import raised
+
 DEFAULT_URL = "sqlite:///orderflow.sqlite3"
 
 WRITE = "orderflow_write"
@@ -143,9 +145,7 @@ def _send(connection: Connection, statement: str) -> None:
     try:
         cursor.execute(statement)
     except dbapi.Error as error:
-        raise DBAPIError.instance(
-            statement, (), error, dbapi.Error, dialect=connection.dialect
-        ) from error
+        raise raised(connection.dialect, statement, (), error) from error
     finally:
         cursor.close()
 
@@ -178,9 +178,7 @@ def immediate(connection: Connection) -> Iterator[Connection]:
         driver.commit()
     except dbapi.Error as error:
         driver.rollback()
-        raise DBAPIError.instance(
-            "COMMIT", (), error, dbapi.Error, dialect=connection.dialect
-        ) from error
+        raise raised(connection.dialect, "COMMIT", (), error) from error
 
 
 BUSY_STATES = frozenset({"40001", "40P01", "55P03"})
