@@ -5,8 +5,9 @@ import pytest
 
 from orderflow.domain import _revise
 from orderflow.domain._revise import revised
+from orderflow.domain.timeline import TimelineEntry
 from orderflow.errors import InvalidText
-from orderflow.testing import make_order
+from orderflow.testing import EPOCH, STAFF, make_order
 
 
 def test_a_revised_model_equals_the_one_evolve_builds() -> None:
@@ -41,3 +42,32 @@ def test_outside_the_tests_fields_carried_over_are_not_validated_again(
     broken = make_order()
     object.__setattr__(broken, "id", "\x00")
     assert revised(broken, note="fine").id == "\x00"
+
+
+ENTRY = TimelineEntry(at=EPOCH, actor=STAFF, kind="NoteUpdated", message="Note updated.")
+
+
+def test_a_built_model_equals_the_one_its_constructor_builds_defaults_included() -> None:
+    entry = ENTRY
+    assert _revise.built(
+        TimelineEntry, at=entry.at, actor=entry.actor, kind=entry.kind, message=entry.message
+    ) == TimelineEntry(at=entry.at, actor=entry.actor, kind=entry.kind, message=entry.message)
+
+
+def test_the_test_suite_validates_every_field_of_a_built_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    entry = ENTRY
+    with pytest.raises(TypeError, match="'message' must be str"):
+        _revise.built(TimelineEntry, at=entry.at, actor=entry.actor, kind="x", message=3)
+    monkeypatch.setattr(_revise, "CHECK_EVERYTHING", False)
+    assert _revise.built(TimelineEntry, at=entry.at, actor=entry.actor, kind="x", message=3)
+
+
+def test_a_model_with_factory_defaults_is_not_built_without_its_constructor() -> None:
+    @attrs.frozen
+    class Basket:
+        items: list[str] = attrs.Factory(list)
+
+    with pytest.raises(TypeError, match="factory defaults"):
+        _revise.built(Basket)

@@ -20,7 +20,7 @@ from orderflow import (
     OrderQuery,
 )
 from orderflow.adapters.memory import InMemoryRepository
-from orderflow.domain import holds
+from orderflow.domain import _revise, holds
 from orderflow.testing import GATEWAY, STAFF, Harness, make_draft, make_flow
 
 
@@ -98,6 +98,19 @@ def test_an_idempotency_key_over_255_characters_is_refused(harness: Harness, pla
 def test_run_due_refuses_a_time_no_time_zone_could_show(harness: Harness, now: datetime) -> None:
     with pytest.raises(InvalidTimestamp):
         harness.flow.run_due(now)
+
+
+def test_a_command_refuses_a_naive_time_from_the_host_clock_and_leaves_the_order_as_it_was(
+    harness: Harness, placed: Order, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # as outside the test suite: models the domain builds from validated values (the
+    # timeline entry of an event) are not validated again, so the service checks the clock
+    monkeypatch.setattr(_revise, "CHECK_EVERYTHING", False)
+    harness.clock.current = datetime(2026, 1, 5, 9, 0)  # a host clock gone naive
+
+    with pytest.raises(InvalidTimestamp, match="the clock's time must be time-zone aware"):
+        harness.flow.update_note(placed.id, "call first", actor=STAFF)
+    assert harness.repository.get(placed.id) == placed
 
 
 def test_a_search_with_characters_no_store_holds_is_refused() -> None:

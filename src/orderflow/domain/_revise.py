@@ -1,4 +1,5 @@
-"""``attrs.evolve`` for the domain's own changes: only the changed fields are validated.
+"""``attrs.evolve`` for the domain's own changes: only the changed fields are validated;
+and :func:`built`, for a model the domain makes from values it already holds validated.
 
 A frozen model was validated in full when it was built; a change carries the other fields
 over as they are, so checking them again (every timeline entry, line and transaction of an
@@ -30,6 +31,7 @@ _Plan = tuple[
     tuple[tuple[str, frozenset[str]], ...],
 ]
 _plans: dict[type, _Plan] = {}
+_makers: dict[type, Callable[..., Any]] = {}
 
 
 def _plan(cls: type) -> _Plan:
@@ -76,3 +78,34 @@ def revised(instance: _T, **changes: Any) -> _T:
                 raise AssertionError(f"{name} carried over from a change it depends on")
     typed: _T = new
     return typed
+
+
+def _maker(cls: type) -> Callable[..., Any]:
+    """A constructor for ``cls`` taking its fields by keyword, defaults included, that
+    runs no validator (one generated function, as :func:`_plan`'s copier)."""
+    fields = attrs.fields(cls)
+    if any(isinstance(f.default, attrs.Factory) for f in fields):  # type: ignore[arg-type]
+        raise TypeError(f"{cls.__name__} has factory defaults: use its constructor")
+    params = [f.name if f.default is attrs.NOTHING else f"{f.name}=_d_{f.name}" for f in fields]
+    lines = [f"    _set(new, {f.name!r}, {f.name})" for f in fields]
+    source = (
+        f"def make(*, {', '.join(params)}):\n    new = _new(cls)\n"
+        + "\n".join(lines)
+        + "\n    return new\n"
+    )
+    namespace: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__, "cls": cls}
+    namespace.update({f"_d_{f.name}": f.default for f in fields})
+    exec(compile(source, f"<orderflow built {cls.__qualname__}>", "exec"), namespace)
+    make: Callable[..., Any] = namespace["make"]
+    _makers[cls] = make
+    return make
+
+
+def built(cls: type[_T], **fields: Any) -> _T:
+    """A new ``cls`` of ``fields``, which the domain took from models already validated
+    (a timeline entry from its event): no validator runs, unless :data:`CHECK_EVERYTHING`.
+    Public constructors, and anything from outside, still validate everything."""
+    new: _T = (_makers.get(cls) or _maker(cls))(**fields)
+    if CHECK_EVERYTHING:
+        attrs.validate(new)  # type: ignore[arg-type]
+    return new

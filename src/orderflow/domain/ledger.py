@@ -242,13 +242,3 @@ def unanswered(order: Order, now: datetime) -> tuple[Transaction, ...]:
         for tx in order.transactions
         if tx.pending and tx.review is None and tx.created_at + PENDING_REVIEW_AFTER <= now
     )
-
-
-def next_review_at(order: Order) -> datetime | None:
-    """When :func:`unanswered` next finds a request."""
-    times = [
-        tx.created_at + PENDING_REVIEW_AFTER
-        for tx in order.transactions
-        if tx.pending and tx.review is None
-    ]
-    return min(times, default=None)

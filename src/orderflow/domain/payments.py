@@ -333,11 +333,22 @@ def review_unanswered(order: Order, *, new_id: NewId, now: datetime, actor: Acto
 
 
 def next_due_at(order: Order) -> datetime | None:
-    """When :func:`expire_authorizations` or :func:`review_unanswered` next has work."""
-    times = [
-        a.expires_at
-        for a in ledger.open_authorizations(order)
-        if a.expires_at is not None and not ledger.requests_on(order, a)
-    ]
-    review = ledger.next_review_at(order)
-    return min((*times, *((review,) if review else ())), default=None)
+    """When :func:`expire_authorizations` or :func:`review_unanswered` next has work: the
+    soonest expiry of an open authorization with nothing in flight on it, or the soonest
+    moment a request still in flight is :func:`ledger.unanswered` (one pass: stores ask on
+    every save)."""
+    soonest: datetime | None = None
+    for tx in order.transactions:
+        if tx.status == "pending":
+            if tx.review is not None:
+                continue
+            at = tx.created_at + ledger.PENDING_REVIEW_AFTER
+        elif tx.expires_at is not None and tx.status == "authorized":
+            if tx.kind is not TransactionKind.AUTHORIZATION or ledger.requests_on(order, tx):
+                continue
+            at = tx.expires_at
+        else:
+            continue
+        if soonest is None or at < soonest:
+            soonest = at
+    return soonest

@@ -371,26 +371,30 @@ def _closing(order: Order, tx: Transaction, parent: Transaction) -> str | None:
 
 def _doubt(order: Order, tx: Transaction) -> str | None:
     """What does not add up about a succeeded ``tx`` (``order`` as before it succeeded)."""
-    what = f"{tx.kind.value} of {tx.amount}"
     if tx.kind in (_A, TransactionKind.SALE):
         return None
     parent = order.transaction(tx.parent_id) if tx.parent_id is not None else None
     if parent is None:
-        return f"{what} names no payment the order knows"
+        return f"{_what(tx)} names no payment the order knows"
     if tx.kind is TransactionKind.VOID:
         return None
     if tx.kind is TransactionKind.CAPTURE:
         if parent.status != "authorized":
-            return f"{what} on authorization {parent.id}, which is {parent.status}"
+            return f"{_what(tx)} on authorization {parent.id}, which is {parent.status}"
         taken = _taken_from(order, parent, tx)
         if taken + tx.amount > parent.amount:
-            return f"{what} exceeds what authorization {parent.id} of {parent.amount} had left"
+            return f"{_what(tx)} exceeds what authorization {parent.id} of {parent.amount} had left"
         return None
     if parent.status != "succeeded":
-        return f"{what} returns {parent.kind.value} {parent.id}, which {'is pending' if parent.pending else 'failed'}"
+        state = "is pending" if parent.pending else "failed"
+        return f"{_what(tx)} returns {parent.kind.value} {parent.id}, which {state}"
     if _countable(order, tx) < tx.amount:
-        return f"{what} exceeds what is left of {parent.kind.value} {parent.id} of {parent.amount}"
+        return f"{_what(tx)} exceeds what is left of {parent.kind.value} {parent.id} of {parent.amount}"
     return None
+
+
+def _what(tx: Transaction) -> str:
+    return f"{tx.kind.value} of {tx.amount}"
 
 
 def _taken_from(order: Order, parent: Transaction, but: Transaction) -> Money:

@@ -8,6 +8,7 @@ from functools import singledispatch
 import attrs
 
 from orderflow.domain._fields import AWARE, OPTIONAL_TEXT, TEXT, instance_of
+from orderflow.domain._revise import built
 from orderflow.domain.actor import Actor
 from orderflow.domain.events import (
     AuthorizationExpired,
@@ -70,7 +71,8 @@ def entry_for(event: OrderEvent) -> TimelineEntry:
     note = getattr(event, "note", None) or getattr(event, "message", None)
     if isinstance(event, PaymentReviewRequested):
         note = None  # the message says it all
-    return TimelineEntry(
+    return built(
+        TimelineEntry,
         at=event.at,
         actor=event.actor,
         kind=type(event).__name__,

@@ -399,7 +399,7 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
                         "use a new key for a new request"
                     )
                 return order  # a replay: nothing changes
-        now = now or self.clock.now()
+        now = now or check_time(self.clock.now(), "the clock's time")
         change = decide(order, now)
         change = change.then(self._follow(change, now))
         if request is not None:
@@ -411,7 +411,7 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
                 created_at=now,
                 expires_at=now + self.settings.idempotency_retention,
             )
-        if change.order == order and not change.events and record is None:
+        if not change.events and record is None and change.order == order:
             return order  # nothing happened: nothing to save
         after = change.recorded(version=order.version + 1).order
         items = self._items(after, change, now)
