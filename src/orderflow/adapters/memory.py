@@ -224,15 +224,28 @@ class InMemoryRepository:
             return self._lease(delivery, now, lease)
 
     def _lease(self, delivery: Delivery, now: datetime, lease: timedelta) -> Delivery:
-        leased = attrs.evolve(delivery, attempts=delivery.attempts + 1, lease_until=now + lease)
+        # spelt out: attrs.evolve costs several times the constructor, on every claim
+        leased = Delivery(
+            item=delivery.item,
+            state=delivery.state,
+            attempts=delivery.attempts + 1,
+            next_attempt_at=delivery.next_attempt_at,
+            lease_until=now + lease,
+            last_error=delivery.last_error,
+        )
         self._deliveries[delivery.item.key] = leased
         return leased
 
     def mark_delivered(self, key: str, now: datetime) -> None:
         with self._lock:
             delivery = self._deliveries[key]
-            self._deliveries[key] = attrs.evolve(
-                delivery, state="delivered", lease_until=None, delivered_at=now
+            self._deliveries[key] = Delivery(
+                item=delivery.item,
+                state="delivered",
+                attempts=delivery.attempts,
+                next_attempt_at=delivery.next_attempt_at,
+                last_error=delivery.last_error,
+                delivered_at=now,
             )
             self._pending.pop(key, None)
 
