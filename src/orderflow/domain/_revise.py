@@ -18,66 +18,67 @@ from typing import Any, TypeVar
 import attrs
 
 _T = TypeVar("_T")
-_get = object.__getattribute__
-_set = object.__setattr__
 
 CHECK_EVERYTHING = False
 """Validate every field of every revised model, changed or not (the test suite's setting)."""
 
-_Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
-_Plan = tuple[
-    Callable[[Any], Any],
-    dict[str, tuple["attrs.Attribute[Any]", _Validator | None]],
-    tuple[tuple[str, frozenset[str]], ...],
-]
-_plans: dict[type, _Plan] = {}
+_revisers: dict[tuple[type, tuple[str, ...]], Callable[..., Any]] = {}
 _makers: dict[type, Callable[..., Any]] = {}
 
 
-def _plan(cls: type) -> _Plan:
-    """A copier for ``cls`` (one generated function, as attrs generates ``__init__``), each
-    field with its validator, and the cached values a change may carry over."""
+def _reviser(cls: type, names: tuple[str, ...]) -> Callable[..., Any]:
+    """A function ``(old, *values)`` that copies ``cls`` with the fields ``names`` set to
+    ``values`` and validated, and the cached values carried over that do not depend on
+    them: generated once per class and set of names, as attrs generates ``__init__``."""
     fields = attrs.fields(cls)
     if any(f.converter is not None for f in fields) or hasattr(cls, "__attrs_post_init__"):
         raise TypeError(f"{cls.__name__} has converters or a post-init: use attrs.evolve")
-    lines = [f"    _set(new, {f.name!r}, old.{f.name})" for f in fields]
-    source = "def copy(old):\n    new = _new(cls)\n" + "\n".join(lines) + "\n    return new\n"
-    namespace: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__, "cls": cls}
+    by_name = {f.name: f for f in fields}
+    for name in names:
+        if name not in by_name:
+            raise TypeError(f"{cls.__name__} has no field {name!r}")
+    values = {name: f"v{i}" for i, name in enumerate(names)}
+    namespace: dict[str, Any] = {
+        "_new": object.__new__,
+        "_set": object.__setattr__,
+        "_get": object.__getattribute__,
+        "cls": cls,
+    }
+    lines = ["    new = _new(cls)"]
+    lines += [f"    _set(new, {f.name!r}, {values.get(f.name, 'old.' + f.name)})" for f in fields]
+    for name in names:
+        if by_name[name].validator is not None:
+            namespace[f"f_{name}"] = by_name[name]
+            namespace[f"c_{name}"] = by_name[name].validator
+            lines.append(f"    c_{name}(new, f_{name}, {values[name]})")
+    for name, sources in getattr(cls, "__carried__", {}).items():
+        if sources.isdisjoint(names):
+            # the slot itself: reading ``old.name`` would compute it
+            lines += [
+                "    try:",
+                f"        _set(new, {name!r}, _get(old, {name!r}))",
+                "    except AttributeError:",  # not computed yet
+                "        pass",
+            ]
+    parameters = "".join(f", {values[name]}" for name in names)
+    source = f"def revise(old{parameters}):\n" + "\n".join(lines) + "\n    return new\n"
     exec(compile(source, f"<orderflow revised {cls.__qualname__}>", "exec"), namespace)
-    carried = tuple(getattr(cls, "__carried__", {}).items())
-    plan = (namespace["copy"], {f.name: (f, f.validator) for f in fields}, carried)
-    _plans[cls] = plan
-    return plan
+    revise: Callable[..., Any] = namespace["revise"]
+    _revisers[(cls, names)] = revise
+    return revise
 
 
 def revised(instance: _T, **changes: Any) -> _T:
     """``instance`` with ``changes``, each changed field validated (and only those)."""
-    copy, by_name, carried = _plans.get(type(instance)) or _plan(type(instance))
-    new = copy(instance)
-    for name, value in changes.items():
-        if name not in by_name:
-            raise TypeError(f"{type(instance).__name__} has no field {name!r}")
-        _set(new, name, value)
-    for name, value in changes.items():
-        field, validator = by_name[name]
-        if validator is not None:
-            validator(new, field, value)
-    for name, sources in carried:
-        if sources.isdisjoint(changes):
-            # the slot itself: reading ``instance.name`` would compute it; a try costs less
-            # than suppress()
-            try:  # noqa: SIM105
-                _set(new, name, _get(instance, name))
-            except AttributeError:  # not computed yet
-                pass
+    key = (type(instance), tuple(changes))
+    new: _T = (_revisers.get(key) or _reviser(*key))(instance, *changes.values())
     if CHECK_EVERYTHING:
-        attrs.validate(new)
-        fresh = attrs.evolve(new)  # nothing cached
-        for name, _ in carried:
+        attrs.validate(new)  # type: ignore[arg-type]
+        fresh = attrs.evolve(new)  # type: ignore[misc]  # nothing cached
+        for name in getattr(key[0], "__carried__", {}):
             if getattr(fresh, name) != getattr(new, name):
                 raise AssertionError(f"{name} carried over from a change it depends on")
-    typed: _T = new
-    return typed
+    return new
 
 
 def _maker(cls: type) -> Callable[..., Any]:
