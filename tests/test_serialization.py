@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orderflow import serialization
-from orderflow._documents import COMPACT, Writer, plain
+from orderflow._documents import COMPACT, SPACED, Writer, plain, plain_writer
 from orderflow.domain import (
     fulfilling,
     holds,
@@ -67,6 +67,7 @@ from orderflow.errors import DocumentError
 from orderflow.serialization import (
     dumps,
     event_from_dict,
+    event_text,
     event_to_dict,
     from_document,
     loads,
@@ -569,6 +570,21 @@ def test_an_event_round_trips_through_json(event: OrderEvent) -> None:
     assert published["schema_version"] == expected_version
     assert published["event"]["order_id"] == "ord-1"
     assert event_from_dict(published) == event
+
+
+@pytest.mark.parametrize("event", EVENTS, ids=[type(e).__name__ for e in EVENTS])
+def test_an_event_is_published_as_json_dumps_writes_its_dict(event: OrderEvent) -> None:
+    assert event_text(event) == json.dumps(event_to_dict(event))
+    assert event_text(event) == json.dumps(event_to_dict(event))  # its parts remembered
+
+
+def test_event_text_checks_its_text_against_the_dict_in_the_tests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    event = EVENTS[0]
+    monkeypatch.setitem(serialization._event_writers, type(event), lambda event: "{}")
+    with pytest.raises(AssertionError, match="not its dict's"):
+        event_text(event)
 
 
 # -- the stored fixture --------------------------------------------------------------------
@@ -1179,7 +1195,7 @@ def fresh_writer(**limits: int) -> Callable[[Order], str]:
     writer = Writer(
         serialization.converter,
         as_is=identity,
-        texts=serialization._TEXTS,
+        texts=serialization._texts(COMPACT),
         immutable=serialization._IMMUTABLE,
         **limits,
     )
@@ -1293,5 +1309,28 @@ JSON_VALUES = st.recursive(
 
 @settings(max_examples=200, deadline=None)
 @given(value=JSON_VALUES)
-def test_a_plain_value_is_written_as_the_compact_encoder_writes_it(value: object) -> None:
+def test_a_plain_value_is_written_as_the_encoder_writes_it(value: object) -> None:
     assert plain(value) == COMPACT.encode(value)
+    assert plain_writer(SPACED)(value) == SPACED.encode(value) == json.dumps(value)
+
+
+@pytest.mark.parametrize(
+    "encoder",
+    [
+        json.JSONEncoder(ensure_ascii=False),
+        json.JSONEncoder(indent=2),
+        json.JSONEncoder(separators=(";", "=")),
+    ],
+    ids=["unicode", "indented", "separators"],
+)
+def test_a_writer_writes_one_line_of_ascii_with_json_separators(
+    encoder: json.JSONEncoder,
+) -> None:
+    with pytest.raises(ValueError, match=r"ASCII|separators"):
+        Writer(serialization.converter, as_is=identity, texts={}, encoder=encoder)
+
+
+def test_a_writer_writes_a_document_only_of_a_model_its_dumper_unstructures() -> None:
+    writer = Writer(serialization.converter, as_is=identity, texts={})
+    with pytest.raises(TypeError, match="not unstructured by its dumper"):
+        writer.document(Money)  # unstructured by its own hook

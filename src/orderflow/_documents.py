@@ -140,28 +140,41 @@ def dumper(
 
 COMPACT = json.JSONEncoder(separators=(",", ":"))
 """``json.dumps(..., separators=(",", ":"))`` without a new encoder per call."""
+SPACED = json.JSONEncoder()
+"""What ``json.dumps(...)`` uses, separators ``", "`` and ``": "``."""
 
 _string: Callable[[str], str] = json.encoder.encode_basestring_ascii
 
 
-def plain(value: Any) -> str:
-    """The JSON text :data:`COMPACT` writes of ``value``, a JSON value (what a converter
-    gives): the common cases here, the rest by the encoder itself."""
-    cls = value.__class__
-    if cls is str:
-        return _string(value)
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if cls is int:
-        return int.__repr__(value)
-    if cls is list:
-        return "[" + ",".join([plain(item) for item in value]) + "]"
-    text: str = COMPACT.encode(value)
-    return text
+def plain_writer(encoder: json.JSONEncoder) -> Write:
+    """The JSON text ``encoder`` (ASCII, no indent) writes of a JSON value (what a converter
+    gives): the common cases written here, the rest by the encoder itself."""
+    if not encoder.ensure_ascii or encoder.indent is not None:
+        raise ValueError("a writer writes ASCII text on one line")
+    comma, encode = encoder.item_separator, encoder.encode
+
+    def plain(value: Any) -> str:
+        cls = value.__class__
+        if cls is str:
+            return _string(value)
+        if value is None:
+            return "null"
+        if value is True:
+            return "true"
+        if value is False:
+            return "false"
+        if cls is int:
+            return int.__repr__(value)
+        if cls is list:
+            return "[" + comma.join([plain(item) for item in value]) + "]"
+        text: str = encode(value)
+        return text
+
+    return plain
+
+
+plain = plain_writer(COMPACT)
+"""The JSON text :data:`COMPACT` writes of a JSON value."""
 
 
 def homogeneous_tuple(t: Any) -> bool:
@@ -178,12 +191,13 @@ all are forgotten when they are longer. A text longer than 1/64 of it is not rem
 
 
 class Writer:
-    """The JSON text of values of a converter's types: exactly what ``COMPACT.encode``
-    gives of what the converter unstructures them to, when each model's dumper writes its
+    """The JSON text of values of a converter's types: exactly what ``encoder.encode``
+    (:data:`COMPACT` unless said) gives of what the converter unstructures them to, when
+    each model's dumper writes its
     keys sorted, tuples as lists (``tuple[X, ...]``, each item by ``X``'s hook) and an
     optional field as None or its member's hook gives it, as :func:`dumper` does.
 
-    ``texts`` writes some types directly (each as the converter's hook and ``COMPACT``
+    ``texts`` writes some types directly (each as the converter's hook and the encoder
     would). Models and tuples are immutable, as are the types (or generic origins) in
     ``immutable``: the text of each one written is remembered by its identity, in one
     table bounded by ``size`` entries and ``characters`` of text. An entry holds the value
@@ -200,11 +214,16 @@ class Writer:
         as_is: Callable[[Any], Any],
         texts: Mapping[Any, Write],
         immutable: tuple[type, ...] = (),
+        encoder: json.JSONEncoder = COMPACT,
         size: int = REMEMBERED,
         characters: int = REMEMBERED_CHARACTERS,
     ) -> None:
         self._converter = converter
         self._as_is = as_is
+        self._plain = plain if encoder is COMPACT else plain_writer(encoder)
+        self._comma, self._colon = encoder.item_separator, encoder.key_separator
+        if not {*self._comma, *self._colon} <= {",", ":", " "}:  # written into f-strings
+            raise ValueError(f"separators {self._comma!r}, {self._colon!r}: only , : and spaces")
         self._seen: dict[int, tuple[object, Write, str]] = {}
         self._size = size
         self._characters = characters
@@ -230,10 +249,13 @@ class Writer:
 
     def document(self, cls: type) -> Write:
         """The writer of model ``cls``, not remembering (a new document each time)."""
+        if getattr(self._converter.get_unstructure_hook(cls), "model", None) is not cls:
+            raise TypeError(f"{cls.__qualname__} is not unstructured by its dumper")
         return self._model(cls)
 
     def _writer(self, t: Any) -> Write:
         hook = self._converter.get_unstructure_hook(t)
+        plain = self._plain
         if hook is self._as_is:
             return plain
         if getattr(hook, "model", None) is t:
@@ -241,8 +263,10 @@ class Writer:
         if homogeneous_tuple(t):
             item = self(t.__args__[0])
 
+            comma = self._comma
+
             def write_list(items: tuple[Any, ...]) -> str:
-                return "[" + ",".join([item(value) for value in items]) + "]"
+                return "[" + comma.join([item(value) for value in items]) + "]"
 
             remembered = self._remembered(write_list)
             return lambda items: remembered(items) if items else "[]"  # () is everyone's
@@ -256,7 +280,7 @@ class Writer:
     def _model(self, cls: Any) -> Write:
         """One function writing a ``cls``: its fields in sorted order, as its dumper."""
         attrs.resolve_types(cls)
-        scope: dict[str, Any] = {"_p": plain, "_s": _string, "_str": str, "_null": "null"}
+        scope: dict[str, Any] = {"_p": self._plain, "_s": _string, "_str": str, "_null": "null"}
         take, fields = [], []
         for i, f in enumerate(sorted(attrs.fields(cls), key=lambda f: f.name)):
             hook = self._converter.get_unstructure_hook(f.type)
@@ -272,8 +296,10 @@ class Writer:
             else:
                 scope[f"_w{i}"] = self(f.type)
                 text = f"_w{i}(v{i})"
-            fields.append(f'"{f.name}":{{{text}}}')  # a field's name needs no escaping
-        source = "\n".join(["def write(o):", *take, "    return f'{{" + ",".join(fields) + "}}'"])
+            # a field's name needs no escaping
+            fields.append(f'"{f.name}"{self._colon}{{{text}}}')
+        body = self._comma.join(fields)
+        source = "\n".join(["def write(o):", *take, "    return f'{{" + body + "}}'"])
         exec(compile(source, f"<orderflow writer {cls.__qualname__}>", "exec"), scope)
         built: Write = scope["write"]
         return built

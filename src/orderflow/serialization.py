@@ -24,6 +24,7 @@ from cattrs.v import format_exception
 
 from orderflow._documents import (
     COMPACT,
+    SPACED,
     Writer,
     dumper,
     homogeneous_tuple,
@@ -31,6 +32,7 @@ from orderflow._documents import (
     loader,
     optional_member,
     plain,
+    plain_writer,
 )
 from orderflow.domain import _revise
 from orderflow.domain.actor import Actor, ActorKind
@@ -385,16 +387,24 @@ def _explain(exc: BaseException, expected: Any) -> str:
     return format_exception(exc, expected)
 
 
-_TEXTS: Mapping[Any, Callable[[Any], str]] = {
-    # as the converter's hooks, then COMPACT, write them: the text of a datetime or a
-    # decimal is ASCII letters, digits and "+-.:", which JSON strings hold unescaped
-    datetime: lambda when: f'"{datetime.isoformat(when)}"',
-    Decimal: lambda number: f'"{number!s}"',
-    Money: lambda money: f'{{"amount":"{money.amount!s}","currency":{plain(money.currency)}}}',
-}
+def _texts(encoder: json.JSONEncoder) -> Mapping[Any, Callable[[Any], str]]:
+    """How some types are written: as the converter's hooks, then ``encoder``, write them.
+    The text of a datetime or a decimal is ASCII letters, digits and "+-.:", which JSON
+    strings hold unescaped."""
+    text = plain if encoder is COMPACT else plain_writer(encoder)
+    comma, colon = encoder.item_separator, encoder.key_separator
+    return {
+        datetime: lambda when: f'"{datetime.isoformat(when)}"',
+        Decimal: lambda number: f'"{number!s}"',
+        Money: lambda money: (
+            f'{{"amount"{colon}"{money.amount!s}"{comma}"currency"{colon}{text(money.currency)}}}'
+        ),
+    }
+
+
 _IMMUTABLE = (datetime, frozenset)
 """Remembered too: isoformat() and sorting a set cost more than looking their text up."""
-_writer = Writer(converter, as_is=identity, texts=_TEXTS, immutable=_IMMUTABLE)
+_writer = Writer(converter, as_is=identity, texts=_texts(COMPACT), immutable=_IMMUTABLE)
 _write = _writer.document(Order)
 
 
@@ -433,6 +443,36 @@ def event_to_dict(event: OrderEvent) -> Document:
         "schema_version": event.SCHEMA_VERSION,
         "event": converter.unstructure(event),
     }
+
+
+_spaced = Writer(
+    converter,
+    as_is=identity,
+    texts=_texts(SPACED),
+    immutable=_IMMUTABLE,
+    encoder=SPACED,
+    size=1024,
+    characters=1 << 18,
+)
+"""Writes events as ``json.dumps`` (spaces after ``,`` and ``:``) writes their dicts; it
+remembers what events share with each other and their order (actors, lines, money)."""
+_spaced_plain = plain_writer(SPACED)
+_event_writers: dict[type, Callable[[Any], str]] = {}
+
+
+def event_text(event: OrderEvent) -> str:
+    """``json.dumps(event_to_dict(event))``, the same text, written without the dict."""
+    cls = type(event)
+    write = _event_writers.get(cls)
+    if write is None:
+        write = _event_writers[cls] = _spaced.document(cls)
+    text = (
+        f'{{"type": {_spaced_plain(cls.__name__)}, '
+        f'"schema_version": {_spaced_plain(event.SCHEMA_VERSION)}, "event": {write(event)}}}'
+    )
+    if _revise.CHECK_EVERYTHING and text != json.dumps(event_to_dict(event)):  # tests
+        raise AssertionError(f"event {event!r}: its text is not its dict's")
+    return text
 
 
 def event_from_dict(data: Document) -> OrderEvent:
