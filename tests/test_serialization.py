@@ -6,20 +6,24 @@ The default draft totals 62.00 EUR (2 x 20.00 + 15.00 shipping + 7.00 tax).
 from __future__ import annotations
 
 import copy
+import gzip
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
-from itertools import chain, count
+from itertools import chain, count, islice
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cattrs.fns import identity
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orderflow import serialization
+from orderflow._documents import COMPACT, SPACED, Writer, plain, plain_writer
 from orderflow.domain import (
     fulfilling,
     holds,
@@ -63,6 +67,7 @@ from orderflow.errors import DocumentError
 from orderflow.serialization import (
     dumps,
     event_from_dict,
+    event_text,
     event_to_dict,
     from_document,
     loads,
@@ -84,6 +89,7 @@ from orderflow.testing import (
 )
 
 LATER = EPOCH + timedelta(days=1)
+ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "order_v1.json"
 
 
@@ -564,6 +570,21 @@ def test_an_event_round_trips_through_json(event: OrderEvent) -> None:
     assert published["schema_version"] == expected_version
     assert published["event"]["order_id"] == "ord-1"
     assert event_from_dict(published) == event
+
+
+@pytest.mark.parametrize("event", EVENTS, ids=[type(e).__name__ for e in EVENTS])
+def test_an_event_is_published_as_json_dumps_writes_its_dict(event: OrderEvent) -> None:
+    assert event_text(event) == json.dumps(event_to_dict(event))
+    assert event_text(event) == json.dumps(event_to_dict(event))  # its parts remembered
+
+
+def test_event_text_checks_its_text_against_the_dict_in_the_tests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    event = EVENTS[0]
+    monkeypatch.setitem(serialization._event_writers, type(event), lambda event: "{}")
+    with pytest.raises(AssertionError, match="not its dict's"):
+        event_text(event)
 
 
 # -- the stored fixture --------------------------------------------------------------------
@@ -1160,3 +1181,156 @@ def test_a_version_1_document_with_an_address_of_the_wrong_shape_is_a_document_e
 
     with pytest.raises(DocumentError, match="cannot be read"):
         from_document(document)
+
+
+# -- writing documents ---------------------------------------------------------------------
+
+
+def compact_sorted(order: Order) -> str:
+    """What ``dumps`` must write, byte for byte."""
+    return json.dumps(to_document(order), separators=(",", ":"), sort_keys=True)
+
+
+def fresh_writer(**limits: int) -> Callable[[Order], str]:
+    writer = Writer(
+        serialization.converter,
+        as_is=identity,
+        texts=serialization._texts(COMPACT),
+        immutable=serialization._IMMUTABLE,
+        **limits,
+    )
+    write = writer.document(Order)
+    write.writer = writer  # type: ignore[attr-defined]
+    return write
+
+
+@settings(max_examples=150, deadline=None)
+@given(order=orders())
+def test_any_order_is_written_as_json_dumps_writes_its_document(order: Order) -> None:
+    assert dumps(order) == compact_sorted(order)
+    assert dumps(loads(dumps(order))) == compact_sorted(order)  # fresh objects, same text
+
+
+def test_each_revision_of_an_order_is_written_as_its_document() -> None:
+    """Revisions share their unchanged parts, whose text the writer remembers: each text
+    is still the whole revision's document."""
+    write = fresh_writer()
+    for change in LIVES.values():
+        order = change.recorded().order
+        assert write(order) == compact_sorted(order)
+        assert write(order) == compact_sorted(order)  # everything remembered
+    order = shipped_order()
+    assert write(order) == dumps(order) == compact_sorted(order)
+
+
+def test_the_committed_documents_are_written_as_json_dumps_writes_them() -> None:
+    """Varied orders (labels, tracking, holds, refunds): as loaded, and again."""
+    with gzip.open(ROOT / "benchmarks" / "data" / "orders.jsonl.gz", "rt") as lines:
+        orders = [loads(text) for text in islice(lines, 300)]
+    for order in orders:
+        assert dumps(order) == compact_sorted(order)
+    for order in orders:
+        assert dumps(order) == compact_sorted(order)
+
+
+def test_the_writer_remembers_a_bounded_number_of_texts() -> None:
+    write = fresh_writer(size=5)
+    for moment in LIVES:
+        order = LIVES[moment].recorded().order
+        assert write(order) == compact_sorted(order)
+        assert write.writer.remembered <= 5  # type: ignore[attr-defined]
+
+
+def test_the_writer_remembers_texts_of_bounded_length() -> None:
+    order = shipped_order()
+    write = fresh_writer(characters=64 * 200)  # no text over 200 characters remembered
+    assert write(order) == compact_sorted(order)
+    remembered = write.writer._seen.values()  # type: ignore[attr-defined]
+    assert remembered
+    assert all(len(text) <= 200 for _, _, text in remembered)
+    assert sum(len(text) for _, _, text in remembered) <= 64 * 200 + 200
+
+
+def test_a_remembered_text_is_given_only_for_the_very_value_it_was_written_for() -> None:
+    """Keyed by ``id()``: were the id of a value gone reused by another, the entry found
+    holds the old value, and the new one is written afresh."""
+    write = fresh_writer()
+    before = LIVES["placed"].recorded().order
+    after = LIVES["archived"].recorded().order
+    write(before)
+    seen = write.writer._seen  # type: ignore[attr-defined]
+    old, new = before.timeline, after.timeline
+    assert old is not new
+    seen[id(new)] = seen[id(old)]  # as if ``new`` had taken the id of ``old``
+    assert write(after) == compact_sorted(after)
+
+
+def test_values_whose_ids_are_reused_are_written_each_as_itself() -> None:
+    write = fresh_writer(size=2)  # forgets everything every other text: ids freed, reused
+    for n in range(200):
+        order = make_order(make_draft(make_line(f"line-{n}", f"{n % 7}.50", 1 + n % 3)))
+        assert write(order) == compact_sorted(order)
+        del order
+
+
+def test_threads_sharing_a_writer_each_get_their_document() -> None:
+    orders = [change.recorded().order for change in LIVES.values()] + [shipped_order()]
+    expected = [compact_sorted(order) for order in orders]
+    write = fresh_writer(size=7)  # forgets often, while other threads read
+
+    def work(_: int) -> bool:
+        pairs = list(zip(orders, expected, strict=True))
+        return all(write(order) == text for _ in range(30) for order, text in pairs)
+
+    with ThreadPoolExecutor(4) as pool:
+        assert all(pool.map(work, range(8)))
+
+
+def test_dumps_checks_its_text_against_the_document_in_the_tests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The test suite sets CHECK_EVERYTHING: every document written, in every test, is
+    compared with what encoding :func:`to_document` gives."""
+    monkeypatch.setattr(serialization, "_write", lambda order: "{}")
+    with pytest.raises(AssertionError, match="not its document"):
+        dumps(LIVES["placed"].order)
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text()
+    | st.sampled_from(list(TransactionKind)),
+    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=JSON_VALUES)
+def test_a_plain_value_is_written_as_the_encoder_writes_it(value: object) -> None:
+    assert plain(value) == COMPACT.encode(value)
+    assert plain_writer(SPACED)(value) == SPACED.encode(value) == json.dumps(value)
+
+
+@pytest.mark.parametrize(
+    "encoder",
+    [
+        json.JSONEncoder(ensure_ascii=False),
+        json.JSONEncoder(indent=2),
+        json.JSONEncoder(separators=(";", "=")),
+    ],
+    ids=["unicode", "indented", "separators"],
+)
+def test_a_writer_writes_one_line_of_ascii_with_json_separators(
+    encoder: json.JSONEncoder,
+) -> None:
+    with pytest.raises(ValueError, match=r"ASCII|separators"):
+        Writer(serialization.converter, as_is=identity, texts={}, encoder=encoder)
+
+
+def test_a_writer_writes_a_document_only_of_a_model_its_dumper_unstructures() -> None:
+    writer = Writer(serialization.converter, as_is=identity, texts={})
+    with pytest.raises(TypeError, match="not unstructured by its dumper"):
+        writer.document(Money)  # unstructured by its own hook

@@ -22,7 +22,19 @@ from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn
 from cattrs.v import format_exception
 
-from orderflow._documents import dumper, loadable, loader, optional_member
+from orderflow._documents import (
+    COMPACT,
+    SPACED,
+    Writer,
+    dumper,
+    homogeneous_tuple,
+    loadable,
+    loader,
+    optional_member,
+    plain,
+    plain_writer,
+)
+from orderflow.domain import _revise
 from orderflow.domain.actor import Actor, ActorKind
 from orderflow.domain.customer import Address, Customer
 from orderflow.domain.events import EVENT_TYPES, OrderEvent
@@ -130,7 +142,7 @@ def _make_converter(*, detailed: bool = True) -> cattrs.Converter:
     for choice in CHOICES:
         converter.register_structure_hook(choice, _choice(choice))
     converter.register_structure_hook_factory(lambda t: optional_member(t) is not None, _optional)
-    converter.register_structure_hook_factory(_is_homogeneous_tuple, _tuple)
+    converter.register_structure_hook_factory(homogeneous_tuple, _tuple)
     converter.register_structure_hook_factory(_is(frozenset), _frozenset)
     converter.register_unstructure_hook_func(_is(frozenset), sorted)
     for choice in CHOICES:  # str enums: plain strings
@@ -138,7 +150,7 @@ def _make_converter(*, detailed: bool = True) -> cattrs.Converter:
     converter.register_unstructure_hook_func(
         _is(tuple), lambda items: [converter.unstructure(item) for item in items]
     )
-    converter.register_unstructure_hook_factory(_is_homogeneous_tuple, _tuple_dump)
+    converter.register_unstructure_hook_factory(homogeneous_tuple, _tuple_dump)
     converter.register_unstructure_hook_factory(loadable, lambda t, c: dumper(t, c, as_is=identity))
     return converter
 
@@ -223,11 +235,6 @@ def _optional(t: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
 
     structure.member = (hook, member)  # type: ignore[attr-defined]  # loaders inline it
     return structure
-
-
-def _is_homogeneous_tuple(t: Any) -> bool:
-    args: tuple[Any, ...] = getattr(t, "__args__", ())
-    return get_origin(t) is tuple and len(args) == 2 and args[1] is Ellipsis
 
 
 def _tuple(t: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
@@ -380,13 +387,36 @@ def _explain(exc: BaseException, expected: Any) -> str:
     return format_exception(exc, expected)
 
 
-_COMPACT = json.JSONEncoder(separators=(",", ":"))
-"""``json.dumps(..., separators=(",", ":"))`` without a new encoder per call."""
+def _texts(encoder: json.JSONEncoder) -> Mapping[Any, Callable[[Any], str]]:
+    """How some types are written: as the converter's hooks, then ``encoder``, write them.
+    The text of a datetime or a decimal is ASCII letters, digits and "+-.:", which JSON
+    strings hold unescaped."""
+    text = plain if encoder is COMPACT else plain_writer(encoder)
+    comma, colon = encoder.item_separator, encoder.key_separator
+    return {
+        datetime: lambda when: f'"{datetime.isoformat(when)}"',
+        Decimal: lambda number: f'"{number!s}"',
+        Money: lambda money: (
+            f'{{"amount"{colon}"{money.amount!s}"{comma}"currency"{colon}{text(money.currency)}}}'
+        ),
+    }
+
+
+_IMMUTABLE = (datetime, frozenset)
+"""Remembered too: isoformat() and sorting a set cost more than looking their text up."""
+_writer = Writer(converter, as_is=identity, texts=_texts(COMPACT), immutable=_IMMUTABLE)
+_write = _writer.document(Order)
 
 
 def dumps(order: Order) -> str:
-    # the dumpers write every object's keys in sorted order: no sort_keys needed
-    return _COMPACT.encode(to_document(order))
+    """The order's document as compact JSON text: what ``json.dumps`` gives of
+    :func:`to_document` with ``separators=(",", ":")`` (the dumpers sort every object's
+    keys), written by a :class:`~orderflow._documents.Writer`, which writes again only the
+    parts of the order it has not written before."""
+    text = _write(order)
+    if _revise.CHECK_EVERYTHING and text != COMPACT.encode(to_document(order)):  # tests
+        raise AssertionError(f"order {order.id!r}: its remembered text is not its document")
+    return text
 
 
 def parse(text: str | bytes) -> Document:
@@ -413,6 +443,36 @@ def event_to_dict(event: OrderEvent) -> Document:
         "schema_version": event.SCHEMA_VERSION,
         "event": converter.unstructure(event),
     }
+
+
+_spaced = Writer(
+    converter,
+    as_is=identity,
+    texts=_texts(SPACED),
+    immutable=_IMMUTABLE,
+    encoder=SPACED,
+    size=1024,
+    characters=1 << 18,
+)
+"""Writes events as ``json.dumps`` (spaces after ``,`` and ``:``) writes their dicts; it
+remembers what events share with each other and their order (actors, lines, money)."""
+_spaced_plain = plain_writer(SPACED)
+_event_writers: dict[type, Callable[[Any], str]] = {}
+
+
+def event_text(event: OrderEvent) -> str:
+    """``json.dumps(event_to_dict(event))``, the same text, written without the dict."""
+    cls = type(event)
+    write = _event_writers.get(cls)
+    if write is None:
+        write = _event_writers[cls] = _spaced.document(cls)
+    text = (
+        f'{{"type": {_spaced_plain(cls.__name__)}, '
+        f'"schema_version": {_spaced_plain(event.SCHEMA_VERSION)}, "event": {write(event)}}}'
+    )
+    if _revise.CHECK_EVERYTHING and text != json.dumps(event_to_dict(event)):  # tests
+        raise AssertionError(f"event {event!r}: its text is not its dict's")
+    return text
 
 
 def event_from_dict(data: Document) -> OrderEvent:

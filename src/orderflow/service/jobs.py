@@ -27,7 +27,7 @@ from orderflow.ports.labels import LabelPurchase, LabelVoid
 from orderflow.ports.messaging import Message, PublishedEvent
 from orderflow.ports.outbox import OutboxItem
 from orderflow.ports.payments import PaymentGateway, PaymentRequest
-from orderflow.serialization import event_to_dict
+from orderflow.serialization import event_text
 
 PAYMENT = "payment"
 EVENT = "event"
@@ -52,10 +52,11 @@ def outbox_items(
     items = []
 
     def queue(key: str, topic: str, payload: object) -> None:
+        queue_text(key, topic, json.dumps(payload))
+
+    def queue_text(key: str, topic: str, payload: str) -> None:
         items.append(
-            OutboxItem(
-                key=key, order_id=order.id, topic=topic, payload=json.dumps(payload), created_at=now
-            )
+            OutboxItem(key=key, order_id=order.id, topic=topic, payload=payload, created_at=now)
         )
 
     for index, event in enumerate(events):
@@ -95,7 +96,7 @@ def outbox_items(
                 },
             )
         if publish:
-            queue(f"event-{order.id}-{order.version}-{index}", EVENT, event_to_dict(event))
+            queue_text(f"event-{order.id}-{order.version}-{index}", EVENT, event_text(event))
     return tuple(items)
 
 
