@@ -20,7 +20,9 @@ import attrs
 _T = TypeVar("_T")
 
 CHECK_EVERYTHING = False
-"""Validate every field of every revised model, changed or not (the test suite's setting)."""
+"""Validate every field of every revised or built model, changed or not; and (in
+:mod:`orderflow.serialization`) check every document and event text written against the
+plain JSON encoder's. The test suite's setting."""
 
 _revisers: dict[tuple[type, tuple[str, ...]], Callable[..., Any]] = {}
 _makers: dict[type, Callable[..., Any]] = {}
