@@ -440,15 +440,8 @@ class SqlRepository:
             box.change(connection, key, state="delivered", lease_until=None, delivered_at=now)
 
     def mark_all_delivered(self, delivered: Sequence[tuple[str, datetime]]) -> None:
-        unknown = []
         with self._writing() as connection:
-            for key, at in delivered:
-                try:
-                    box.change(
-                        connection, key, state="delivered", lease_until=None, delivered_at=at
-                    )
-                except KeyError:
-                    unknown.append(key)
+            unknown = box.deliver_all(connection, delivered)
         if unknown:
             raise KeyError(*unknown)
 
