@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import attrs
@@ -18,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    delete,
     insert,
     select,
     text,
@@ -37,13 +39,14 @@ from orderflow.adapters.sql import (
     make_engine,
     schema_version,
 )
-from orderflow.adapters.sql.rows import order_columns
+from orderflow.adapters.sql.rows import lookup_rows, order_columns
 from orderflow.adapters.sql.schema import lookups, orders, schema_info
 from orderflow.domain.order import SCHEMA_VERSION as DOCUMENT_VERSION
 from orderflow.domain.transaction import TransactionKind
 from orderflow.serialization import loads
 from orderflow.testing import STAFF, make_draft, make_flow
 from orderflow.testing.contract import new_order, transaction
+from orderflow.testing.contract.support import T0, held_until, ids, shipped
 
 from .conftest import postgres_server_url
 
@@ -259,6 +262,74 @@ def test_a_document_of_an_older_schema_version_is_upgraded_when_loaded(
         DOCUMENT_VERSION,
         DOCUMENT_VERSION,
     )
+
+
+# -- saves write what changed -------------------------------------------------------------------
+
+
+def stored_row(engine: Engine, order_id: str) -> tuple[dict[str, object], list[tuple[int, str]]]:
+    """The order's query columns and its lookup rows as ``(seq, kind:value)``."""
+    with engine.connect() as connection:
+        row = connection.execute(select(orders).where(orders.c.id == order_id)).one()._asdict()
+        found = connection.execute(
+            select(lookups.c.seq, lookups.c.kind, lookups.c.value)
+            .where(lookups.c.order_id == order_id)
+            .order_by(lookups.c.kind, lookups.c.value)
+        )
+        return row, [(seq, f"{kind}:{value}") for seq, kind, value in found]
+
+
+def test_a_save_rewrites_the_indexed_columns_and_the_lookups_edited_behind_the_store(
+    sql_store: SqlRepository,
+) -> None:
+    order = attrs.evolve(
+        shipped("ord-1", 1001, tracking="1Z1"), transactions=held_until(T0 + timedelta(hours=1))
+    )
+    sql_store.add(order)
+    assert sql_store.get("ord-1") == order  # kept by the store: its row looks unchanged
+    with sql_store.engine.begin() as connection:  # a hand edit, the revision token kept
+        connection.execute(
+            update(orders)
+            .where(orders.c.id == "ord-1")
+            .values(
+                customer_email="x@example.com", placed_at=T0 - timedelta(days=9), next_due_at=None
+            )
+        )
+        connection.execute(
+            delete(lookups).where(
+                lookups.c.order_id == "ord-1", lookups.c.kind == "tracking_number"
+            )
+        )
+        connection.execute(insert(lookups).values(order_id="ord-1", kind="tag", value="bogus"))
+    saved = attrs.evolve(order, note="Resent", version=2)
+
+    sql_store.save(saved, expected_version=1)
+
+    row, found = stored_row(sql_store.engine, "ord-1")
+    assert {k: v for k, v in row.items() if k in order_columns(saved)} == order_columns(saved)
+    assert [value for _, value in found] == [
+        f"{r['kind']}:{r['value']}" for r in lookup_rows(saved)
+    ]
+    assert sql_store.by_reference("tracking_number", "1Z1") == saved
+    assert ids(sql_store.query(OrderQuery(tag="bogus")).orders) == []
+    assert sql_store.due_before(T0 + timedelta(hours=1)) == ["ord-1"]
+
+
+def test_a_save_that_keeps_the_lookups_and_indexed_columns_rewrites_neither(
+    sql_store: SqlRepository,
+) -> None:
+    order = attrs.evolve(shipped("ord-1", 1001, tracking="1Z1"), tags=frozenset({"vip"}))
+    sql_store.add(order)
+    sql_store.add(new_order("ord-2", 1002))  # lookup rows after ord-1's
+    before, lookups_before = stored_row(sql_store.engine, "ord-1")
+
+    sql_store.save(attrs.evolve(order, note="Resent", version=2), expected_version=1)
+
+    after, lookups_after = stored_row(sql_store.engine, "ord-1")
+    assert lookups_after == lookups_before  # the same rows, not deleted and inserted again
+    assert after["version"] == 2
+    assert after["revision"] != before["revision"]
+    assert sql_store.by_reference("tracking_number", "1Z1") == sql_store.get("ord-1")
 
 
 # -- a schema of its own on PostgreSQL ---------------------------------------------------------

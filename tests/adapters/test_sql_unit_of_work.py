@@ -178,7 +178,7 @@ def test_a_dispatch_pass_claims_in_one_write_and_records_its_deliveries_in_one(
 def test_deliveries_recorded_together_are_all_kept_and_an_unknown_key_named_after(
     sql_store: SqlRepository,
 ) -> None:
-    sql_store.add(new_order("ord-1", 1001), outbox=[item("a"), item("b")])
+    sql_store.add(new_order("ord-1", 1001), outbox=[item("a"), item("b"), item("c")])
     sql_store.claim(T0, limit=10, lease=timedelta(minutes=5))
     done = T0 + timedelta(seconds=1)
 
@@ -186,7 +186,21 @@ def test_deliveries_recorded_together_are_all_kept_and_an_unknown_key_named_afte
         sql_store.mark_all_delivered([("a", T0), ("nope", done), ("b", done)])
 
     found = {d.item.key: (d.state, d.delivered_at) for d in sql_store.deliveries("ord-1")}
-    assert found == {"a": ("delivered", T0), "b": ("delivered", done)}
+    assert found == {"a": ("delivered", T0), "b": ("delivered", done), "c": ("pending", None)}
+    with pytest.raises(KeyError, match="nul"):  # never stored: never sent to the driver
+        sql_store.mark_all_delivered([("c", done), ("nul\x00", done)])
+    assert [d.state for d in sql_store.deliveries("ord-1")] == ["delivered"] * 3
+
+
+def test_deliveries_recorded_together_all_found_are_all_kept(sql_store: SqlRepository) -> None:
+    sql_store.add(new_order("ord-1", 1001), outbox=[item("a"), item("b"), item("c")])
+    sql_store.claim(T0, limit=10, lease=timedelta(minutes=5))
+    done = T0 + timedelta(seconds=1)
+
+    sql_store.mark_all_delivered([("a", T0), ("c", done)])
+
+    found = {d.item.key: (d.state, d.delivered_at) for d in sql_store.deliveries("ord-1")}
+    assert found == {"a": ("delivered", T0), "b": ("pending", None), "c": ("delivered", done)}
 
 
 def test_a_refused_write_on_sqlite_leaves_nothing_and_the_unit_goes_on(tmp_path: Path) -> None:

@@ -134,19 +134,22 @@ def run_named(
     return changed, [make(*row) for row in found]
 
 
-def run_many(connection: Connection, fixed: Fixed, rows: Sequence[dict[str, Any]]) -> None:
-    """Run ``fixed`` once per row (the driver's ``executemany``); rows share their keys."""
+def run_many(connection: Connection, fixed: Fixed, rows: Sequence[dict[str, Any]]) -> int:
+    """Run ``fixed`` once per row (the driver's ``executemany``); rows share their keys.
+    Returns the rows changed as the driver counts them: sqlite3 sums every run's, other
+    drivers may count only the last run's or none (-1)."""
     if not rows:
-        return
+        return 0
     dialect = connection.dialect
     compiled = fixed.compiled(dialect, list(rows[0]))
     if not compiled.direct:
-        connection.execute(fixed.statement, list(rows))  # type: ignore[call-overload]
-        return
+        result = connection.execute(fixed.statement, list(rows))  # type: ignore[call-overload]
+        return int(result.rowcount)
     parameters = [compiled.parameters(row) for row in rows]
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.executemany(compiled.text, parameters)
+        return int(cursor.rowcount)
     except dialect.loaded_dbapi.Error as error:
         raise raised(dialect, compiled.text, parameters, error) from error
     finally:

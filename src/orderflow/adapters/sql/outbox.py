@@ -105,6 +105,26 @@ def change(connection: Connection, key: str, **values: Any) -> None:
         raise KeyError(key)
 
 
+def deliver_all(connection: Connection, delivered: Sequence[tuple[str, datetime]]) -> list[str]:
+    """Mark each ``(key, delivered_at)`` delivered; the unknown keys. One ``executemany``
+    when the driver's count says every key was found, else one update per key (again for
+    those already marked: the same values)."""
+    rows = [
+        {"b_key": key, "state": "delivered", "lease_until": None, "delivered_at": at}
+        for key, at in delivered
+    ]
+    stored = all(storable(key, _KEY) for key, _ in delivered)
+    if stored and run_many(connection, _CHANGE, rows) == len(rows):
+        return []
+    unknown = []
+    for key, at in delivered:
+        try:
+            change(connection, key, state="delivered", lease_until=None, delivered_at=at)
+        except KeyError:
+            unknown.append(key)
+    return unknown
+
+
 def requeue(connection: Connection, key: str, now: datetime) -> None:
     """A dead or failing item pending again with fresh attempts; refuses what is delivered."""
     if not storable(key, _KEY):

@@ -277,9 +277,10 @@ class SqlRepository:
         row = sql.saved_order_row(order, expected_version, revision)
         try:
             with self._writing() as connection:
-                updated, _ = run(connection, sql.UPDATE_ORDER, row)
-                if updated != 1:
-                    self._refuse_stale(connection, order, expected_version)
+                if run(connection, sql.UPDATE_DOCUMENT, sql.document_row(row))[0] != 1:
+                    updated, _ = run(connection, sql.UPDATE_ORDER, row)
+                    if updated != 1:
+                        self._refuse_stale(connection, order, expected_version)
                 self._write(connection, order, outbox, idempotency, new=False)
         except IntegrityError:
             self._explain(order, outbox, idempotency, saved=True)
@@ -307,9 +308,10 @@ class SqlRepository:
         new: bool,
     ) -> None:
         """Everything but the order's row: lookups, outbox items, idempotency record."""
+        wanted = lookup_rows(order)
         if not new:
-            run(connection, sql.DELETE_LOOKUPS, {"b_id": order.id})
-        run_many(connection, sql.INSERT_LOOKUPS, lookup_rows(order))
+            wanted = _relook(connection, order.id, wanted)
+        run_many(connection, sql.INSERT_LOOKUPS, wanted)
         box.queue(connection, outbox)
         if record is not None:
             run(
@@ -438,15 +440,8 @@ class SqlRepository:
             box.change(connection, key, state="delivered", lease_until=None, delivered_at=now)
 
     def mark_all_delivered(self, delivered: Sequence[tuple[str, datetime]]) -> None:
-        unknown = []
         with self._writing() as connection:
-            for key, at in delivered:
-                try:
-                    box.change(
-                        connection, key, state="delivered", lease_until=None, delivered_at=at
-                    )
-                except KeyError:
-                    unknown.append(key)
+            unknown = box.deliver_all(connection, delivered)
         if unknown:
             raise KeyError(*unknown)
 
@@ -467,6 +462,25 @@ class SqlRepository:
     def deliveries(self, order_id: str) -> Sequence[Delivery]:
         with self._reading() as connection:
             return box.deliveries(connection, order_id)
+
+
+def _relook(
+    connection: Connection, order_id: str, wanted: list[dict[str, str]]
+) -> list[dict[str, str]]:
+    """Delete the order's stored lookup rows it no longer wants, and those another order
+    saved after it shares (so this order, saved last, is the one they find); the wanted
+    rows still to insert."""
+    keys = {(row["kind"], row["value"]) for row in wanted}
+    kept: set[tuple[str, str]] = set()
+    stale = []
+    for seq, kind, value, overtaken in run(connection, sql.LOOKUPS_OF, {"b_id": order_id})[1]:
+        key = (kind, value)
+        if overtaken or key in kept or key not in keys:
+            stale.append({"b_seq": seq})
+        else:
+            kept.add(key)
+    run_many(connection, sql.DELETE_LOOKUP, stale)
+    return [row for row in wanted if (row["kind"], row["value"]) not in kept]
 
 
 def _conditions(query: OrderQuery, dialect: str) -> list[ColumnElement[bool]]:

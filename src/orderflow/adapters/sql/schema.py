@@ -162,8 +162,9 @@ lookups = Table(
     Index("orderflow_lookups_value", "kind", "value"),
     Index("orderflow_lookups_order", "order_id"),
 )
-"""An order's outside references (``references(order)``) and tags, rewritten with every
-save; the highest ``seq`` is the order saved last."""
+"""An order's outside references (``references(order)``) and tags; the highest ``seq`` is
+the order saved last. A save deletes the rows the order no longer holds and inserts the new
+ones; a reference another order saved after it shares is inserted again (a new ``seq``)."""
 
 outbox = Table(
     "orderflow_outbox",

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, case, delete, exists, false, insert, select, update
 
 from orderflow.adapters.sql.driver import Fixed
-from orderflow.adapters.sql.rows import order_columns
+from orderflow.adapters.sql.rows import TAG, order_columns
 from orderflow.adapters.sql.schema import counters, idempotency, lookups, order_numbers, orders
 from orderflow.domain.order import Order
 from orderflow.ports.repository import IdempotencyRecord
@@ -59,9 +59,53 @@ UPDATE_ORDER = Fixed(
 )
 """Run with :func:`saved_order_row`: changes the row only at the expected version."""
 
+INDEXED = tuple(
+    sorted(
+        {column.name for index in orders.indexes for column in index.columns}
+        - {"id", "number", "external_checkout_id"}
+    )
+)
+"""The columns :func:`saved_order_row` sets that an index holds (e-mail, placement and
+due time). An UPDATE whose SET list names an indexed column writes that index's pages
+(SQLite), or a new index entry (PostgreSQL, no heap-only update), even when the value is
+the one already stored; most saves leave these three as they were."""
+UPDATE_DOCUMENT = Fixed(
+    update(orders).where(
+        _o.id == bindparam("b_id"),
+        _o.version == bindparam("b_expected"),
+        *(
+            _o[name].is_not_distinct_from(bindparam(f"b_{name}", type_=_o[name].type))
+            if _o[name].nullable
+            else _o[name] == bindparam(f"b_{name}", type_=_o[name].type)
+            for name in INDEXED
+        ),
+    )
+)
+"""Run with :func:`document_row`: changes the row at the expected version only if its
+indexed columns already hold what the save would write, and then sets only the others;
+no row changed means stale, or indexed columns to change: :data:`UPDATE_ORDER` decides."""
+
 INSERT_LOOKUPS = Fixed(insert(lookups))
 """Run with :func:`~orderflow.adapters.sql.rows.lookup_rows` (one executemany)."""
-DELETE_LOOKUPS = Fixed(delete(lookups).where(lookups.c.order_id == bindparam("b_id")))
+_l = lookups.c
+_later = lookups.alias("later")
+LOOKUPS_OF = Fixed(
+    select(
+        _l.seq,
+        _l.kind,
+        _l.value,
+        case(
+            (_l.kind == TAG, false()),
+            else_=exists().where(
+                _later.c.kind == _l.kind, _later.c.value == _l.value, _later.c.seq > _l.seq
+            ),
+        ),
+    ).where(_l.order_id == bindparam("b_id"))
+)
+"""An order's stored lookup rows, each with whether a later row (another order's, saved
+after it) holds the same reference, which then finds that other order; tags are found by
+membership, never by the latest."""
+DELETE_LOOKUP = Fixed(delete(lookups).where(_l.seq == bindparam("b_seq")))
 
 RECORD = Fixed(
     select(idempotency).where(_i.source == bindparam("b_source"), _i.key == bindparam("b_key"))
@@ -101,6 +145,15 @@ def saved_order_row(
         "b_id": order.id,
         "b_expected": expected_version,
     }
+
+
+def document_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The parameters of :data:`UPDATE_DOCUMENT` from those of :data:`UPDATE_ORDER`: the
+    indexed columns move from the SET list to the WHERE clause."""
+    found = {key: value for key, value in row.items() if key not in INDEXED}
+    for name in INDEXED:
+        found[f"b_{name}"] = row[name]
+    return found
 
 
 def record_row(record: IdempotencyRecord) -> dict[str, Any]:

@@ -519,6 +519,60 @@ class RepositoryContract(ReloadingContract, ContractBase):
         assert found is not None
         assert found.id == "ord-1"
 
+    def test_saves_that_keep_a_shared_tracking_number_find_whichever_was_saved_last(
+        self, store: OrderStore
+    ) -> None:
+        first = shipped("ord-1", 1001, tracking="1Z9")
+        second = shipped("ord-2", 1002, tracking="1Z9")
+        store.add(first)
+        store.add(second)
+
+        for version, saved in [(2, first), (2, second), (3, first), (3, second)]:
+            note = f"saved at version {version}"
+            store.save(
+                attrs.evolve(saved, note=note, version=version), expected_version=version - 1
+            )
+            found = store.by_reference("tracking_number", "1Z9")
+            assert found is not None
+            assert (found.id, found.note) == (saved.id, note)
+
+    def test_a_save_that_keeps_the_references_finds_the_order_by_each_of_them(
+        self, store: OrderStore
+    ) -> None:
+        order = attrs.evolve(
+            shipped("ord-1", 1001, tracking="1Z1"),
+            transactions=(
+                attrs.evolve(transaction(TransactionKind.SALE, "succeeded"), reference="gw-9"),
+            ),
+            tags=frozenset({"vip"}),
+        )
+        store.add(order)
+
+        for version in (2, 3):
+            store.save(
+                attrs.evolve(order, note="Resent", version=version), expected_version=version - 1
+            )
+
+            found = [
+                store.by_reference("fulfillment_order", order.fulfillment_orders[0].id),
+                store.by_reference("tracking_number", "1Z1"),
+                store.by_reference("gateway_reference", "gw-9"),
+            ]
+            assert [(o.id, o.version) if o else None for o in found] == [("ord-1", version)] * 3
+            assert ids(store.query(OrderQuery(tag="vip")).orders) == ["ord-1"]
+
+    def test_the_query_columns_follow_a_save_that_changes_the_customer_e_mail(
+        self, store: OrderStore
+    ) -> None:
+        order = new_order("ord-1", 1001)
+        store.add(order)
+        moved = attrs.evolve(order, customer=make_customer(email="Grace@Example.com"), version=2)
+
+        store.save(moved, expected_version=1)
+
+        assert ids(store.query(OrderQuery(customer_email="ada@example.com")).orders) == []
+        assert ids(store.query(OrderQuery(customer_email="grace@example.com")).orders) == ["ord-1"]
+
     def test_a_query_by_tag_follows_the_tags_of_the_saved_order(self, store: OrderStore) -> None:
         order = new_order("ord-1", 1001, tags=frozenset({"vip"}))
         store.add(order)
