@@ -12,6 +12,7 @@ from attrs.exceptions import FrozenInstanceError
 
 from orderflow.domain import notes, payments, settlement
 from orderflow.domain.cancellation import cancel
+from orderflow.domain.fulfillment import Fulfillment, LineQuantity
 from orderflow.domain.lines import Discount, LineItem, ShippingLine, TaxLine
 from orderflow.domain.money import Money
 from orderflow.domain.order import CancelReason, Change, check_consistency
@@ -26,6 +27,7 @@ from orderflow.errors import (
     InvalidTimestamp,
     TransactionNotFound,
     UnknownCurrency,
+    UnknownLineItem,
 )
 from orderflow.testing import (
     EPOCH,
@@ -411,3 +413,18 @@ def test_an_order_number_must_be_positive() -> None:
 def test_an_unknown_order_status_is_refused_naming_the_order() -> None:
     with pytest.raises(InvalidStateValue, match=r"order ord-1.*'shipped'"):
         attrs.evolve(make_order(), status="shipped")
+
+
+def test_a_fulfillment_of_a_line_the_order_does_not_have_is_refused_even_cancelled() -> None:
+    order = make_order()
+    for cancelled_at in (None, EPOCH):
+        ghost = Fulfillment(
+            id="f-1",
+            fulfillment_order_id=order.fulfillment_orders[0].id,
+            lines=(LineQuantity("ghost", 1),),
+            created_at=EPOCH,
+            cancelled_at=cancelled_at,
+        )
+
+        with pytest.raises(UnknownLineItem, match="ships line 'ghost', which the order does not"):
+            check_consistency(attrs.evolve(order, fulfillments=(ghost,)))

@@ -32,6 +32,7 @@ from orderflow.errors import (
     OverFulfillment,
 )
 from orderflow.ports.inventory import RestockRequest
+from orderflow.serialization import dumps, loads
 from orderflow.testing import (
     STAFF,
     Harness,
@@ -377,6 +378,26 @@ def test_fulfilling_a_pickup_like_a_shipment_is_refused_with_a_clear_message(
 
 
 # -- tracking and carrier events -------------------------------------------------------------
+
+
+def test_holding_lines_split_off_after_a_cancelled_fulfillment_leaves_a_storable_order(
+    harness: Harness,
+) -> None:
+    # found by the stateful test: the cancelled fulfillment names the fulfillment order its
+    # line left when the hold split it off; the record stands, the check refused the
+    # stored document
+    draft = make_draft(make_line("a", "10.00", 1), make_line("b", "10.00", 1))
+    order = harness.flow.place(draft, actor=STAFF)
+    done = harness.flow.fulfill(order.id, fo_id(order), [LineQuantity("a", 1)], actor=STAFF)
+    harness.flow.cancel_fulfillment(order.id, done.fulfillments[0].id, actor=STAFF)
+
+    held = harness.flow.hold(
+        order.id, fo_id(order), HoldReason.OTHER, lines=[LineQuantity("a", 1)], actor=STAFF
+    )
+
+    assert held.fulfillment_order(fo_id(order)).quantity_of("a") == 0
+    assert loads(dumps(held)) == held
+    assert harness.repository.get(order.id) == held
 
 
 def shipped(harness: Harness, order: Order) -> str:

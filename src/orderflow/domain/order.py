@@ -415,14 +415,20 @@ def _check_quantities(order: Order) -> None:
                 f"{f.fulfillment_order_id!r}, which the order does not have"
             )
         for q in f.lines:
+            if q.line_item_id not in ordered:
+                raise UnknownLineItem(
+                    f"{order}: fulfillment {f.id} ships line {q.line_item_id!r}, which the "
+                    "order does not have"
+                )
+            if not f.active:  # its record stands, wherever a split has moved its lines since
+                continue
             if owner.quantity_of(q.line_item_id) == 0:
                 raise UnknownLineItem(
                     f"{order}: fulfillment {f.id} ships line {q.line_item_id!r}, which its "
                     f"fulfillment order {owner.id} does not hold"
                 )
-            if f.active:
-                key = (owner.id, q.line_item_id)
-                done[key] = done.get(key, 0) + q.quantity
+            key = (owner.id, q.line_item_id)
+            done[key] = done.get(key, 0) + q.quantity
     for fo in order.fulfillment_orders:
         for q in fo.lines:
             shipped = done.get((fo.id, q.line_item_id), 0)
