@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import count
+from typing import Any
 
+from benchmarks.gateway import KeyedGateway
 from benchmarks.timing import Stopwatch
 from orderflow import (
     Order,
@@ -25,12 +27,27 @@ from orderflow import (
     financial_status,
     fulfillment_status,
 )
-from orderflow.testing import GATEWAY, STAFF, Harness, authorization, make_draft, make_line
+from orderflow.testing import (
+    GATEWAY,
+    STAFF,
+    Harness,
+    authorization,
+    make_draft,
+    make_flow,
+    make_line,
+)
 
 COMMANDS = ("place", "record_payment", "capture+dispatch", "fulfill", "carrier event", "archive")
 
 _checkouts = count(1)
 """Checkout ids unique within the process, so batches on one store never collide."""
+
+
+def new_flow(**options: Any) -> Harness:
+    """The flow the per-command benchmarks drive (``make_flow``'s ``options``): no event
+    publisher, and a gateway that only answers (``benchmarks/gateway.py``): the outside
+    party's own work is not orderflow's."""
+    return make_flow(publish=False, gateway=KeyedGateway(), **options)  # type: ignore[arg-type]
 
 
 def drafts(count: int, lines: int = 1, prefix: str = "chk") -> list[OrderDraft]:

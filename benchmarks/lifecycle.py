@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import itertools
 import os
 import platform
 import pstats
@@ -28,10 +27,10 @@ from decimal import Decimal
 from importlib import metadata
 from typing import Any
 
+from benchmarks.gateway import KeyedGateway
 from orderflow import (
     Address,
     Customer,
-    GatewayResult,
     LineItem,
     Money,
     Order,
@@ -43,7 +42,6 @@ from orderflow import (
     financial_status,
 )
 from orderflow.domain.financial import balance
-from orderflow.ports import PaymentRequest
 from orderflow.testing import GATEWAY, STAFF, Harness, make_draft, make_flow
 
 if __package__:
@@ -156,39 +154,6 @@ def report_from_webhook(raw: Raw) -> PaymentReport:
         reusable=raw.get("reusable", False),
         expires_at=None if expires is None else datetime.fromisoformat(expires),
     )
-
-
-class KeyedGateway:
-    """The baseline's gateway, as a ``PaymentGateway``: one answer per idempotency key,
-    ``effects`` the money movements that happened. The harness's ``FakeGateway`` keeps books
-    of its own and refuses what a real gateway refuses (the stateful tests need that); in a
-    benchmark that work would be counted as orderflow's."""
-
-    def __init__(self) -> None:
-        self.effects: list[tuple[str, PaymentRequest]] = []
-        self._results: dict[str, GatewayResult] = {}
-        self._references = itertools.count(1)
-
-    def _call(self, operation: str, request: PaymentRequest) -> GatewayResult:
-        found = self._results.get(request.idempotency_key)
-        if found is not None:
-            return found
-        self.effects.append((operation, request))
-        result = GatewayResult(True, f"gw_{operation}_{next(self._references)}", reusable=True)
-        self._results[request.idempotency_key] = result
-        return result
-
-    def capture(self, request: PaymentRequest) -> GatewayResult:
-        return self._call("capture", request)
-
-    def refund(self, request: PaymentRequest) -> GatewayResult:
-        return self._call("refund", request)
-
-    def void(self, request: PaymentRequest) -> GatewayResult:
-        return self._call("void", request)
-
-    def charge(self, request: PaymentRequest) -> GatewayResult:
-        return self._call("charge", request)
 
 
 def new_orderflow() -> Harness:

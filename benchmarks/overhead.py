@@ -5,7 +5,9 @@ same command through OrderFlow on SQLite.
 
 Both programs take a batch of N one-line orders through the six commands of
 ``benchmarks/commands.py`` (place, record_payment, capture+dispatch, fulfill, carrier event,
-archive) through ``OrderFlow`` with no event publisher:
+archive) through ``OrderFlow`` with no event publisher and a gateway that only answers
+(``benchmarks/gateway.py``, as the lifecycle benchmark's: a gateway's own work is not
+orderflow's):
 
 - **SQLite**: ``SqlRepository`` on a fresh database file per batch (``make_engine``: WAL,
   ``synchronous=NORMAL``), made before the clock starts;
@@ -29,21 +31,20 @@ from benchmarks import commands
 from benchmarks.report import Figure, main
 from benchmarks.timing import alternate, median, micros, paired, ratio
 from orderflow.adapters.sql import SqlRepository
-from orderflow.testing import make_flow
 
 GOAL = 0.20
 TITLE = "orderflow overhead budget: in-memory work / the same command on SQLite (§11)"
 
 
 def on_memory(orders: int) -> dict[str, float]:
-    return commands.run(make_flow(publish=False), commands.drafts(orders))
+    return commands.run(commands.new_flow(), commands.drafts(orders))
 
 
 def on_sqlite(orders: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="orderflow-bench-") as directory:
         store = SqlRepository.from_url(Path(directory, "shop.sqlite3"), create=True)
         try:
-            return commands.run(make_flow(publish=False, repository=store), commands.drafts(orders))
+            return commands.run(commands.new_flow(repository=store), commands.drafts(orders))
         finally:
             store.engine.dispose()
 

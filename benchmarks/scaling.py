@@ -32,7 +32,7 @@ from benchmarks.report import Figure, main
 from benchmarks.timing import alternate, median, micros, paired, ratio
 from orderflow.adapters.fakes import SequentialIds
 from orderflow.adapters.sql import SqlRepository, make_engine
-from orderflow.testing import Harness, make_flow
+from orderflow.testing import Harness
 
 STORED_GOAL = 1.5
 LINES_GOAL = 2.2
@@ -51,7 +51,7 @@ def seeded_stores(directory: Path, sizes: tuple[int, ...], seed: int) -> dict[in
     commands by OrderFlow once, then copied in SQL up to each size."""
     first = directory / "seed.sqlite3"
     store = SqlRepository.from_url(first, create=True)
-    harness = make_flow(publish=False, repository=store, ids=SequentialIds(SEED))
+    harness = commands.new_flow(repository=store, ids=SequentialIds(SEED))
     commands.run(harness, commands.drafts(seed, prefix=SEED))
     store.engine.dispose()  # the copy switches the journal off: no other connection open
     paths = {}
@@ -158,7 +158,7 @@ def on_fresh_file(directory: Path, orders: int, lines: int) -> Callable[[], dict
         store = SqlRepository.from_url(path, create=True)
         try:
             drafts = commands.drafts(orders, lines=lines)
-            return commands.run(make_flow(publish=False, repository=store), drafts)
+            return commands.run(commands.new_flow(repository=store), drafts)
         finally:
             store.engine.dispose()
             path.unlink()
@@ -193,7 +193,7 @@ def stored_figures(quick: bool) -> list[Figure]:
         try:
             programs = {
                 size: on_store(
-                    make_flow(publish=False, repository=store, ids=SequentialIds(RUN)),
+                    commands.new_flow(repository=store, ids=SequentialIds(RUN)),
                     paths[size],
                     orders,
                 )
