@@ -12,7 +12,7 @@ save's commit was seen: a repository joined to a host's transaction keeps nothin
 
 from __future__ import annotations
 
-import secrets
+import os
 from typing import TYPE_CHECKING
 
 from orderflow.adapters.sql.rows import load_order
@@ -27,7 +27,7 @@ SIZE = 1024
 
 def new_revision() -> str:
     """A token written with one save: 16 random bytes in hex, never the same twice."""
-    return secrets.token_hex(16)
+    return os.urandom(16).hex()
 
 
 class LoadedOrders:

@@ -15,7 +15,8 @@ rendered after compiling) run through SQLAlchemy, unchanged.
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Dialect
@@ -51,30 +52,42 @@ class Compiled:
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
         ]
         """Per returned column, the conversion its type makes of the driver's value."""
-        self.convert = any(processor is not None for processor in self.results)
+        self.converted = [(i, p) for i, p in enumerate(self.results) if p is not None]
+        """The returned columns whose values the types convert, by position."""
+        self._get = itemgetter(*names) if names else lambda _: ()
+        self._single = len(names) == 1
+        self._convert = [
+            (i, self.processors[n]) for i, n in enumerate(names) if n in self.processors
+        ]
+        """The parameters the types convert, by position (a name may come more than once)."""
         self.row: Callable[..., Any] = _row_type([column.key for column in columns])
         """Rows with the columns' names, as SQLAlchemy's rows have them."""
         self.direct = "POSTCOMPILE" not in self.text
         """Can it run on the driver's cursor? (Else through SQLAlchemy.)"""
 
     def parameters(self, values: dict[str, Any]) -> Any:
-        processors = self.processors
         merged = {**self.fixed, **values} if self.fixed else values
-        converted = [
-            processors[name](merged[name]) if name in processors else merged[name]
-            for name in self.names
-        ]
-        return converted if self.positional else dict(zip(self.names, converted, strict=True))
+        found = self._get(merged)
+        if self._single:
+            found = (found,)
+        if self._convert:
+            found = list(found)
+            for index, processor in self._convert:
+                found[index] = processor(found[index])
+        return found if self.positional else dict(zip(self.names, found, strict=True))
 
     def rows(self, found: Sequence[Any]) -> list[Any]:
         """The driver's rows as the column types return them (tuples)."""
-        if not self.convert:
+        if not self.converted:
             return list(found)
-        results = self.results
-        return [
-            tuple(value if p is None else p(value) for p, value in zip(results, row, strict=True))
-            for row in found
-        ]
+        converted = self.converted
+        rows = []
+        for row in found:
+            values = list(row)
+            for index, processor in converted:
+                values[index] = processor(values[index])
+            rows.append(tuple(values))
+        return rows
 
 
 def _row_type(names: list[str]) -> Callable[..., Any]:
@@ -87,12 +100,19 @@ class Fixed:
     def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
         self._compiled: dict[tuple[str, frozenset[str]], Compiled] = {}
+        self._seen: dict[tuple[str, ...], Compiled] = {}
+        """By dialect name and parameter names in the order given: no set built per run."""
 
-    def compiled(self, dialect: Dialect, keys: Sequence[str]) -> Compiled:
-        key = (dialect.name, frozenset(keys))
-        found = self._compiled.get(key)
+    def compiled(self, dialect: Dialect, keys: Iterable[str]) -> Compiled:
+        seen = (dialect.name, *keys)
+        found = self._seen.get(seen)
         if found is None:
-            found = self._compiled[key] = Compiled(self.statement, dialect, list(keys))
+            key = (dialect.name, frozenset(seen[1:]))
+            found = self._compiled.get(key)
+            if found is None:
+                found = self._compiled[key] = Compiled(self.statement, dialect, list(seen[1:]))
+            if len(self._seen) < 256:  # bounded: parameter names come in few orders
+                self._seen[seen] = found
         return found
 
 
@@ -108,7 +128,7 @@ def run(connection: Connection, fixed: Fixed, values: dict[str, Any]) -> tuple[i
     """Run ``fixed`` with ``values`` in ``connection``'s transaction: the rows it changed
     and the rows it returned (tuples, in the statement's column order)."""
     dialect = connection.dialect
-    compiled = fixed.compiled(dialect, list(values))
+    compiled = fixed.compiled(dialect, values)
     if not compiled.direct:
         result = connection.execute(fixed.statement, values)  # type: ignore[call-overload]
         rows = [tuple(row) for row in result] if result.returns_rows else []
@@ -130,7 +150,7 @@ def run_named(
 ) -> tuple[int, list[Any]]:
     """:func:`run`, its rows named tuples (``row.key``), as SQLAlchemy's rows are."""
     changed, found = run(connection, fixed, values)
-    make = fixed.compiled(connection.dialect, list(values)).row
+    make = fixed.compiled(connection.dialect, values).row
     return changed, [make(*row) for row in found]
 
 
@@ -141,7 +161,7 @@ def run_many(connection: Connection, fixed: Fixed, rows: Sequence[dict[str, Any]
     if not rows:
         return 0
     dialect = connection.dialect
-    compiled = fixed.compiled(dialect, list(rows[0]))
+    compiled = fixed.compiled(dialect, rows[0])
     if not compiled.direct:
         result = connection.execute(fixed.statement, list(rows))  # type: ignore[call-overload]
         return int(result.rowcount)

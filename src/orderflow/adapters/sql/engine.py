@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import threading
 import time
+import weakref
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +17,7 @@ import sqlalchemy
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool, Pool, QueuePool
 from sqlalchemy.schema import CreateSchema
 
 from orderflow.adapters.sql.driver import raised
@@ -159,26 +162,40 @@ def immediate(connection: Connection) -> Iterator[Connection]:
     events and pool bookkeeping would cost more than the statements. A statement run
     through SQLAlchemy inside joins the transaction (``_on_begin``), which then ends
     through SQLAlchemy."""
-    _send(connection, "BEGIN IMMEDIATE")
-    driver = connection.connection.dbapi_connection
-    assert driver is not None
+    driver = begin_immediate(connection)
     try:
         yield connection
     except BaseException:
-        if connection.in_transaction():
-            connection.rollback()
-        else:
-            driver.rollback()  # nothing to do if SQLite already rolled back
+        roll_back(connection, driver)
         raise
+    commit(connection, driver)
+
+
+def begin_immediate(connection: Connection) -> Any:
+    """:func:`immediate`'s ``BEGIN IMMEDIATE``; the driver's connection, to end it with
+    :func:`commit` or :func:`roll_back`."""
+    _send(connection, "BEGIN IMMEDIATE")
+    return connection.connection.dbapi_connection
+
+
+def commit(connection: Connection, driver: Any) -> None:
+    """End :func:`begin_immediate`'s transaction: ``COMMIT`` (rolled back if it fails)."""
     if connection.in_transaction():
         connection.commit()
         return
-    dbapi = connection.dialect.loaded_dbapi
     try:
         driver.commit()
-    except dbapi.Error as error:
+    except connection.dialect.loaded_dbapi.Error as error:
         driver.rollback()
         raise raised(connection.dialect, "COMMIT", (), error) from error
+
+
+def roll_back(connection: Connection, driver: Any) -> None:
+    """End :func:`begin_immediate`'s transaction after an error: ``ROLLBACK``."""
+    if connection.in_transaction():
+        connection.rollback()
+    else:
+        driver.rollback()  # nothing to do if SQLite already rolled back
 
 
 BUSY_STATES = frozenset({"40001", "40P01", "55P03"})
@@ -217,3 +234,127 @@ def is_configured(bind: Connection | Engine) -> bool:
     :func:`configure_sqlite`."""
     engine = bind if isinstance(bind, Engine) else bind.engine
     return engine.dialect.name != "sqlite" or event.contains(engine, "begin", _on_begin)
+
+
+class Spare:
+    """At most one idle connection of a SQLite engine, kept by a repository between its
+    calls: checking a connection out of the pool and back in (SQLAlchemy's ``Connection``,
+    the pool's queue, its reset and events) costs more than a SQLite call's statements.
+
+    A call :meth:`take` s the kept connection, or a new one from the pool; :meth:`give`
+    keeps it again after a clean call (no transaction left open), or returns it to the
+    pool when one is already kept, or after an error. So a repository holds one
+    connection out of its pool while idle, whatever the number of threads calling it;
+    threads that find none kept check one out as before.
+
+    Kept only for pools that can spare it (:meth:`fits`): :class:`~sqlalchemy.pool.NullPool`,
+    and a :class:`~sqlalchemy.pool.QueuePool` of two connections or more (a host sharing
+    a pool of one would wait for it). Never used in another process: after ``os.fork`` the
+    child leaves the parent's connection alone (it neither uses nor closes it: SQLite
+    forbids both) and keeps one of its own. Returned to the pool when the engine is
+    disposed (``engine_disposed``; a pool replaced otherwise is noticed at the next
+    :meth:`take`), by :meth:`close`, and when the repository is garbage-collected.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._kept = _Kept()
+        _spares_of(engine).add(self)
+        weakref.finalize(self, self._kept.release)
+
+    @staticmethod
+    def fits(engine: Engine) -> bool:
+        """Can ``engine``'s pool spare a connection to keep?"""
+        pool = engine.pool
+        if isinstance(pool, NullPool):
+            return True
+        if type(pool) is not QueuePool:
+            return False  # SingletonThreadPool: a connection per thread; StaticPool: one
+        overflow: int = getattr(pool, "_max_overflow", 0)
+        return overflow < 0 or pool.size() + overflow >= 2
+
+    def take(self) -> Connection:
+        """The kept connection (no transaction open), or a new one from the pool."""
+        kept = self._kept
+        if kept.connection is not None:
+            with kept.lock:
+                found: Connection | None = kept.connection
+                pool = kept.pool
+                kept.connection = kept.pool = None
+                if kept.pid != os.getpid():  # forked: the parent's connection
+                    kept.pid = os.getpid()
+                    if found is not None:
+                        _FORKED.append(found)
+                    found = None
+            if found is not None:
+                if pool is self._engine.pool:
+                    return found
+                found.close()  # the engine's pool was replaced
+        return self._engine.connect()
+
+    def give(self, connection: Connection) -> None:
+        """Keep ``connection`` after a clean call, if none is kept yet; else close it
+        (back to the pool). A transaction left open (a statement run through SQLAlchemy
+        begins one) is rolled back first."""
+        if connection.in_transaction():
+            connection.rollback()
+        driver = connection.connection.dbapi_connection
+        kept = self._kept
+        if not connection.invalidated and driver is not None and not driver.in_transaction:
+            with kept.lock:
+                if kept.connection is None and kept.pid == os.getpid():
+                    kept.connection, kept.pool = connection, self._engine.pool
+                    return
+        connection.close()
+
+    def close(self) -> None:
+        """Return the kept connection to its pool (in the process that kept it)."""
+        self._kept.release()
+
+
+class _Kept:
+    """A :class:`Spare`'s state, apart so that its finalizer holds no :class:`Spare`."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.connection: Connection | None = None
+        self.pool: Pool | None = None
+        self.pid = os.getpid()
+
+    def release(self, *, disposed: bool = False) -> None:
+        """Return the connection kept, if any, to its pool; or close it, out of the pool,
+        when the engine disposed of that pool (which would only keep it open)."""
+        with self.lock:
+            connection = self.connection
+            self.connection = self.pool = None
+            if connection is None:
+                return
+            if self.pid != os.getpid():
+                _FORKED.append(connection)  # the parent's: neither use nor close it here
+                return
+        if disposed:
+            connection.detach()
+        connection.close()
+
+
+_FORKED: list[Connection] = []
+"""Connections a forked child found kept by its parent's repositories: held, untouched."""
+
+_SPARES: weakref.WeakKeyDictionary[Engine, weakref.WeakSet[Spare]] = weakref.WeakKeyDictionary()
+_SPARES_LOCK = threading.Lock()
+
+
+def _spares_of(engine: Engine) -> weakref.WeakSet[Spare]:
+    with _SPARES_LOCK:
+        spares = _SPARES.get(engine)
+        if spares is None:
+            spares = _SPARES[engine] = weakref.WeakSet()
+            event.listen(engine, "engine_disposed", _on_dispose)
+        return spares
+
+
+def _on_dispose(engine: Engine) -> None:
+    with _SPARES_LOCK:
+        spares = list(_SPARES.get(engine, ()))
+    for spare in spares:
+        spare._kept.release(disposed=True)

@@ -37,11 +37,15 @@ from orderflow.adapters.sql.cache import SIZE, LoadedOrders, new_revision
 from orderflow.adapters.sql.driver import Fixed, run, run_many, run_named
 from orderflow.adapters.sql.engine import (
     WRITE,
+    Spare,
+    begin_immediate,
+    commit,
     database_url,
     immediate,
     is_busy,
     is_configured,
     make_engine,
+    roll_back,
     search_path,
 )
 from orderflow.adapters.sql.migrate import create_schema
@@ -112,6 +116,8 @@ class SqlRepository:
         self._direct = engine.dialect.name == "sqlite" and is_configured(engine)
         """SQLite set up by make_engine: transactions begun and committed straight on the
         driver's connection, reads in a unit of work without one (see :meth:`_reading`)."""
+        self._spare = Spare(engine) if self._direct and Spare.fits(engine) else None
+        """SQLite: the connection kept between calls made outside a unit of work."""
 
     @classmethod
     def from_url(
@@ -147,7 +153,23 @@ class SqlRepository:
         joined._connection = connection
         joined._orders = None
         joined._unit = threading.local()
+        joined._spare = None
         return joined
+
+    def close(self) -> None:
+        """Return the connection this repository keeps between calls (SQLite) to the
+        engine's pool; the next call takes one again. Disposing of the engine does too."""
+        if self._spare is not None:
+            self._spare.close()
+
+    def _take(self) -> Connection:
+        return self.engine.connect() if self._spare is None else self._spare.take()
+
+    def _give(self, connection: Connection) -> None:
+        if self._spare is None:
+            connection.close()
+        else:
+            self._spare.give(connection)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[None]:
@@ -160,12 +182,16 @@ class SqlRepository:
         if self._connection is not None or getattr(self._unit, "connection", None) is not None:
             yield
             return
-        with self.engine.connect() as connection:
-            self._unit.connection = connection
-            try:
-                yield
-            finally:
-                self._unit.connection = None
+        connection = self._take()
+        self._unit.connection = connection
+        try:
+            yield
+        except BaseException:
+            connection.close()
+            raise
+        finally:
+            self._unit.connection = None
+        self._give(connection)
 
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
@@ -174,8 +200,13 @@ class SqlRepository:
             return
         unit: Connection | None = getattr(self._unit, "connection", None)
         if unit is None:
-            with self.engine.connect() as connection:
+            connection = self._take()
+            try:
                 yield connection
+            except BaseException:
+                connection.close()
+                raise
+            self._give(connection)
         elif self._direct:
             # SQLite: a SELECT outside a transaction reads one consistent snapshot by itself;
             # a BEGIN and COMMIT around it would only cost two more round trips. A statement
@@ -202,8 +233,19 @@ class SqlRepository:
                     with immediate(unit):
                         yield unit
                     return
-                with self.engine.connect() as connection, immediate(connection):
-                    yield connection
+                connection = self._take()
+                try:
+                    driver = begin_immediate(connection)
+                    try:
+                        yield connection
+                    except BaseException:
+                        roll_back(connection, driver)
+                        raise
+                    commit(connection, driver)
+                except BaseException:
+                    connection.close()
+                    raise
+                self._give(connection)
                 return
             if unit is None:
                 with self._writer.connect() as connection, connection.begin():
