@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from types import NoneType, UnionType
+from itertools import repeat
+from types import MemberDescriptorType, NoneType, UnionType
 from typing import Any, Union, get_origin
 
 import attrs
@@ -51,7 +52,22 @@ def loadable(cls: Any) -> bool:
 
 
 def loader(cls: type, converter: cattrs.Converter, *, as_is: Hook) -> Hook:
-    """The loader of ``cls``; fields whose hook is ``as_is`` are taken as they are."""
+    """The loader of ``cls``; fields whose hook is ``as_is`` are taken as they are.
+
+    An object holding as many keys as ``cls`` has fields (as orderflow writes them) is read
+    key by key, a missing one raising: it holds another key. Any other object has its keys
+    checked first, and each field it lacks takes its default.
+
+    A hook may tell the loader how to do its work inline, saving a call per value:
+
+    - ``hook.member = (hook, type)``: an optional value, None or what that hook gives;
+    - ``hook.each = (hook, type)``: a tuple (``tuple[X, ...]``) of what that hook gives of
+      each item of a list (other values go to the hook itself);
+    - ``hook.quick = (expression, names)``: an expression of the value ``{v}`` (the
+      other names bound to ``names``) that gives what the hook gives, or None when the hook
+      must be called (say, a value not yet remembered); it may raise for a value the hook
+      refuses, as a document that fails is loaded again by the detailed converter.
+    """
     attrs.resolve_types(cls)
     fields = attrs.fields(cls)
     scope: dict[str, Any] = {
@@ -59,25 +75,45 @@ def loader(cls: type, converter: cattrs.Converter, *, as_is: Hook) -> Hook:
         "_new": object.__new__,
         "_set": object.__setattr__,
         "_names": frozenset(f.name for f in fields),
+        "_absent": _ABSENT,
+        "_tuple": tuple,
+        "_map": map,
+        "_list": list,
     }
-    take, check = [], []
+    full: list[str] = []  # every key there
+    some: list[str] = []  # defaults for the keys not there
+    put, check = [], []
     for i, f in enumerate(fields):
         hook = converter.get_structure_hook(f.type)
-        value = f"o[{f.name!r}]"
-        if hasattr(hook, "member"):  # an optional value: None, or its member's hook
-            scope[f"_h{i}"], scope[f"_t{i}"] = hook.member
-            value = f"(None if (x{i} := {value}) is None else _h{i}(x{i}, _t{i}))"
-        elif hook is not as_is:
-            scope[f"_h{i}"], scope[f"_t{i}"] = hook, f.type
-            value = f"_h{i}({value}, _t{i})"
-        if f.default is not attrs.NOTHING:  # a default is the model's own value: no hook
+        if hook is as_is:
+            taken = [f"        x{i} = o[{f.name!r}]"]
+        else:
+            taken = [f"        v{i} = o[{f.name!r}]"]
+            taken += _structure(scope, hook, f.type, f"v{i}", f"x{i}", f"{i}", "        ", as_is)
+        full += taken
+        if f.default is attrs.NOTHING:
+            some += taken
+        else:  # a default is the model's own value: no hook
             factory = isinstance(f.default, attrs.Factory)  # type: ignore[arg-type]
             scope[f"_d{i}"] = f.default.factory if factory else f.default
-            if hook is as_is and not factory:
-                value = f"o.get({f.name!r}, _d{i})"
+            some += [
+                f"        v{i} = o.get({f.name!r}, _absent)",
+                f"        if v{i} is _absent:",
+                f"            x{i} = _d{i}{'()' if factory else ''}",
+                "        else:",
+            ]
+            if hook is as_is:
+                some.append(f"            x{i} = v{i}")
             else:
-                value = f"({value} if {f.name!r} in o else _d{i}{'()' if factory else ''})"
-        take.append(f"    x{i} = {value}\n    _set(new, {f.name!r}, x{i})")
+                some += _structure(
+                    scope, hook, f.type, f"v{i}", f"x{i}", f"{i}", "            ", as_is
+                )
+        slot = _slot(cls, f.name)
+        if slot is None:
+            put.append(f"    _set(new, {f.name!r}, x{i})")
+        else:  # the slot's own setter: no lookup of the name (the model is frozen to others)
+            scope[f"_s{i}"] = slot.__set__
+            put.append(f"    _s{i}(new, x{i})")
         if f.validator is None:
             continue
         scope[f"_v{i}"], scope[f"_a{i}"] = f.validator, f
@@ -96,17 +132,73 @@ def loader(cls: type, converter: cattrs.Converter, *, as_is: Hook) -> Hook:
             "def load(o, _):",
             "    if type(o) is not dict:",
             "        raise TypeError(f'expected a JSON object, got {type(o).__name__}')",
-            "    if not o.keys() <= _names:",
-            "        raise TypeError(f'unknown keys: {sorted(o.keys() - _names)}')",
+            f"    if len(o) == {len(fields)}:",
+            *full,
+            "    else:",
+            "        if not o.keys() <= _names:",
+            "            raise TypeError(f'unknown keys: {sorted(o.keys() - _names)}')",
+            *some,
             "    new = _new(_cls)",
-            *take,
+            *put,
             *check,
             "    return new",
         ]
     )
     exec(compile(source, f"<orderflow loader {cls.__qualname__}>", "exec"), scope)
     built: Hook = scope["load"]
+    built.source = source  # type: ignore[attr-defined]  # for the curious, and tests
     return built
+
+
+_ABSENT = object()
+"""A key the object does not have."""
+
+
+def _slot(cls: type, name: str) -> Any:
+    """The member descriptor of the slot ``name`` of ``cls``, if it has one."""
+    for base in cls.__mro__:
+        if name in base.__dict__:
+            found = base.__dict__[name]
+            return found if isinstance(found, MemberDescriptorType) else None
+    return None
+
+
+def _structure(
+    scope: dict[str, Any], hook: Any, t: Any, v: str, x: str, at: str, indent: str, as_is: Hook
+) -> list[str]:
+    """Lines that set ``x`` to what ``hook`` gives of the JSON value in ``v``, inlining what
+    the hook says it does (see :func:`loader`); names bound in ``scope`` end in ``at``."""
+    if hasattr(hook, "member"):  # an optional value: None, or its member's hook
+        inner, member = hook.member
+        if inner is as_is:
+            return [f"{indent}{x} = {v}"]
+        return [
+            f"{indent}if {v} is None:",
+            f"{indent}    {x} = None",
+            f"{indent}else:",
+            *_structure(scope, inner, member, v, x, f"{at}m", indent + "    ", as_is),
+        ]
+    scope[f"_h{at}"], scope[f"_t{at}"] = hook, t
+    fallback = f"_h{at}({v}, _t{at})"
+    if hasattr(hook, "each"):  # a tuple of a list's items, each by its hook
+        inner, member = hook.each
+        if inner is as_is:
+            made = f"_tuple({v})"
+        else:
+            scope[f"_h{at}i"], scope[f"_r{at}"] = inner, repeat(member)
+            made = f"_tuple(_map(_h{at}i, {v}, _r{at}))"
+        return [f"{indent}{x} = {made} if type({v}) is _list else {fallback}"]
+    if hasattr(hook, "quick"):
+        expression, names = hook.quick
+        for name, bound in names.items():
+            scope[f"_q{at}_{name}"] = bound
+        made = expression.format(v=v, **{name: f"_q{at}_{name}" for name in names})
+        return [
+            f"{indent}{x} = {made}",
+            f"{indent}if {x} is None:",
+            f"{indent}    {x} = {fallback}",
+        ]
+    return [f"{indent}{x} = {fallback}"]
 
 
 def dumper(

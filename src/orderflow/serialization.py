@@ -136,6 +136,7 @@ def _make_converter(*, detailed: bool = True) -> cattrs.Converter:
     converter.register_structure_hook(Money, _remembering(_money))
     if not detailed:
         converter.register_structure_hook_factory(loadable, lambda t, c: loader(t, c, as_is=_as_is))
+        converter.register_structure_hook(datetime, _remembering_times())
     converter.register_structure_hook_factory(lambda t: t in SHARED, _shared)
     for scalar in (bool, int, str):  # loading leaves the type to the fields' validators
         converter.register_structure_hook(scalar, _plain if detailed else _as_is)
@@ -191,7 +192,8 @@ def _shared(cls: type, converter: cattrs.Converter) -> Callable[[Any, Any], Any]
 
 def _remembering(build: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:
     """A hook that builds each distinct JSON object of strings and nulls once (money, the
-    classes of :data:`SHARED`), then hands out the same value."""
+    classes of :data:`SHARED`), then hands out the same value; the loaders look it up
+    themselves (``quick``) and call the hook only for a value not remembered."""
     seen: dict[object, Any] = {}
 
     def structure(value: Any, _: Any) -> Any:
@@ -208,6 +210,30 @@ def _remembering(build: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:
         seen[key] = made
         return made
 
+    # raises for what is no mapping, or holds unhashable values: refused by the hook too
+    structure.quick = ("{seen}.get({tuple}({v}.items()))", {"seen": seen, "tuple": tuple})  # type: ignore[attr-defined]
+    return structure
+
+
+_TIMES_MAX = 4096
+"""Distinct times remembered while loading; all are forgotten when one more comes."""
+
+
+def _remembering_times() -> Callable[[Any, Any], datetime]:
+    """The loaders' datetime hook: :func:`_aware`, remembering the time of each text (an
+    order's times recur: a transaction's, its timeline entry's, its fulfillment's)."""
+    seen: dict[str, datetime] = {}
+
+    def structure(value: Any, _: Any) -> datetime:
+        made = _aware(value)
+        if len(seen) >= _TIMES_MAX:
+            seen.clear()
+        seen[value] = made
+        return made
+
+    # a value of another type is never remembered: not found, it goes to _aware, which refuses it
+    structure.quick = ("{seen}.get({v})", {"seen": seen})  # type: ignore[attr-defined]
+    structure.seen = seen  # type: ignore[attr-defined]  # for tests
     return structure
 
 
@@ -221,7 +247,12 @@ def _plain(value: Any, cls: type) -> Any:
 
 def _choice(cls: type[Enum]) -> Callable[[Any, Any], Any]:
     members = {member.value: member for member in cls}
-    return lambda value, _: members[value] if value in members else _exactly(value, cls)
+
+    def structure(value: Any, _: Any) -> Any:
+        return members[value] if value in members else _exactly(value, cls)
+
+    structure.quick = ("{members}.get({v})", {"members": members})  # type: ignore[attr-defined]
+    return structure
 
 
 def _optional(t: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
@@ -262,6 +293,7 @@ def _tuple(t: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
                 raise
             raise cattrs.IterableValidationError(f"While structuring {t!r}", errors, t) from None
 
+    structure.each = (hook, member)  # type: ignore[attr-defined]  # loaders inline it
     return structure
 
 

@@ -83,6 +83,8 @@ def instance_of(cls: type | tuple[type, ...]) -> Any:
             )
             raise TypeError(f"'{attribute.name}' must be {expected}, got {type(value).__name__}")
 
+    if cls is bool:  # no subclass: the two of them, without a call
+        return _quick(check, "({v} is True or {v} is False)")
     return _quick(check, "isinstance({v}, {cls})", cls=cls)
 
 

@@ -343,19 +343,21 @@ def check_consistency(order: Order) -> Order:
     Run when an order is placed and when a stored document is loaded (a hand-edited
     document must meet every rule); operations keep these properties by construction.
     """
-    minor_unit(order.currency)
-    amounts = [
-        *(line.unit_price for line in order.line_items),
-        *(s.price for s in order.shipping_lines),
-        *(d.amount for d in order.discounts),
-        *(t.amount for t in order.tax_lines),
-        *(tx.amount for tx in order.transactions),
-    ]
-    for amount in amounts:
-        if amount.currency != order.currency:
-            raise CurrencyMismatch(
-                f"{order}: amount {amount} is not in the order's currency {order.currency}"
-            )
+    currency = order.currency
+    minor_unit(currency)
+    # one loop per kind of amount, in this order: the first in another currency is named
+    for line in order.line_items:
+        if line.unit_price.currency != currency:
+            _mismatch(order, line.unit_price)
+    for shipping in order.shipping_lines:
+        if shipping.price.currency != currency:
+            _mismatch(order, shipping.price)
+    for amount in [d.amount for d in order.discounts] + [t.amount for t in order.tax_lines]:
+        if amount.currency != currency:
+            _mismatch(order, amount)
+    for tx in order.transactions:
+        if tx.amount.currency != currency:
+            _mismatch(order, tx.amount)
     if not order.line_items:
         raise InvalidQuantity(f"{order}: an order needs at least one line item")
     _check_ids(order)
@@ -371,21 +373,35 @@ def check_consistency(order: Order) -> Order:
     return order
 
 
+def _mismatch(order: Order, amount: Money) -> None:
+    raise CurrencyMismatch(
+        f"{order}: amount {amount} is not in the order's currency {order.currency}"
+    )
+
+
 def _check_ids(order: Order) -> None:
     fos, fulfillments = order.fulfillment_orders, order.fulfillments
-    for plural, ids in (
-        ("line items", [line.id for line in order.line_items]),
-        ("transactions", [tx.id for tx in order.transactions]),
-        ("fulfillment orders", [fo.id for fo in fos]),
-        ("fulfillments", [f.id for f in fulfillments]),
-        ("labels", [f.label.id for f in fulfillments if f.label is not None]),
-        ("service requests", [fo.request.id for fo in fos if fo.request is not None]),
-        # a split keeps a hold on both parts, under its id: unique within each part
-        *((f"holds of fulfillment order {fo.id}", [h.id for h in fo.holds]) for fo in fos),
+    for plural, items in (
+        ("line items", order.line_items),
+        ("transactions", order.transactions),
+        ("fulfillment orders", fos),
+        ("fulfillments", fulfillments),
     ):
-        if len(set(ids)) != len(ids):
-            twice = sorted({i for i in ids if ids.count(i) > 1})
-            raise DuplicateId(f"{order}: two {plural} share an id ({', '.join(twice)})")
+        if len(items) > 1:  # one item, or none, shares its id with nothing
+            _unique(order, plural, [item.id for item in items])
+    if len(fulfillments) > 1:
+        _unique(order, "labels", [f.label.id for f in fulfillments if f.label is not None])
+    if len(fos) > 1:
+        _unique(order, "service requests", [fo.request.id for fo in fos if fo.request is not None])
+    for fo in fos:  # a split keeps a hold on both parts, under its id: unique within each part
+        if len(fo.holds) > 1:
+            _unique(order, f"holds of fulfillment order {fo.id}", [h.id for h in fo.holds])
+
+
+def _unique(order: Order, plural: str, ids: list[str]) -> None:
+    if len(set(ids)) != len(ids):
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        raise DuplicateId(f"{order}: two {plural} share an id ({', '.join(twice)})")
 
 
 def _check_quantities(order: Order) -> None:
@@ -405,9 +421,12 @@ def _check_quantities(order: Order) -> None:
                 f"{order}: its fulfillment orders hold {assigned[line_id]} of line "
                 f"{line_id!r}, which was ordered {quantity} times"
             )
+    fulfillments = order.fulfillments
+    if not fulfillments and not any(fo.status == "closed" for fo in order.fulfillment_orders):
+        return  # nothing fulfilled, and no fulfillment order says all is
     by_id = {fo.id: fo for fo in order.fulfillment_orders}
     done: dict[tuple[str, str], int] = {}
-    for f in order.fulfillments:
+    for f in fulfillments:
         owner = by_id.get(f.fulfillment_order_id)
         if owner is None:
             raise FulfillmentOrderNotFound(
