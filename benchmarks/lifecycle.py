@@ -27,7 +27,6 @@ from decimal import Decimal
 from importlib import metadata
 from typing import Any
 
-from benchmarks.gateway import KeyedGateway
 from orderflow import (
     Address,
     Customer,
@@ -46,10 +45,12 @@ from orderflow.testing import GATEWAY, STAFF, Harness, make_draft, make_flow
 
 if __package__:
     from benchmarks import baseline
+    from benchmarks.gateway import KeyedGateway
     from benchmarks.report import Figure
     from benchmarks.timing import seconds
 else:  # ``python benchmarks/lifecycle.py``: this directory is on sys.path
     import baseline  # type: ignore[no-redef,import-not-found]
+    from gateway import KeyedGateway  # type: ignore[no-redef,import-not-found]
     from report import Figure  # type: ignore[no-redef,import-not-found]
     from timing import seconds  # type: ignore[no-redef,import-not-found]
 

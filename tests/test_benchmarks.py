@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import importlib
 import json
+import subprocess
 import sys
 from itertools import islice
 from pathlib import Path
@@ -51,3 +52,19 @@ def test_the_committed_documents_are_varied_orders_this_orderflow_loads() -> Non
     assert {len(order.line_items) for order in orders} != {1}
     assert any(order.fulfillments for order in orders)
     assert all(json.loads(text)["schema_version"] >= 1 for text in texts)
+
+
+def test_the_lifecycle_benchmark_runs_as_a_script_as_the_docs_say() -> None:
+    # ``python benchmarks/lifecycle.py`` puts benchmarks/ on sys.path, not the repository
+    # root: every import of its siblings must work from there too (a tiny run, untimed)
+    done = subprocess.run(
+        [sys.executable, "benchmarks/lifecycle.py", "--lifecycles", "3", "--repeats", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "ratio orderflow/baseline" in done.stdout
