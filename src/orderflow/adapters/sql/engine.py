@@ -162,24 +162,17 @@ def immediate(connection: Connection) -> Iterator[Connection]:
     events and pool bookkeeping would cost more than the statements. A statement run
     through SQLAlchemy inside joins the transaction (``_on_begin``), which then ends
     through SQLAlchemy."""
-    driver = begin_immediate(connection)
+    _send(connection, "BEGIN IMMEDIATE")
+    driver = connection.connection.dbapi_connection
+    assert driver is not None
     try:
         yield connection
     except BaseException:
-        roll_back(connection, driver)
+        if connection.in_transaction():
+            connection.rollback()
+        else:
+            driver.rollback()  # nothing to do if SQLite already rolled back
         raise
-    commit(connection, driver)
-
-
-def begin_immediate(connection: Connection) -> Any:
-    """:func:`immediate`'s ``BEGIN IMMEDIATE``; the driver's connection, to end it with
-    :func:`commit` or :func:`roll_back`."""
-    _send(connection, "BEGIN IMMEDIATE")
-    return connection.connection.dbapi_connection
-
-
-def commit(connection: Connection, driver: Any) -> None:
-    """End :func:`begin_immediate`'s transaction: ``COMMIT`` (rolled back if it fails)."""
     if connection.in_transaction():
         connection.commit()
         return
@@ -188,14 +181,6 @@ def commit(connection: Connection, driver: Any) -> None:
     except connection.dialect.loaded_dbapi.Error as error:
         driver.rollback()
         raise raised(connection.dialect, "COMMIT", (), error) from error
-
-
-def roll_back(connection: Connection, driver: Any) -> None:
-    """End :func:`begin_immediate`'s transaction after an error: ``ROLLBACK``."""
-    if connection.in_transaction():
-        connection.rollback()
-    else:
-        driver.rollback()  # nothing to do if SQLite already rolled back
 
 
 BUSY_STATES = frozenset({"40001", "40P01", "55P03"})

@@ -38,14 +38,11 @@ from orderflow.adapters.sql.driver import Fixed, run, run_many, run_named
 from orderflow.adapters.sql.engine import (
     WRITE,
     Spare,
-    begin_immediate,
-    commit,
     database_url,
     immediate,
     is_busy,
     is_configured,
     make_engine,
-    roll_back,
     search_path,
 )
 from orderflow.adapters.sql.migrate import create_schema
@@ -162,14 +159,22 @@ class SqlRepository:
         if self._spare is not None:
             self._spare.close()
 
-    def _take(self) -> Connection:
-        return self.engine.connect() if self._spare is None else self._spare.take()
-
-    def _give(self, connection: Connection) -> None:
-        if self._spare is None:
+    @contextmanager
+    def _borrowed(self) -> Iterator[Connection]:
+        """A connection for one call or unit of work: the one kept between calls (SQLite),
+        else one from the pool; kept again after it, closed (back to the pool) after an
+        error."""
+        spare = self._spare
+        connection = self.engine.connect() if spare is None else spare.take()
+        try:
+            yield connection
+        except BaseException:
+            connection.close()
+            raise
+        if spare is None:
             connection.close()
         else:
-            self._spare.give(connection)
+            spare.give(connection)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[None]:
@@ -182,16 +187,12 @@ class SqlRepository:
         if self._connection is not None or getattr(self._unit, "connection", None) is not None:
             yield
             return
-        connection = self._take()
-        self._unit.connection = connection
-        try:
-            yield
-        except BaseException:
-            connection.close()
-            raise
-        finally:
-            self._unit.connection = None
-        self._give(connection)
+        with self._borrowed() as connection:
+            self._unit.connection = connection
+            try:
+                yield
+            finally:
+                self._unit.connection = None
 
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
@@ -200,13 +201,8 @@ class SqlRepository:
             return
         unit: Connection | None = getattr(self._unit, "connection", None)
         if unit is None:
-            connection = self._take()
-            try:
+            with self._borrowed() as connection:
                 yield connection
-            except BaseException:
-                connection.close()
-                raise
-            self._give(connection)
         elif self._direct:
             # SQLite: a SELECT outside a transaction reads one consistent snapshot by itself;
             # a BEGIN and COMMIT around it would only cost two more round trips. A statement
@@ -233,19 +229,8 @@ class SqlRepository:
                     with immediate(unit):
                         yield unit
                     return
-                connection = self._take()
-                try:
-                    driver = begin_immediate(connection)
-                    try:
-                        yield connection
-                    except BaseException:
-                        roll_back(connection, driver)
-                        raise
-                    commit(connection, driver)
-                except BaseException:
-                    connection.close()
-                    raise
-                self._give(connection)
+                with self._borrowed() as connection, immediate(connection):
+                    yield connection
                 return
             if unit is None:
                 with self._writer.connect() as connection, connection.begin():
