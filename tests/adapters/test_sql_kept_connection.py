@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,25 @@ def opened(engine: Engine) -> list[object]:
     found: list[object] = []
     event.listen(engine, "connect", lambda dbapi, _: found.append(dbapi))
     return found
+
+
+def in_child(check: Callable[[], bytes]) -> tuple[bytes, int]:
+    """Run ``check`` in a forked child: what it reported (``b"ok"`` when all was well) and
+    the child's exit code."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through the pipe
+        code = 1
+        try:
+            os.write(write, check())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    reported = os.read(read, 200)
+    os.close(read)
+    _, status = os.waitpid(pid, 0)
+    return reported, os.waitstatus_to_exitcode(status)
 
 
 def kept_of(store: SqlRepository) -> object:
@@ -149,28 +169,17 @@ def test_a_forked_child_neither_uses_nor_closes_the_parents_connection(sqlite_ur
     store.add(new_order("ord-1", 1001))
     parents = kept_of(store)
     connects = opened(engine)
-    read, write = os.pipe()
 
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child reports through the pipe
-        code = 1
-        try:
-            found = store.get("ord-1").id == "ord-1"
-            store.add(new_order("ord-2", 1002))
-            own = kept_of(store)
-            store.close()
-            untouched = not parents.closed and parents in engines._FORKED  # type: ignore[attr-defined]
-            ok = found and len(connects) == 1 and own is not parents and untouched
-            os.write(write, b"ok" if ok else f"{found} {connects} {untouched}".encode())
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write)
-    reported = os.read(read, 200)
-    os.close(read)
-    _, status = os.waitpid(pid, 0)
+    def check() -> bytes:  # pragma: no cover - runs in the child
+        found = store.get("ord-1").id == "ord-1"
+        store.add(new_order("ord-2", 1002))
+        own = kept_of(store)
+        store.close()
+        untouched = not parents.closed and parents in engines._FORKED  # type: ignore[attr-defined]
+        ok = found and len(connects) == 1 and own is not parents and untouched
+        return b"ok" if ok else f"{found} {connects} {untouched}".encode()
 
-    assert (reported, os.waitstatus_to_exitcode(status)) == (b"ok", 0)
+    assert in_child(check) == (b"ok", 0)
     assert kept_of(store) is parents  # the parent's own, still kept and working
     assert store.get("ord-2").id == "ord-2"
     assert connects == []
@@ -221,25 +230,15 @@ def test_a_forked_child_dropping_the_store_does_not_pool_the_parents_connection(
     store = SqlRepository(engine)
     store.add(new_order("ord-1", 1001))
     parents = kept_of(store).connection.dbapi_connection  # type: ignore[attr-defined]
-    read, write = os.pipe()
 
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child reports through the pipe
-        code = 1
-        try:
-            del store
-            gc.collect()
-            with engine.connect() as connection:
-                mine = connection.connection.dbapi_connection is not parents
-            os.write(write, b"ok" if mine else b"the parent's connection, pooled in the child")
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write)
-    reported = os.read(read, 200)
-    os.close(read)
-    os.waitpid(pid, 0)
+    def check() -> bytes:  # pragma: no cover - runs in the child
+        nonlocal store
+        del store
+        gc.collect()
+        with engine.connect() as connection:
+            mine = connection.connection.dbapi_connection is not parents
+        return b"ok" if mine else b"the parent's connection, pooled in the child"
 
-    assert reported == b"ok"
+    assert in_child(check) == (b"ok", 0)
     assert store.get("ord-1").id == "ord-1"
     engine.dispose()
