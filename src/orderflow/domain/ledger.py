@@ -234,11 +234,17 @@ def adjustment(order: Order, amount: Money) -> Money:
     return min(max(amount - overpaid, zero), worth)
 
 
+def review_due_at(tx: Transaction) -> datetime | None:
+    """When request ``tx`` counts as unanswered: :data:`PENDING_REVIEW_AFTER` after it was
+    made, while it is in flight and not on review (``None``: it is not waiting)."""
+    if tx.pending and tx.review is None:
+        return tx.created_at + PENDING_REVIEW_AFTER
+    return None
+
+
 def unanswered(order: Order, now: datetime) -> tuple[Transaction, ...]:
     """Our requests still in flight :data:`PENDING_REVIEW_AFTER` after they were made and
     not yet put on review."""
     return tuple(
-        tx
-        for tx in order.transactions
-        if tx.pending and tx.review is None and tx.created_at + PENDING_REVIEW_AFTER <= now
+        tx for tx in order.transactions if (at := review_due_at(tx)) is not None and at <= now
     )

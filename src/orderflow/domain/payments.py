@@ -339,16 +339,16 @@ def next_due_at(order: Order) -> datetime | None:
     every save)."""
     soonest: datetime | None = None
     for tx in order.transactions:
-        if tx.status == "pending":
-            if tx.review is not None:
-                continue
-            at = tx.created_at + ledger.PENDING_REVIEW_AFTER
-        elif tx.expires_at is not None and tx.status == "authorized":
-            if tx.kind is not TransactionKind.AUTHORIZATION or ledger.requests_on(order, tx):
+        at = ledger.review_due_at(tx)
+        if at is None:
+            if (
+                tx.expires_at is None
+                or tx.status != "authorized"
+                or tx.kind is not TransactionKind.AUTHORIZATION
+                or ledger.requests_on(order, tx)
+            ):
                 continue
             at = tx.expires_at
-        else:
-            continue
         if soonest is None or at < soonest:
             soonest = at
     return soonest
