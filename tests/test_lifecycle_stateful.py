@@ -345,6 +345,12 @@ class OrderLives(RuleBasedStateMachine):
             ]
         if fo_id is not None:
             self._attempt(order_id, lambda: self.flow.fulfill(order_id, fo_id, lines, actor=STAFF))
+            # the order says it was fulfilled once, when its status turns fulfilled
+            after = self.flow.get(order_id)
+            kinds = [entry.kind for entry in after.timeline[len(order.timeline) :]]
+            was, now = fulfillment_status(order), fulfillment_status(after)
+            became = was != "fulfilled" and now == "fulfilled"
+            assert kinds.count("OrderFulfilled") == became
 
     @rule(
         order_id=orders,
@@ -608,6 +614,8 @@ class OrderLives(RuleBasedStateMachine):
                 assert display_status(order, fo) == expected
                 if fo.status == "closed":
                     assert all(done.get((fo.id, q.line_item_id), 0) == q.quantity for q in fo.lines)
+                if fo.status == "open" and fo.lines:  # it closes when its last unit is fulfilled
+                    assert any(done.get((fo.id, q.line_item_id), 0) < q.quantity for q in fo.lines)
             assert fulfillment_status(order) == oracle_fulfillment_status(order)
             for f in previous.fulfillments:
                 if shipment_status(f) in (ShipmentStatus.DELIVERED, ShipmentStatus.PICKED_UP):

