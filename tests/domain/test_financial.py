@@ -13,14 +13,8 @@ import pytest
 
 from orderflow.domain import payments, settlement
 from orderflow.domain.cancellation import cancel
-from orderflow.domain.financial import (
-    balance,
-    captured,
-    financial_status,
-    net_paid,
-    open_authorizations,
-    refunded,
-)
+from orderflow.domain.financial import balance, financial_status
+from orderflow.domain.ledger import captured, net_paid, open_authorizations, refunded
 from orderflow.domain.order import CancelReason, Order
 from orderflow.domain.settlement import GatewayResult, PaymentReport
 from orderflow.domain.transaction import TransactionKind

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from orderflow.domain.ledger import captured, net_paid, open_authorizations, refunded
+from orderflow.domain.ledger import net_paid, open_authorizations, taken_and_returned
 from orderflow.domain.money import Money
 from orderflow.domain.order import Order
 from orderflow.domain.transaction import TransactionKind
@@ -37,12 +37,11 @@ def financial_status(order: Order) -> FinancialStatus:
     the total; partially_paid when some was taken; authorized while funds are held;
     voided or expired when every authorization ended so; pending otherwise.
     """
-    taken = captured(order)
-    returned = refunded(order)
-    if returned.is_positive():
+    taken, returned = taken_and_returned(order)
+    if returned > 0:
         return "refunded" if returned >= taken else "partially_refunded"
-    if taken.is_positive():
-        return "paid" if taken >= order.total else "partially_paid"
+    if taken > 0:
+        return "paid" if taken >= order.total.amount else "partially_paid"
     if order.total.is_zero():
         return "paid"
     if open_authorizations(order):

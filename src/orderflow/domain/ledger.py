@@ -92,6 +92,12 @@ def refunded(order: Order) -> Money:
     return _money(order, _returned(order))
 
 
+def taken_and_returned(order: Order) -> tuple[Decimal, Decimal]:
+    """:func:`captured` and :func:`refunded` as plain amounts in the order's currency, for
+    the statuses, which only compare them (no Money built for each)."""
+    return _taken(order), _returned(order)
+
+
 def net_paid(order: Order) -> Money:
     """Taken less returned."""
     return Money(_taken(order) - _returned(order), order.currency)
