@@ -24,13 +24,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from itertools import repeat
-from types import MemberDescriptorType, NoneType, UnionType
+from types import NoneType, UnionType
 from typing import Any, Union, get_origin
 
 import attrs
 import cattrs
 
 from orderflow.domain._fields import QUICK
+from orderflow.domain._revise import slot
 
 Hook = Callable[[Any, Any], Any]
 Write = Callable[[Any], str]
@@ -108,11 +109,11 @@ def loader(cls: type, converter: cattrs.Converter, *, as_is: Hook) -> Hook:
                 some += _structure(
                     scope, hook, f.type, f"v{i}", f"x{i}", f"{i}", "            ", as_is
                 )
-        slot = _slot(cls, f.name)
-        if slot is None:
+        member = slot(cls, f.name)
+        if member is None:
             put.append(f"    _set(new, {f.name!r}, x{i})")
         else:  # the slot's own setter: no lookup of the name (the model is frozen to others)
-            scope[f"_s{i}"] = slot.__set__
+            scope[f"_s{i}"] = member.__set__
             put.append(f"    _s{i}(new, x{i})")
         if f.validator is None:
             continue
@@ -152,15 +153,6 @@ def loader(cls: type, converter: cattrs.Converter, *, as_is: Hook) -> Hook:
 
 _ABSENT = object()
 """A key the object does not have."""
-
-
-def _slot(cls: type, name: str) -> Any:
-    """The member descriptor of the slot ``name`` of ``cls``, if it has one."""
-    for base in cls.__mro__:
-        if name in base.__dict__:
-            found = base.__dict__[name]
-            return found if isinstance(found, MemberDescriptorType) else None
-    return None
 
 
 def _structure(

@@ -17,6 +17,18 @@ def test_a_revised_model_equals_the_one_evolve_builds() -> None:
     )
 
 
+@attrs.frozen(slots=False)
+class _Unslotted:
+    a: int
+    b: int
+
+
+def test_a_model_without_slots_is_revised_and_built_as_well() -> None:
+    # slotted models are set through their slots' own setters; others through setattr
+    assert revised(_Unslotted(1, 2), a=3) == _Unslotted(3, 2)
+    assert _revise.built(_Unslotted, a=4, b=5) == _Unslotted(4, 5)
+
+
 def test_a_changed_field_is_validated() -> None:
     with pytest.raises(InvalidText, match=r"Order\.note"):
         revised(make_order(), note="\x00")
