@@ -160,12 +160,11 @@ class Order:
     """How many times the order was saved; the repository's concurrency check."""
     schema_version: int = attrs.field(default=SCHEMA_VERSION, validator=_count)
 
-    __carried__ = {  # noqa: RUF012 (read by revised(), never changed)
-        "total": frozenset(_TOTAL_FIELDS),
-        "current_total": frozenset((*_TOTAL_FIELDS, "status", "transactions")),
-    }
-    """The cached totals, and the fields each is computed from: a change that leaves those
-    fields as they are keeps the cached value (``_revise.revised``)."""
+    __carried__ = {"total": frozenset(_TOTAL_FIELDS)}  # noqa: RUF012 (read by revised())
+    """The cached total and the fields it is computed from: a change that leaves those
+    fields as they are keeps it (``_revise.revised``). Not ``current_total``: it is cheap
+    once ``total`` is known, and most orders a change starts from never computed it, so
+    carrying it mostly meant catching its absence (an exception, dearer than the sum)."""
 
     @property
     def name(self) -> str:
