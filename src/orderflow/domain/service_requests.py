@@ -74,11 +74,12 @@ def submit(
     SERVICE_REQUEST_TABLE.step(
         fo.request_status, "submit", subject=f"{order} fulfillment order {fo.id} (request)"
     )
-    chosen = requested(order, fo, lines)
+    left = remaining(order, fo)
+    chosen = requested(order, fo, lines, left)
     wanted = Counter({q.line_item_id: q.quantity for q in chosen})
     rest = tuple(
         LineQuantity(q.line_item_id, q.quantity - wanted[q.line_item_id])
-        for q in remaining(order, fo)
+        for q in left
         if q.quantity > wanted[q.line_item_id]
     )
     change = Change(order)
