@@ -504,10 +504,7 @@ class RepositoryContract(ReloadingContract, ContractBase):
     def test_a_tracking_number_two_orders_share_finds_the_one_saved_last(
         self, store: OrderStore
     ) -> None:
-        first = shipped("ord-1", 1001, tracking="1Z9")
-        second = shipped("ord-2", 1002, tracking="1Z9")
-        store.add(first)
-        store.add(second)
+        first, _ = _sharing_a_tracking_number(store)
 
         found = store.by_reference("tracking_number", "1Z9")
         assert found is not None
@@ -522,10 +519,7 @@ class RepositoryContract(ReloadingContract, ContractBase):
     def test_saves_that_keep_a_shared_tracking_number_find_whichever_was_saved_last(
         self, store: OrderStore
     ) -> None:
-        first = shipped("ord-1", 1001, tracking="1Z9")
-        second = shipped("ord-2", 1002, tracking="1Z9")
-        store.add(first)
-        store.add(second)
+        first, second = _sharing_a_tracking_number(store)
 
         for version, saved in [(2, first), (2, second), (3, first), (3, second)]:
             note = f"saved at version {version}"
@@ -675,3 +669,12 @@ class RepositoryContract(ReloadingContract, ContractBase):
         catalogue.add(new_order("ord-6", 1006, transactions=held_until(T0 + timedelta(hours=1))))
         assert catalogue.due_before(first) == []
         assert catalogue.due_before(last) == ["ord-6"]
+
+
+def _sharing_a_tracking_number(store: OrderStore) -> tuple[Order, Order]:
+    """Two orders shipped under tracking number 1Z9, added to ``store`` in turn."""
+    first = shipped("ord-1", 1001, tracking="1Z9")
+    second = shipped("ord-2", 1002, tracking="1Z9")
+    store.add(first)
+    store.add(second)
+    return first, second
