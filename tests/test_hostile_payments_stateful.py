@@ -4,7 +4,7 @@ fails, checked after every step against rules restated here and the gateway's ow
 Two app servers (two OrderFlows on one store) dispatch; the fake gateway keeps its own
 ledger, forgets idempotency keys after a day, answers some requests late, fails before or
 after acting; checkouts authorize (several times, some multi-capturable) and sell; staff
-refund from the gateway's dashboard; every gateway event is delivered late, out of order,
+refund from the gateway's dashboard and refund lines, shipping and goodwill amounts; every gateway event is delivered late, out of order,
 replayed under new keys, or not at all until the end. After every step: statuses follow the
 facts, no key moved money twice, no capture orderflow requests takes more than the books
 allow, no refund at the gateway exceeds its capture. Once everything is delivered and the
@@ -30,15 +30,20 @@ from orderflow import (
     OrderflowError,
     PaymentReport,
     Policies,
+    RefundLine,
+    RefundReason,
+    RestockType,
     TransactionKind,
     balance,
     financial_status,
+    line_ledger,
 )
 from orderflow.adapters.fake_gateway import FakeGateway
 from orderflow.adapters.memory import InMemoryRepository
 from orderflow.testing import GATEWAY, STAFF, FakeClock, make_draft, make_flow, make_line
 
 CENTS = st.integers(min_value=1, max_value=9_000).map(lambda c: Money(Decimal(c) / 100, "EUR"))
+FEW_CENTS = st.integers(min_value=1, max_value=500).map(lambda c: Money(Decimal(c) / 100, "EUR"))
 TAKEN = ("capture", "sale")
 
 
@@ -59,7 +64,17 @@ def oracle(order: Order) -> tuple[Decimal, Decimal, Decimal, Decimal]:
         for t in payments
     )
     adjusted = _sum(r.adjustment.amount for r in refunds if r.adjustment is not None)
-    current = Decimal(0) if order.status == "cancelled" else order.total.amount - adjusted
+    given_back = _sum(  # refunds of lines and shipping lower the total at once
+        line.amount.amount + _sum(t.amount.amount for t in line.taxes)
+        for refund in order.refunds
+        for line in refund.lines
+    ) + _sum(
+        refund.shipping.amount + _sum(t.amount.amount for t in refund.shipping_taxes)
+        for refund in order.refunds
+    )
+    current = (
+        Decimal(0) if order.status == "cancelled" else order.total.amount - adjusted - given_back
+    )
     return taken, returned, current, current - (taken - returned)
 
 
@@ -251,6 +266,34 @@ class HostilePayments(RuleBasedStateMachine):
     def refund(self, order_id: str, amount: Money) -> None:
         self._attempt(order_id, lambda: self.flows[1].refund(order_id, amount, actor=STAFF))
 
+    @rule(
+        order_id=orders,
+        quantity=st.integers(0, 3),
+        restock=st.sampled_from(RestockType),
+        shipping=st.none() | st.just("remaining") | FEW_CENTS,
+        goodwill=st.none() | FEW_CENTS,
+    )
+    def refund_lines(
+        self,
+        order_id: str,
+        quantity: int,
+        restock: RestockType,
+        shipping: Money | str | None,
+        goodwill: Money | None,
+    ) -> None:
+        lines = [RefundLine("line-1", quantity, restock)] if quantity else []
+        self._attempt(
+            order_id,
+            lambda: self.flows[1].refund_lines(
+                order_id,
+                lines,
+                shipping=shipping,  # type: ignore[arg-type]
+                amount=goodwill,
+                reason=RefundReason.CUSTOMER_REQUEST,
+                actor=STAFF,
+            ),
+        )
+
     @rule(order_id=orders)
     def void(self, order_id: str) -> None:
         self._attempt(order_id, lambda: self.flows[0].void(order_id, actor=STAFF))
@@ -352,6 +395,10 @@ class HostilePayments(RuleBasedStateMachine):
             assert balance(order).amount == owed
             assert returned <= taken
             assert current >= 0
+            for line in line_ledger(order).values():  # no line fulfilled or refunded beyond it
+                assert line.refunded <= line.ordered
+                assert line.fulfilled + line.removed <= line.ordered
+                assert line.refunded - line.removed <= line.fulfilled
 
     @invariant()
     def the_gateway_never_moved_money_twice_nor_refunded_beyond_a_capture(self) -> None:

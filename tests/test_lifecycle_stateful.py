@@ -49,6 +49,8 @@ from orderflow.domain.policies import (
     FulfillmentPolicy,
     Policies,
 )
+from orderflow.domain.refund import RefundLine, RefundReason, RestockType
+from orderflow.domain.refunding import line_ledger
 from orderflow.serialization import dumps, loads
 from orderflow.testing import (
     GATEWAY,
@@ -128,7 +130,18 @@ def oracle_current_total(order: Order) -> Decimal:
         ),
         Decimal(0),
     )
-    return order.total.amount - adjustments
+    given_back = sum(  # refunds of lines and shipping, with their taxes (none included here)
+        (
+            part.amount + sum((t.amount.amount for t in taxes), Decimal(0))
+            for refund in order.refunds
+            for part, taxes in [
+                *((line.amount, line.taxes) for line in refund.lines),
+                (refund.shipping, refund.shipping_taxes),
+            ]
+        ),
+        Decimal(0),
+    )
+    return order.total.amount - adjustments - given_back
 
 
 def oracle_fulfilled(order: Order) -> dict[tuple[str, str], int]:
@@ -288,6 +301,47 @@ class OrderLives(RuleBasedStateMachine):
     @rule(order_id=orders, amount=CENTS)
     def refund(self, order_id: str, amount: Money) -> None:
         self._attempt(order_id, lambda: self.flow.refund(order_id, amount, actor=STAFF))
+
+    @rule(
+        order_id=orders,
+        index=st.integers(0, 2),
+        quantity=st.integers(1, 3),
+        restock=st.sampled_from(RestockType),
+        shipping=st.booleans(),
+        fitting=st.booleans(),
+    )
+    def refund_lines(
+        self,
+        order_id: str,
+        index: int,
+        quantity: int,
+        restock: RestockType,
+        shipping: bool,
+        fitting: bool,
+    ) -> None:
+        """Refund units of a line: as many as asked, or (``fitting``) no more than its
+        restock type has left, so that most refunds go through."""
+        order = self.flow.get(order_id)
+        line = order.line_items[index % len(order.line_items)]
+        if fitting:
+            left = line_ledger(order)[line.id]
+            most = {
+                RestockType.RETURN: left.returnable,
+                RestockType.CANCEL: left.cancellable,
+                RestockType.NO_RESTOCK: left.refundable,
+            }[restock]
+            quantity = min(quantity, most) or quantity
+        lines = [RefundLine(line.id, quantity, restock)]
+        self._attempt(
+            order_id,
+            lambda: self.flow.refund_lines(
+                order_id,
+                lines,
+                shipping="remaining" if shipping else None,
+                reason=RefundReason.DAMAGED,
+                actor=STAFF,
+            ),
+        )
 
     @rule(order_id=orders)
     def void(self, order_id: str) -> None:
@@ -617,6 +671,16 @@ class OrderLives(RuleBasedStateMachine):
                 if fo.status == "open" and fo.lines:  # it closes when its last unit is fulfilled
                     assert any(done.get((fo.id, q.line_item_id), 0) < q.quantity for q in fo.lines)
             assert fulfillment_status(order) == oracle_fulfillment_status(order)
+            # No line refunded beyond its quantity, nor fulfilled once refunded as cancelled.
+            for line in order.line_items:
+                refunded = [
+                    r for refund in order.refunds for r in refund.lines if r.line_item_id == line.id
+                ]
+                withdrawn = sum(r.removed for r in refunded)
+                shipped = sum(v for (_, i), v in done.items() if i == line.id)
+                assert sum(r.quantity for r in refunded) <= line.quantity
+                assert shipped + withdrawn <= line.quantity
+                assert sum(r.quantity - r.removed for r in refunded) <= shipped
             for f in previous.fulfillments:
                 if shipment_status(f) in (ShipmentStatus.DELIVERED, ShipmentStatus.PICKED_UP):
                     assert shipment_status(order.fulfillment(f.id)) == shipment_status(f)

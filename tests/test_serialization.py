@@ -57,8 +57,10 @@ from orderflow.domain.lines import Discount, LineItem, ShippingLine, TaxLine
 from orderflow.domain.messages import request_message
 from orderflow.domain.money import Money
 from orderflow.domain.notes import retag, update_note
-from orderflow.domain.order import CancelReason, Change, Order
+from orderflow.domain.order import SCHEMA_VERSION, CancelReason, Change, Order
 from orderflow.domain.placement import place
+from orderflow.domain.refund import RefundLine, RefundReason, RestockType
+from orderflow.domain.refunding import refund_lines
 from orderflow.domain.review import request_review
 from orderflow.domain.settlement import GatewayResult, PaymentReport
 from orderflow.domain.timeline import TimelineEntry
@@ -157,6 +159,18 @@ def lives() -> dict[str, Change]:
             new_id=given_ids(),
             now=EPOCH,
             actor=GATEWAY,
+        )
+    )
+    change = steps["lines refunded"] = change.then(
+        refund_lines(
+            change.order,
+            [RefundLine("line-1", 1, RestockType.CANCEL)],
+            shipping=eur("5.00"),
+            reason=RefundReason.DAMAGED,
+            note="box crushed",
+            new_id=ids.new_id,
+            now=EPOCH,
+            actor=STAFF,
         )
     )
     change = steps["noted and tagged"] = change.then(
@@ -693,17 +707,22 @@ def test_the_stored_version_1_document_loads_to_the_expected_order() -> None:
     assert balance(order) == eur("0.00")
 
 
-def test_the_stored_version_1_document_is_written_back_as_version_4_with_what_came_since() -> None:
+def test_the_stored_version_1_document_is_written_back_as_version_5_with_what_came_since() -> None:
     """Version 2 added fulfillment, version 3 the refund's notify choice (on every
     transaction, as the document stores them all alike), version 4 the ledger's facts
-    (multi-capture, review, the cancellation's refund)."""
+    (multi-capture, review, the cancellation's refund), version 5 refunds of lines and what
+    each tax line is charged on (the whole order, as before)."""
     stored = json.loads(FIXTURE.read_text())
 
     written = to_document(from_document(copy.deepcopy(stored)))
 
     assert written == {
         **stored,
-        "schema_version": 4,
+        "schema_version": 5,
+        "tax_lines": [
+            {**tax, "line_item_id": None, "shipping": False} for tax in stored["tax_lines"]
+        ],
+        "refunds": [],
         "transactions": [
             {**tx, "notify_customer": True, "multi_capture": False, "review": None}
             for tx in stored["transactions"]
@@ -769,35 +788,38 @@ def test_upgrade_applies_each_step_in_order_up_to_the_current_version(
 
 
 def test_upgrade_refuses_a_version_with_no_step(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(serialization, "SCHEMA_VERSION", 5)
+    monkeypatch.setattr(serialization, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
 
-    with pytest.raises(DocumentError, match="no upgrade from order schema version 4"):
+    with pytest.raises(
+        DocumentError, match=f"no upgrade from order schema version {SCHEMA_VERSION}"
+    ):
         upgrade(document(), {1: lambda doc: doc})
 
 
 def test_loading_passes_an_old_document_through_the_registered_upgrades(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(serialization, "SCHEMA_VERSION", 5)
+    monkeypatch.setattr(serialization, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
 
     def rename_staff_note(doc: dict[str, Any]) -> dict[str, Any]:
         doc = dict(doc)
         doc["note"] = doc.pop("staff_note")
         return doc
 
-    monkeypatch.setitem(serialization.UPGRADES, 4, rename_staff_note)  # type: ignore[arg-type]
-    old = document()  # version 4, the current one, playing the part of an old one
+    monkeypatch.setitem(serialization.UPGRADES, SCHEMA_VERSION, rename_staff_note)  # type: ignore[arg-type]
+    old = document()  # the current version, playing the part of an old one
     old["staff_note"] = old.pop("note")
 
     order = from_document(old)
 
     assert order.note == "Ring twice"
-    assert order.schema_version == 5
+    assert order.schema_version == SCHEMA_VERSION + 1
 
 
 def test_a_document_from_a_newer_release_is_refused() -> None:
-    with pytest.raises(DocumentError, match="'ord-1' has schema version 5, newer than"):
-        from_document(document(schema_version=5))
+    newer = SCHEMA_VERSION + 1
+    with pytest.raises(DocumentError, match=f"'ord-1' has schema version {newer}, newer than"):
+        from_document(document(schema_version=newer))
 
 
 @pytest.mark.parametrize("version", [0, -1, "1", None, True, 1.0])
@@ -1334,3 +1356,44 @@ def test_a_writer_writes_a_document_only_of_a_model_its_dumper_unstructures() ->
     writer = Writer(serialization.converter, as_is=identity, texts={})
     with pytest.raises(TypeError, match="not unstructured by its dumper"):
         writer.document(Money)  # unstructured by its own hook
+
+
+def _edited_refund(**changes: Any) -> dict[str, Any]:
+    """The document of the order whose line and shipping were refunded, with its refund's
+    first line (or, for keys of the refund itself, the refund) edited by hand."""
+    stored = to_document(LIVES["lines refunded"].order)
+    refund = stored["refunds"][0]
+    line = {**refund["lines"][0], **{k: v for k, v in changes.items() if k in refund["lines"][0]}}
+    edited = {**refund, **{k: v for k, v in changes.items() if k not in line}, "lines": [line]}
+    return {**stored, "refunds": [edited]}
+
+
+@pytest.mark.parametrize(
+    ("changes", "match"),
+    [
+        ({"quantity": 3}, "refunds give back 3 of line 'line-1', which was ordered 2 times"),
+        ({"line_item_id": "line-9"}, "gives back line 'line-9', which the order does not have"),
+        ({"removed": 0}, "refunds give back 1 fulfilled units of line 'line-1', of which 0"),
+        ({"quantity": 2, "removed": 2}, "cancelled fulfillment orders hold 1"),
+        ({"removed": 2}, "takes 2 units of line 'line-1' out of fulfillment, of the 1"),
+        ({"transaction_ids": ["id-1"]}, "names transactions id-1, which are not refunds"),
+        (
+            {"shipping": {"amount": "15.01", "currency": "EUR"}},
+            "refunds give back 15.01 of shipping, more than its 15.00 EUR",
+        ),
+        ({"shipping": {"amount": "1.00", "currency": "USD"}}, "1.00 USD is not in the order's"),
+    ],
+)
+def test_a_hand_edited_refund_that_does_not_add_up_is_refused(
+    changes: dict[str, Any], match: str
+) -> None:
+    with pytest.raises(DocumentError, match=match):
+        from_document(_edited_refund(**changes))
+
+
+def test_a_tax_line_on_a_line_the_order_does_not_have_is_refused() -> None:
+    stored = to_document(LIVES["placed"].order)
+    stored["tax_lines"][0]["line_item_id"] = "line-9"
+
+    with pytest.raises(DocumentError, match="charged on line 'line-9', which the order does not"):
+        from_document(stored)

@@ -41,6 +41,20 @@ from orderflow.domain.policies import (
     FulfillmentPolicy,
     Policies,
 )
+from orderflow.domain.refund import (
+    Refund,
+    RefundedLine,
+    RefundLine,
+    RefundReason,
+    RestockType,
+)
+from orderflow.domain.refunding import (
+    LineLedger,
+    Refundable,
+    SuggestedRefund,
+    line_ledger,
+    suggested_refund,
+)
 from orderflow.domain.settlement import GatewayResult, PaymentReport
 from orderflow.domain.timeline import TimelineEntry
 from orderflow.domain.transaction import Transaction, TransactionKind
@@ -73,6 +87,7 @@ from orderflow.errors import (
     OrderNotFound,
     OutboxItemNotFound,
     OverFulfillment,
+    OverRefund,
     PaymentConflict,
     PaymentError,
     SchemaError,
@@ -148,6 +163,7 @@ __all__ = [
     "LabelVoid",
     "LimitExceeded",
     "LineItem",
+    "LineLedger",
     "LineQuantity",
     "Location",
     "MessageNotFound",
@@ -163,14 +179,21 @@ __all__ = [
     "OrderflowError",
     "OutboxItemNotFound",
     "OverFulfillment",
+    "OverRefund",
     "Page",
     "Parcel",
     "PaymentConflict",
     "PaymentError",
     "PaymentReport",
     "Policies",
+    "Refund",
+    "RefundLine",
+    "RefundReason",
+    "Refundable",
+    "RefundedLine",
     "RejectionReason",
     "RestockRequest",
+    "RestockType",
     "RetryPolicy",
     "SchemaError",
     "ServiceCall",
@@ -179,6 +202,7 @@ __all__ = [
     "ShipmentEvent",
     "ShipmentStatus",
     "ShippingLine",
+    "SuggestedRefund",
     "TaxLine",
     "TimelineEntry",
     "Tracking",
@@ -192,5 +216,7 @@ __all__ = [
     "display_status",
     "financial_status",
     "fulfillment_status",
+    "line_ledger",
     "shipment_status",
+    "suggested_refund",
 ]

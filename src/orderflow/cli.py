@@ -26,7 +26,6 @@ from orderflow.domain.fulfillment import (
 )
 from orderflow.domain.fulfillment_status import display_status, fulfillment_status, shipment_status
 from orderflow.domain.machines import MACHINES
-from orderflow.domain.money import Money
 from orderflow.domain.order import CancelReason, Order
 from orderflow.domain.policies import (
     ArchivePolicy,
@@ -36,7 +35,9 @@ from orderflow.domain.policies import (
     FulfillmentPolicy,
     Policies,
 )
+from orderflow.domain.refund import RefundLine, RefundReason, RestockType
 from orderflow.notifications import NotificationSettings, ServiceContact, StaffContact
+from orderflow.ports.inventory import RestockRequest
 from orderflow.ports.messaging import Message
 from orderflow.ports.repository import OrderQuery, OrderStore
 from orderflow.testing import (
@@ -64,7 +65,8 @@ NOTIFICATIONS = NotificationSettings(
 
 def demo(out: TextIO, store: OrderStore | None = None) -> None:
     """A scripted walk through two orders' lives in memory, printing what happened."""
-    harness = make_flow(repository=store, notifications=NOTIFICATIONS)
+    stock = _PrintedStock(out)
+    harness = make_flow(repository=store, notifications=NOTIFICATIONS, inventory=stock)
     flow, clock, gateway = harness.flow, harness.clock, harness.gateway
 
     def show(order: Order, title: str) -> None:
@@ -107,10 +109,16 @@ def demo(out: TextIO, store: OrderStore | None = None) -> None:
     order = flow.retag(order.id, add=["gift"], actor=STAFF)
     order = flow.update_note(order.id, "Wrap the print separately.", actor=STAFF)
     clock.advance(days=1)
-    order = flow.refund(order.id, Money("12.50", order.currency), actor=STAFF)
+    order = flow.refund_lines(
+        order.id,
+        [RefundLine("mug", 1, RestockType.CANCEL)],
+        reason=RefundReason.OUT_OF_STOCK,
+        note="The last mug chipped in the warehouse",
+        actor=STAFF,
+    )
     flow.dispatch()
     order = flow.archive(order.id, actor=STAFF)
-    show(flow.get(order.id), "Partly refunded and archived")
+    show(flow.get(order.id), "One mug refunded (restocked), archived")
 
     second = flow.place(make_draft(external_checkout_id="checkout-43"), actor=GATEWAY)
     second = flow.record_payment(
@@ -129,6 +137,17 @@ def demo(out: TextIO, store: OrderStore | None = None) -> None:
     write_messages(harness.notifier.sent, out)
     out.write("\nWhat the customer read when the second order was cancelled:\n")
     ConsoleNotifier(out).send(harness.notifier.sent[-1])
+
+
+class _PrintedStock:
+    """The demo's stock system: an InventoryPort that says what comes back."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def restock(self, request: RestockRequest) -> None:
+        lines = ", ".join(f"{q.quantity} x {q.line_item_id}" for q in request.lines)
+        self.out.write(f"   restocked at {request.location_id}: {lines}\n")
 
 
 def fulfillment_demo(out: TextIO, store: OrderStore | None = None) -> None:

@@ -94,6 +94,12 @@ class OverFulfillment(InvalidQuantity):
     """More would be fulfilled (or held, or split off) than remains of a line."""
 
 
+class OverRefund(InvalidQuantity):
+    """More of a line (or of the shipping) would be refunded than is left to refund, or
+    units of a restock type the line does not have (unfulfilled units to cancel, fulfilled
+    ones to return)."""
+
+
 class FulfillmentOnHold(OrderflowError):
     """The fulfillment order carries holds: release them before fulfilling."""
 

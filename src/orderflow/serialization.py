@@ -48,6 +48,7 @@ from orderflow.domain.lines import LineItem
 from orderflow.domain.money import Money
 from orderflow.domain.order import SCHEMA_VERSION, CancelReason, Order, check_consistency
 from orderflow.domain.placement import fulfillment_orders
+from orderflow.domain.refund import RefundReason, RestockType
 from orderflow.domain.transaction import TransactionKind
 from orderflow.errors import DocumentError, OrderflowError
 
@@ -99,10 +100,18 @@ def _add_ledger_facts(document: Document) -> Document:
     return {**document, "transactions": transactions, "refund_on_cancel": refunded}
 
 
+def _add_refunds(document: Document) -> Document:
+    """Version 5 records refunds of lines and shipping (none, before), and what each tax
+    line is charged on (the whole order, before)."""
+    taxes = [{**tax, "line_item_id": None, "shipping": False} for tax in document["tax_lines"]]
+    return {**document, "tax_lines": taxes, "refunds": []}
+
+
 UPGRADES: Mapping[int, Upgrade] = {
     1: _add_fulfillment,
     2: _add_notify_choice,
     3: _add_ledger_facts,
+    4: _add_refunds,
 }
 """``UPGRADES[n]`` turns a version-``n`` document into version ``n + 1``."""
 
@@ -112,7 +121,9 @@ CHOICES = (
     CancelReason,
     DeliveryMethod,
     HoldReason,
+    RefundReason,
     RejectionReason,
+    RestockType,
     ShipmentStatus,
     TransactionKind,
 )

@@ -10,7 +10,7 @@ from itertools import chain, count
 
 from orderflow.domain import settlement
 from orderflow.domain.order import Change, Order
-from orderflow.domain.settlement import PaymentReport
+from orderflow.domain.settlement import GatewayResult, PaymentReport
 from orderflow.testing import EPOCH, GATEWAY
 
 
@@ -29,3 +29,18 @@ def recording(order: Order, report: PaymentReport, tx_id: str = "t-1") -> Change
 def record(order: Order, report: PaymentReport, tx_id: str = "t-1") -> Order:
     """``order`` with ``report`` recorded as transaction ``tx_id``."""
     return recording(order, report, tx_id).order
+
+
+def settle_pending(order: Order) -> Order:
+    """``order`` once the gateway answered every request in flight with a success."""
+    for tx in order.transactions:
+        if tx.pending:
+            order = settlement.settle(
+                order,
+                tx.id,
+                GatewayResult(True, f"ref-{tx.id}"),
+                new_id=ids(),
+                now=EPOCH,
+                actor=GATEWAY,
+            ).order
+    return order

@@ -11,12 +11,12 @@ from datetime import timedelta
 
 import pytest
 
-from orderflow.domain import payments, settlement
+from orderflow.domain import payments
 from orderflow.domain.cancellation import cancel
 from orderflow.domain.financial import balance, financial_status
 from orderflow.domain.ledger import captured, net_paid, open_authorizations, refunded
 from orderflow.domain.order import CancelReason, Order
-from orderflow.domain.settlement import GatewayResult, PaymentReport
+from orderflow.domain.settlement import PaymentReport
 from orderflow.domain.transaction import TransactionKind
 from orderflow.testing import (
     EPOCH,
@@ -31,21 +31,7 @@ from orderflow.testing import (
     sale,
 )
 
-from .helpers import ids, record
-
-
-def settle_pending(order: Order) -> Order:
-    for tx in order.transactions:
-        if tx.pending:
-            order = settlement.settle(
-                order,
-                tx.id,
-                GatewayResult(True, f"ref-{tx.id}"),
-                new_id=ids(),
-                now=EPOCH,
-                actor=GATEWAY,
-            ).order
-    return order
+from .helpers import record, settle_pending
 
 
 def refund(order: Order, amount: str, ids: SequentialIds | None = None) -> Order:

@@ -37,7 +37,10 @@ from orderflow import (
     OrderQuery,
     Parcel,
     PaymentReport,
+    RefundLine,
+    RefundReason,
     RejectionReason,
+    RestockType,
     ShipmentEvent,
     ShipmentStatus,
     ShippingLine,
@@ -249,6 +252,21 @@ CUSTOMER = obj(
     },
 )
 _LINE = {"title": "Linen shirt", "quantity": 2, "unit_price": eur("20.00")}
+
+
+def refund_lines(base: Base) -> Arg:
+    """Lines to refund: valid, one unit of the first line with each restock type, or none;
+    hostile, unknown lines, quantities of every size, empty, a bare ``str``."""
+    line = obj(
+        RefundLine,
+        {"line_item_id": "line-1", "quantity": 1, "restock_type": RestockType.NO_RESTOCK},
+        {"line_item_id": ids(base, "lines"), "quantity": WHOLE_NUMBERS},
+    )
+    valid = [
+        (Make(RefundLine, {"line_item_id": "line-1", "quantity": 1, "restock_type": restock}),)
+        for restock in RestockType
+    ]
+    return Arg(st.sampled_from([(), *valid]), iterable_of(line.valid | line.hostile))
 
 
 def line_item(number: int) -> Arg:
@@ -505,6 +523,21 @@ CASES = [
         ),
     ),
     Case("refund", lambda b: _on(b, amount=money("1.00", "5.00"), notify_customer=BOOLS)),
+    Case(
+        "refund_lines",
+        lambda b: _on(
+            b,
+            lines=refund_lines(b),
+            shipping=Arg(
+                st.sampled_from([None, "remaining", eur("1.00")]),
+                money().hostile | text(NAME),
+            ),
+            amount=money("1.00", "5.00").optional(),
+            reason=choice(RefundReason),
+            note=note(),
+            notify_customer=BOOLS,
+        ),
+    ),
     Case("void", lambda b: _on(b, authorization_id=ids(b, "authorizations").optional())),
     Case(
         "cancel",

@@ -299,6 +299,22 @@ class LabelVoided(LabelEvent):
 
 
 @attrs.frozen(kw_only=True)
+class RefundCreated(OrderEvent):
+    """Lines, shipping or an amount were given back (``Order.refunds`` holds the detail);
+    the money goes back through the refund transactions requested with it."""
+
+    refund_id: str
+    lines: tuple[LineQuantity, ...]
+    shipping: Money
+    total: Money
+    """Everything it returns: lines, their taxes, shipping and any further amount."""
+    reason: str
+    restocked: bool
+    """Some of its units are to go back to stock."""
+    note: str | None = None
+
+
+@attrs.frozen(kw_only=True)
 class OrderFulfilled(OrderEvent):
     """Every line of the order is fulfilled."""
 
@@ -360,6 +376,7 @@ EVENT_TYPES: tuple[type[OrderEvent], ...] = (
     OrderFulfilled,
     ShippingAddressChanged,
     MessageRequested,
+    RefundCreated,
     FulfillmentRequested,
     FulfillmentRequestAccepted,
     FulfillmentRequestRejected,

@@ -40,6 +40,7 @@ from orderflow.domain.labels import void as void_label
 from orderflow.domain.limits import NOTE, check_optional
 from orderflow.domain.order import Change, Order
 from orderflow.domain.payments import NewId
+from orderflow.domain.refunding import line_ledger
 from orderflow.errors import AddressLocked, FulfillmentOnHold, InvalidTransition
 
 
@@ -128,6 +129,8 @@ def cancel_fulfillment(
     if not fulfillment.active:
         raise InvalidTransition(f"{order}: fulfillment {fulfillment.id} is already cancelled")
     order = order.with_fulfillment(revised(fulfillment, cancelled_at=now))
+    if order.refunds:
+        _keep_refunded_fulfilled(order, fulfillment)
     fo = order.fulfillment_order(fulfillment.fulfillment_order_id)
     if fo.status == "closed":
         order = order.with_fulfillment_order(fo.moved("reopen", within=order))
@@ -146,6 +149,20 @@ def cancel_fulfillment(
     if label is not None and label.status in ("pending", "purchased"):
         change = change.then(void_label(order, fulfillment.id, now=now, actor=actor))
     return change
+
+
+def _keep_refunded_fulfilled(order: Order, cancelled: Fulfillment) -> None:
+    """Refunds that gave back fulfilled units keep them fulfilled: a fulfillment they
+    count on cannot be cancelled (its units would be fulfilled again, refunded already)."""
+    counts = line_ledger(order)
+    for q in cancelled.lines:
+        count = counts[q.line_item_id]
+        if count.returnable < 0:
+            raise InvalidTransition(
+                f"{order}: cannot cancel fulfillment {cancelled.id}: refunds gave back "
+                f"{count.refunded - count.removed} fulfilled units of line {q.line_item_id!r}, "
+                f"and only {count.fulfilled} would stay fulfilled"
+            )
 
 
 def ready_for_pickup(

@@ -136,6 +136,7 @@ MAX_TAGS = 250
 MAX_ORDER_LINES = 100
 """Shipping lines, discounts and tax lines, each."""
 MAX_TRANSACTIONS = 1_000
+MAX_REFUNDS = 1_000
 MAX_FULFILLMENT_ORDERS = 1_000
 MAX_FULFILLMENTS = 1_000
 MAX_HOLDS = 100
@@ -159,6 +160,7 @@ COUNTS: dict[str, int] = {
     "tags per order": MAX_TAGS,
     "shipping lines, discounts, tax lines per order (each)": MAX_ORDER_LINES,
     "transactions per order": MAX_TRANSACTIONS,
+    "refunds per order": MAX_REFUNDS,
     "fulfillment orders per order": MAX_FULFILLMENT_ORDERS,
     "fulfillments per order": MAX_FULFILLMENTS,
     "holds per fulfillment order": MAX_HOLDS,

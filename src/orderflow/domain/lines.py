@@ -84,11 +84,27 @@ class Discount:
     amount: Money = attrs.field(validator=_not_negative)
 
 
+def _one_target(tax: TaxLine, attribute: attrs.Attribute[bool], value: object) -> None:
+    BOOL(tax, attribute, value)
+    if value and tax.line_item_id is not None:
+        raise InvalidAmount(
+            f"tax line {tax.title!r} is tied to line {tax.line_item_id!r} and to shipping: "
+            "a tax line is charged on one line, on shipping, or on the whole order"
+        )
+
+
 @attrs.frozen
 class TaxLine:
-    """A tax charged on the order, as computed at checkout (orderflow never invents a rate)."""
+    """A tax charged at checkout (orderflow never invents a rate): on one line item
+    (``line_item_id``), on shipping (``shipping``), or on the whole order (neither).
+
+    A refund returns a line's own tax lines, and of the whole order's a share in proportion
+    to what the line was charged (see :mod:`orderflow.domain.refunding`).
+    """
 
     title: str = attrs.field(validator=text(NAME))
     rate: Decimal = attrs.field(validator=_rate)
     """As a fraction (0.20 for 20%): finite and not negative."""
     amount: Money = attrs.field(validator=_not_negative)
+    line_item_id: str | None = attrs.field(default=None, validator=optional_text(ID))
+    shipping: bool = attrs.field(default=False, validator=_one_target)

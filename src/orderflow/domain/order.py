@@ -40,6 +40,7 @@ from orderflow.domain.limits import (
     MAX_MINOR_UNITS,
     MAX_ORDER_LINES,
     MAX_ORDER_NUMBER,
+    MAX_REFUNDS,
     MAX_TAGS,
     MAX_TIMELINE,
     MAX_TRANSACTIONS,
@@ -50,6 +51,7 @@ from orderflow.domain.limits import (
 from orderflow.domain.lines import Discount, LineItem, ShippingLine, TaxLine
 from orderflow.domain.machines import ARCHIVE_TABLE, ORDER_TABLE, ArchiveStatus, OrderStatus
 from orderflow.domain.money import Money, minor_unit
+from orderflow.domain.refund import Refund
 from orderflow.domain.timeline import TimelineEntry, entry_for
 from orderflow.domain.transaction import Transaction, TransactionKind
 from orderflow.errors import (
@@ -66,7 +68,7 @@ from orderflow.errors import (
 
 _ZERO = Decimal(0)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Shape of the stored order document; bump it with an upgrade step in serialization."""
 
 
@@ -131,6 +133,8 @@ class Order:
     transactions: tuple[Transaction, ...] = attrs.field(
         default=(), validator=tuple_of(Transaction, MAX_TRANSACTIONS)
     )
+    refunds: tuple[Refund, ...] = attrs.field(default=(), validator=tuple_of(Refund, MAX_REFUNDS))
+    """Lines and shipping given back (refunds of amounts alone are transactions only)."""
     fulfillment_orders: tuple[FulfillmentOrder, ...] = attrs.field(
         default=(), validator=tuple_of(FulfillmentOrder, MAX_FULFILLMENT_ORDERS)
     )
@@ -217,10 +221,13 @@ class Order:
 
     @cached_property
     def current_total(self) -> Money:
-        """What the order is worth now: the total less refund adjustments (0 once cancelled)."""
+        """What the order is worth now: the total less what refunds gave back (the lines and
+        shipping of :attr:`refunds` at once, the adjustments of refund transactions once
+        they succeed); 0 once cancelled."""
         if self.status == "cancelled":
             return Money.zero(self.currency)
         adjusted = [tx.adjustment for tx in self.transactions if tx.adjustment and tx.succeeded]
+        adjusted += [refund.value(self.taxes_included) for refund in self.refunds]
         if not adjusted:
             return self.total
         return self.total - Money.total(adjusted, self.currency)
@@ -357,6 +364,10 @@ def check_consistency(order: Order) -> Order:
     for tx in order.transactions:
         if tx.amount.currency != currency:
             _mismatch(order, tx.amount)
+    for refund in order.refunds:
+        for amount in _amounts_of(refund):
+            if amount.currency != currency:
+                _mismatch(order, amount)
     if not order.line_items:
         raise InvalidQuantity(f"{order}: an order needs at least one line item")
     _check_ids(order)
@@ -369,7 +380,88 @@ def check_consistency(order: Order) -> Order:
         raise InvalidAmount(f"{order}: its total {total} is beyond the largest amount stored")
     _check_quantities(order)
     _check_payments(order)
+    if order.refunds or any(t.line_item_id is not None for t in order.tax_lines):
+        _check_refunds(order)
     return order
+
+
+def _amounts_of(refund: Refund) -> Iterator[Money]:
+    yield refund.shipping
+    yield refund.amount
+    yield from (tax.amount for tax in refund.shipping_taxes)
+    for line in refund.lines:
+        yield line.amount
+        yield from (tax.amount for tax in line.taxes)
+
+
+def _check_refunds(order: Order) -> None:
+    """Tax lines name lines the order has; refunds name its lines and refund transactions,
+    give back no more of a line than was ordered (no more fulfilled units than are
+    fulfilled, no more unfulfilled ones than left their fulfillment orders), and no more
+    shipping than was charged."""
+    ordered = {line.id: line.quantity for line in order.line_items}
+    for tax in order.tax_lines:
+        if tax.line_item_id is not None and tax.line_item_id not in ordered:
+            raise UnknownLineItem(
+                f"{order}: tax line {tax.title!r} is charged on line {tax.line_item_id!r}, "
+                "which the order does not have"
+            )
+    refunds = {tx.id for tx in order.transactions if tx.kind is TransactionKind.REFUND}
+    refunded: dict[str, int] = dict.fromkeys(ordered, 0)
+    kept: dict[str, int] = dict.fromkeys(ordered, 0)
+    for refund in order.refunds:
+        missing = [i for i in refund.transaction_ids if i not in refunds]
+        if missing:
+            raise TransactionNotFound(
+                f"{order}: refund {refund.id} names transactions {', '.join(missing)}, which "
+                "are not refunds of the order"
+            )
+        for line in refund.lines:
+            if line.line_item_id not in ordered:
+                raise UnknownLineItem(
+                    f"{order}: refund {refund.id} gives back line {line.line_item_id!r}, "
+                    "which the order does not have"
+                )
+            if line.removed > line.quantity:
+                raise InvalidQuantity(
+                    f"{order}: refund {refund.id} takes {line.removed} units of line "
+                    f"{line.line_item_id!r} out of fulfillment, of the {line.quantity} it refunds"
+                )
+            refunded[line.line_item_id] += line.quantity
+            kept[line.line_item_id] += line.quantity - line.removed
+    fulfilled: dict[str, int] = dict.fromkeys(ordered, 0)
+    for f in order.fulfillments:
+        if f.active:
+            for q in f.lines:
+                fulfilled[q.line_item_id] += q.quantity
+    withdrawn: dict[str, int] = dict.fromkeys(ordered, 0)
+    for fo in order.fulfillment_orders:
+        if fo.status == "cancelled":
+            for q in fo.lines:
+                withdrawn[q.line_item_id] += q.quantity
+    for line_id, quantity in ordered.items():
+        if refunded[line_id] > quantity:
+            raise InvalidQuantity(
+                f"{order}: refunds give back {refunded[line_id]} of line {line_id!r}, which "
+                f"was ordered {quantity} times"
+            )
+        if refunded[line_id] - kept[line_id] > withdrawn[line_id]:
+            raise InvalidQuantity(
+                f"{order}: refunds took {refunded[line_id] - kept[line_id]} units of line "
+                f"{line_id!r} out of fulfillment, but its cancelled fulfillment orders hold "
+                f"{withdrawn[line_id]}"
+            )
+        if kept[line_id] > fulfilled[line_id]:
+            raise InvalidQuantity(
+                f"{order}: refunds give back {kept[line_id]} fulfilled units of line "
+                f"{line_id!r}, of which {fulfilled[line_id]} are fulfilled"
+            )
+    shipping = sum((r.shipping.amount for r in order.refunds), _ZERO)
+    if shipping > order._shipping():
+        raise InvalidAmount(
+            f"{order}: refunds give back {shipping} of shipping, more than its "
+            f"{order.shipping_total}"
+        )
 
 
 def _mismatch(order: Order, amount: Money) -> None:

@@ -236,10 +236,13 @@ def request_refund(
     now: datetime,
     actor: Actor,
     notify_customer: bool = True,
+    adjusts: bool = True,
 ) -> Change:
     """Decide to return ``amount``, taken from the latest captures and sales first, never
     more than the ledger's refundable (refunds in flight count as spent);
-    ``notify_customer`` tells the customer of each refund once it succeeds."""
+    ``notify_customer`` tells the customer of each refund once it succeeds. With
+    ``adjusts`` the refund lowers what the order is worth (``ledger.adjustment``); without,
+    it returns what a recorded :class:`~orderflow.domain.refund.Refund` already took off."""
     in_currency(order, amount)
     sources = [
         tx for tx in reversed(order.transactions) if tx.kind in ledger.TAKEN and tx.succeeded
@@ -260,7 +263,7 @@ def request_refund(
                 source,
                 new_id,
                 now,
-                adjustment=ledger.adjustment(change.order, part),
+                adjustment=ledger.adjustment(change.order, part) if adjusts else None,
                 notify_customer=notify_customer,
             )
             change = change.then(_request(change.order, intent, now, actor))

@@ -49,6 +49,7 @@ from orderflow.domain.events import (
     PaymentReviewRequested,
     PaymentVoided,
     ReadyForPickup,
+    RefundCreated,
     ShipmentEventRecorded,
     ShippingAddressChanged,
     TagsUpdated,
@@ -228,6 +229,16 @@ def _(event: TrackingUpdated) -> str:
 @describe.register
 def _(event: ShipmentEventRecorded) -> str:
     return f"Shipment {event.fulfillment_id}: {event.event.status.value.replace('_', ' ')}."
+
+
+@describe.register
+def _(event: RefundCreated) -> str:
+    parts = [_items(event.lines)] if event.lines else []
+    if event.shipping.is_positive():
+        parts.append(f"{event.shipping} of shipping")
+    given = " and ".join(parts) or "An amount"
+    restock = ", to restock" if event.restocked else ""
+    return f"{given} refunded ({event.reason.replace('_', ' ')}{restock}): {event.total} to return."
 
 
 @describe.register

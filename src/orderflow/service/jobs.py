@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -15,6 +16,7 @@ from orderflow.domain.events import (
     LabelRequested,
     OrderEvent,
     PaymentRequested,
+    RefundCreated,
 )
 from orderflow.domain.fulfillment import LineQuantity
 from orderflow.domain.fulfillment_status import remaining
@@ -47,7 +49,7 @@ def outbox_items(
 ) -> tuple[OutboxItem, ...]:
     """The outside work ``events`` call for: a gateway request per payment intent, a label
     purchase or void, a call to a fulfillment service, a restock per cancelled fulfillment
-    (with an inventory port) and, with a publisher, each event for the host. Keys are
+    or refund (with an inventory port) and, with a publisher, each event for the host. Keys are
     stable across retries: they are the outside calls' idempotency keys."""
     items = []
 
@@ -95,9 +97,26 @@ def outbox_items(
                     "lines": [[q.line_item_id, q.quantity] for q in event.lines],
                 },
             )
+        if restock and isinstance(event, RefundCreated) and event.restocked:
+            for location, lines in _restocked(order, event.refund_id).items():
+                queue(
+                    f"restock-{event.refund_id}-{location}",
+                    RESTOCK,
+                    {"location_id": location, "lines": lines},
+                )
         if publish:
             queue_text(f"event-{order.id}-{order.version}-{index}", EVENT, event_text(event))
     return tuple(items)
+
+
+def _restocked(order: Order, refund_id: str) -> dict[str, list[list[object]]]:
+    """The units a refund restocks, per location: ``[line id, quantity]`` pairs."""
+    refund = next(r for r in order.refunds if r.id == refund_id)
+    places: dict[str, Counter[str]] = {}
+    for line in refund.lines:
+        if line.location_id is not None:
+            places.setdefault(line.location_id, Counter())[line.line_item_id] += line.quantity
+    return {place: [[i, q] for i, q in units.items()] for place, units in places.items()}
 
 
 class GiveUp(Exception):

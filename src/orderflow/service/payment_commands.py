@@ -3,14 +3,16 @@ gateway (saved as intents; the outbox carries them out)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from orderflow.domain import ledger, payments, settlement
+from orderflow.domain import ledger, payments, refunding, settlement
 from orderflow.domain.actor import SYSTEM, Actor
 from orderflow.domain.limits import shown
 from orderflow.domain.money import Money
 from orderflow.domain.order import Change, Order
+from orderflow.domain.refund import RefundLine, RefundReason
 from orderflow.domain.review import request_review
 from orderflow.domain.settlement import GatewayResult
 from orderflow.domain.transaction import Transaction
@@ -118,6 +120,41 @@ class PaymentCommands(Commands):
                 now=now,
                 actor=actor,
                 notify_customer=notify_customer,
+            ),
+        )
+
+    def refund_lines(
+        self,
+        order_id: str,
+        lines: Iterable[RefundLine] = (),
+        *,
+        reason: RefundReason,
+        actor: Actor,
+        shipping: refunding.Shipping = None,
+        amount: Money | None = None,
+        note: str | None = None,
+        notify_customer: bool = True,
+    ) -> Order:
+        """Refund chosen quantities of chosen lines, each with its restock type, shipping
+        (an amount or ``"remaining"``) and/or a further ``amount``
+        (:func:`~orderflow.domain.refunding.refund_lines`); restocking goes to the
+        inventory port and the money to the gateway through the outbox."""
+        wanted = tuple(lines) if not isinstance(lines, (str, RefundLine)) else lines
+        return self._execute(
+            order_id,
+            actor,
+            "refund_lines",
+            lambda order, now: refunding.refund_lines(
+                order,
+                wanted,
+                shipping=shipping,
+                amount=amount,
+                reason=reason,
+                note=note,
+                notify_customer=notify_customer,
+                new_id=self.ids.new_id,
+                now=now,
+                actor=actor,
             ),
         )
 
