@@ -41,23 +41,29 @@ def test_the_demo_first_order_is_captured_once_for_its_whole_total() -> None:
     assert "retry: 1 delivered; gateway effects: 1" in output
 
 
-def test_the_demo_refunds_one_mug_restocks_it_and_archives_the_order() -> None:
+def test_the_demo_refunds_one_mug_ships_the_print_cancels_the_other_mug_and_archives() -> None:
     # 77.00 captured. The 7.00 tax splits 2500 : 3000 : 1500 (mugs, print, shipping) into
     # 2.50, 3.00, 1.50 exactly; one mug of two: 12.50 + 1.25 = 13.75 back, and its unit
-    # leaves the fulfillment order for stock. Nothing owed, nothing due back.
+    # leaves the fulfillment order for stock. The print ships; the other mug, all that has
+    # not shipped, is cancelled: 13.75 back again. Nothing owed, nothing due back.
     _, output = _run("demo")
 
     assert (
         "1 item refunded (out of stock, to restock): 13.75 EUR to return.  "
         "[The last mug chipped in the warehouse]"
     ) in output
-    assert "Refund of 13.75 EUR succeeded." in output
-    assert "restocked at default: 1 x mug" in output
+    assert output.count("Refund of 13.75 EUR succeeded.") == 2
+    assert output.count("restocked at default: 1 x mug") == 2
+    assert (
+        "1 item not shipped cancelled and restocked (out of stock): 13.75 EUR to return.  "
+        "[No more mugs this season.]"
+    ) in output
+    assert "items_cancelled        email to ada@example.com" in output
     assert "Tags added gift." in output
     assert "Note updated.  [Wrap the print separately.]" in output
     assert (
-        "== One mug refunded (restocked), archived: #1001  partially_refunded, "
-        "balance 0.00 EUR, open/archived"
+        "== Print shipped, the other mug cancelled (restocked), archived: #1001  "
+        "partially_refunded, balance 0.00 EUR, open/archived"
     ) in output
 
 
@@ -72,14 +78,16 @@ def test_the_demo_second_order_is_cancelled_and_its_authorization_voided() -> No
 
 
 def test_the_demo_counts_the_events_it_published() -> None:
-    # Delivered by its four dispatches: 3 (placed, authorized, capture requested), then
-    # 7 (captured, tagged, noted; the mug split off, its fulfillment order cancelled, the
-    # refund created, its money requested), then 7 (refunded, archived, #1002 placed,
-    # authorized, cancelled, its fulfillment order cancelled, void requested). The voided
-    # event is still queued.
+    # Delivered by its five dispatches: 3 (placed, authorized, capture requested); then
+    # the capture alone; then 7 (captured, tagged, noted; the mug split off, its
+    # fulfillment order cancelled, the refund created, its money requested); then 7
+    # (refunded, the print fulfilled; the other mug split off, its fulfillment order
+    # cancelled, the lines cancelled, the order fulfilled, the refund requested); then 7
+    # (refunded, archived, #1002 placed, authorized, cancelled, its fulfillment order
+    # cancelled, void requested). The voided event is still queued.
     _, output = _run("demo")
 
-    assert "\n17 events published to the host.\n" in output
+    assert "\n24 events published to the host.\n" in output
 
 
 def test_diagram_prints_one_mermaid_state_diagram_per_machine() -> None:

@@ -25,6 +25,7 @@ from orderflow import (
     CancelReason,
     CaptureMode,
     CapturePolicy,
+    LineQuantity,
     Money,
     Order,
     OrderflowError,
@@ -294,6 +295,12 @@ class HostilePayments(RuleBasedStateMachine):
             ),
         )
 
+    @rule(order_id=orders, ship_one_first=st.booleans())
+    def cancel_what_has_not_shipped(self, order_id: str, ship_one_first: bool) -> None:
+        if ship_one_first:
+            self.fulfil(order_id, one=True)
+        self._attempt(order_id, lambda: self.flows[0].cancel_unfulfilled(order_id, actor=STAFF))
+
     @rule(order_id=orders)
     def void(self, order_id: str) -> None:
         self._attempt(order_id, lambda: self.flows[0].void(order_id, actor=STAFF))
@@ -307,10 +314,12 @@ class HostilePayments(RuleBasedStateMachine):
             ),
         )
 
-    @rule(order_id=orders)
-    def fulfil(self, order_id: str) -> None:
+    @rule(order_id=orders, one=st.booleans())
+    def fulfil(self, order_id: str, one: bool) -> None:
+        """Fulfil what remains, or (``one``) a single unit."""
         fo = self.store.get(order_id).fulfillment_orders[0].id
-        self._attempt(order_id, lambda: self.flows[0].fulfill(order_id, fo, actor=STAFF))
+        lines = [LineQuantity("line-1", 1)] if one else None
+        self._attempt(order_id, lambda: self.flows[0].fulfill(order_id, fo, lines, actor=STAFF))
 
     # -- the machinery ---------------------------------------------------------------------------
 

@@ -343,6 +343,26 @@ class OrderLives(RuleBasedStateMachine):
             ),
         )
 
+    @rule(order_id=orders, notify=st.booleans(), ship_one_first=st.booleans())
+    def cancel_what_has_not_shipped(
+        self, order_id: str, notify: bool, ship_one_first: bool
+    ) -> None:
+        if ship_one_first:  # one unit of the first line, from its fulfillment order
+            order = self.flow.get(order_id)
+            line = order.line_items[0].id
+            fo = next((f for f in order.fulfillment_orders if f.quantity_of(line)), None)
+            if fo is not None:
+                self._attempt(
+                    order_id,
+                    lambda: self.flow.fulfill(
+                        order_id, fo.id, [LineQuantity(line, 1)], actor=STAFF
+                    ),
+                )
+        self._attempt(
+            order_id,
+            lambda: self.flow.cancel_unfulfilled(order_id, notify_customer=notify, actor=STAFF),
+        )
+
     @rule(order_id=orders)
     def void(self, order_id: str) -> None:
         self._attempt(order_id, lambda: self.flow.void(order_id, actor=STAFF))

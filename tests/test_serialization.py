@@ -39,6 +39,7 @@ from orderflow.domain.cancellation import cancel
 from orderflow.domain.customer import Address, Customer
 from orderflow.domain.events import EVENT_TYPES, OrderEvent
 from orderflow.domain.financial import balance, financial_status
+from orderflow.domain.fulfilling import fulfill
 from orderflow.domain.fulfillment import (
     DeliveryMethod,
     FulfillmentOrder,
@@ -60,7 +61,7 @@ from orderflow.domain.notes import retag, update_note
 from orderflow.domain.order import SCHEMA_VERSION, CancelReason, Change, Order
 from orderflow.domain.placement import place
 from orderflow.domain.refund import RefundLine, RefundReason, RestockType
-from orderflow.domain.refunding import refund_lines
+from orderflow.domain.refunding import cancel_unfulfilled, refund_lines
 from orderflow.domain.review import request_review
 from orderflow.domain.settlement import GatewayResult, PaymentReport
 from orderflow.domain.timeline import TimelineEntry
@@ -171,6 +172,13 @@ def lives() -> dict[str, Change]:
             new_id=ids.new_id,
             now=EPOCH,
             actor=STAFF,
+        )
+    )
+    digital = change.order.fulfillment_orders[1].id  # line-2, digital: fulfilled at once
+    shipped = change.then(fulfill(change.order, digital, new_id=ids.new_id, now=EPOCH, actor=STAFF))
+    steps["rest cancelled"] = shipped.then(  # a branch: the order lives on unshipped
+        cancel_unfulfilled(
+            shipped.order, note="sold out", new_id=ids.new_id, now=EPOCH, actor=STAFF
         )
     )
     change = steps["noted and tagged"] = change.then(

@@ -117,8 +117,13 @@ def demo(out: TextIO, store: OrderStore | None = None) -> None:
         actor=STAFF,
     )
     flow.dispatch()
+    show(flow.get(order.id), "One mug refunded (restocked)")
+    box = order.fulfillment_orders[0].id  # the other mug and the print
+    flow.fulfill(order.id, box, [LineQuantity("print", 1)], actor=STAFF)
+    order = flow.cancel_unfulfilled(order.id, note="No more mugs this season.", actor=STAFF)
+    flow.dispatch()
     order = flow.archive(order.id, actor=STAFF)
-    show(flow.get(order.id), "One mug refunded (restocked), archived")
+    show(flow.get(order.id), "Print shipped, the other mug cancelled (restocked), archived")
 
     second = flow.place(make_draft(external_checkout_id="checkout-43"), actor=GATEWAY)
     second = flow.record_payment(

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orderflow.domain import ledger, service_requests
+from orderflow.domain import ledger, payments, service_requests
+from orderflow.domain.events import LinesCancelled
 from orderflow.domain.financial import balance
 from orderflow.domain.fulfilling import cancel_fulfillment, fulfill
 from orderflow.domain.fulfillment import LineQuantity, Location
@@ -23,7 +24,13 @@ from orderflow.domain.lines import Discount, ShippingLine, TaxLine
 from orderflow.domain.money import Money
 from orderflow.domain.order import Change, Order
 from orderflow.domain.refund import RefundLine, RefundReason, RestockType
-from orderflow.domain.refunding import Refundable, line_ledger, refund_lines, suggested_refund
+from orderflow.domain.refunding import (
+    Refundable,
+    cancel_unfulfilled,
+    line_ledger,
+    refund_lines,
+    suggested_refund,
+)
 from orderflow.domain.settlement import PaymentReport
 from orderflow.domain.transaction import TransactionKind
 from orderflow.errors import (
@@ -242,6 +249,17 @@ def test_cancelled_units_leave_their_fulfillment_order_and_the_rest_can_still_sh
     ]
 
 
+def test_cancelling_the_last_unfulfilled_units_fulfils_the_order() -> None:
+    order = shipped(paid(make_order()), 1)
+
+    change = refunded(order, RefundLine("line-1", 1, R.CANCEL))
+
+    assert "OrderFulfilled" in [type(e).__name__ for e in change.events]
+    assert fulfillment_status(change.order) == "fulfilled"
+    untouched = refunded(shipped(paid(make_order()), 1), RefundLine("line-1", 1, R.RETURN))
+    assert "OrderFulfilled" not in [type(e).__name__ for e in untouched.events]
+
+
 def test_returned_units_are_restocked_where_they_were_fulfilled_from() -> None:
     order = shipped(paid(make_order()), 2)
 
@@ -434,3 +452,94 @@ def test_the_suggestion_shows_the_refund_and_the_most_that_may_still_be_refunded
 def test_invalid_requests_are_refused(call: object, error: type[Exception], match: str) -> None:
     with pytest.raises(error, match=match):
         call(paid(make_order()))  # type: ignore[operator]
+
+
+# -- cancelling what has not shipped ------------------------------------------------------------
+
+
+def cancelled_rest(order: Order) -> Change:
+    return cancel_unfulfilled(order, note="sold out", new_id=NEW_ID, now=EPOCH, actor=STAFF)
+
+
+def test_on_a_paid_order_what_has_not_shipped_is_cancelled_and_refunded() -> None:
+    order = shipped(paid(make_order()), 1)  # 1 of line-1's 2 units shipped
+
+    change = cancelled_rest(order)
+
+    # the unit: 20.00 and half the line's 5.09 VAT, 2.55: 22.55 back
+    (refund,) = change.order.refunds
+    (line,) = refund.lines
+    assert (line.quantity, line.removed, line.restock_type, line.location_id) == (
+        1,
+        1,
+        R.CANCEL,
+        "default",
+    )
+    (tx,) = [t for t in change.order.transactions if t.kind is TransactionKind.REFUND]
+    assert (tx.amount, tx.notify_customer) == (eur("22.55"), False)  # the cancellation tells
+    assert fulfillment_status(change.order) == "fulfilled"
+    assert [type(e).__name__ for e in change.events] == [
+        "FulfillmentOrderSplit",
+        "FulfillmentOrderCancelled",
+        "LinesCancelled",
+        "OrderFulfilled",  # what remains is fulfilled: a capture on fulfillment may follow
+        "PaymentRequested",
+    ]
+    assert balance(settled(change)) == eur("0.00")
+    assert settled(change).current_total == eur("39.45")
+
+
+def test_on_an_authorized_order_the_rest_is_not_refunded_the_capture_takes_less() -> None:
+    order = shipped(record(make_order(), authorization(eur("62.00"))), 1)
+
+    change = cancelled_rest(order)
+
+    assert not [t for t in change.order.transactions if t.kind is not TransactionKind.AUTHORIZATION]
+    (cancelled,) = [e for e in change.events if isinstance(e, LinesCancelled)]
+    assert cancelled.refund == eur("0.00")
+    assert ledger.still_to_capture(change.order) == eur("39.45")
+    capture = payments.request_capture(change.order, new_id=NEW_ID, now=EPOCH, actor=STAFF)
+    assert capture.order.transactions[-1].amount == eur("39.45")  # less, not a void
+
+
+def test_what_was_paid_beyond_the_new_total_is_refunded_and_the_rest_owed() -> None:
+    order = make_order()
+    order = record(order, PaymentReport(kind=TransactionKind.SALE, amount=eur("50.00")))
+    change = cancelled_rest(shipped(order, 1))
+
+    # 39.45 now owed, 50.00 paid: 10.55 back
+    assert change.order.transactions[-1].amount == eur("10.55")
+    assert balance(settled(change)) == eur("0.00")
+
+
+def test_an_authorization_no_longer_needed_is_released() -> None:
+    order = make_order()
+    order = record(order, PaymentReport(kind=TransactionKind.SALE, amount=eur("39.45")), "t-1")
+    order = record(order, authorization(eur("22.55"), "auth-2"), "t-2")
+
+    change = cancelled_rest(shipped(order, 1))
+
+    void = change.order.transactions[-1]
+    assert (void.kind, void.parent_id, void.amount) == (TransactionKind.VOID, "t-2", eur("22.55"))
+
+
+@pytest.mark.parametrize(
+    ("prepare", "error", "match"),
+    [
+        (lambda o: o, InvalidTransition, "nothing has shipped: cancel the order instead"),
+        (lambda o: shipped(o, 2), OverRefund, "every unit is fulfilled or refunded"),
+    ],
+)
+def test_cancelling_the_rest_needs_a_partly_shipped_order(
+    prepare: object, error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        cancelled_rest(prepare(paid(make_order())))  # type: ignore[operator]
+
+
+def test_cancelling_the_rest_waits_for_a_capture_in_flight() -> None:
+    order = shipped(record(make_order(), authorization(eur("62.00"))), 1)
+    capturing = payments.request_capture(order, new_id=NEW_ID, now=EPOCH, actor=STAFF).order
+
+    with pytest.raises(PaymentError, match="is in flight: cancel what has not shipped once"):
+        cancelled_rest(capturing)

@@ -538,6 +538,10 @@ CASES = [
             notify_customer=BOOLS,
         ),
     ),
+    Case(
+        "cancel_unfulfilled",
+        lambda b: _on(b, reason=choice(RefundReason), note=note(), notify_customer=BOOLS),
+    ),
     Case("void", lambda b: _on(b, authorization_id=ids(b, "authorizations").optional())),
     Case(
         "cancel",

@@ -34,9 +34,9 @@ def test_the_built_in_settings_configure_every_route_with_customer_sms_off() -> 
     assert routes[Route("order_confirmation", "customer", "email")] is True
     assert routes[Route("order_confirmation", "customer", "sms")] is False
     assert routes[Route("new_order", "staff", "sms")] is True
-    # 1 staff alert x3, 12 customer rules x2, a service request, a hold alert x3, a payment
+    # 1 staff alert x3, 13 customer rules x2, a service request, a hold alert x3, a payment
     # review alert x3
-    assert len(routes) == 34
+    assert len(routes) == 36
 
 
 def test_a_template_that_does_not_parse_is_refused_naming_its_file_and_line() -> None:

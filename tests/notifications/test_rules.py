@@ -11,6 +11,7 @@ from orderflow import (
     CancelReason,
     DeliveryMethod,
     HoldReason,
+    LineQuantity,
     Location,
     Order,
     ShipmentEvent,
@@ -169,6 +170,66 @@ def test_cancelling_tells_the_customer_once_not_again_for_the_refund_it_makes(
 def test_a_cancellation_told_not_to_notify_sends_nothing(harness: Harness, placed: Order) -> None:
     harness.flow.record_payment(placed.id, sale(eur("62.00")), idempotency_key="s", actor=GATEWAY)
     harness.flow.cancel(placed.id, CancelReason.CUSTOMER, actor=STAFF, notify_customer=False)
+
+    assert sent(harness) == []
+
+
+def test_cancelling_what_has_not_shipped_tells_the_customer_once_with_the_refund(
+    harness: Harness, placed: Order
+) -> None:
+    paid = harness.flow.record_payment(
+        placed.id, sale(eur("62.00")), idempotency_key="s", actor=GATEWAY
+    )
+    box = paid.fulfillment_orders[0].id
+    harness.flow.fulfill(
+        placed.id, box, [LineQuantity("line-1", 1)], actor=STAFF, notify_customer=False
+    )
+    harness.flow.cancel_unfulfilled(placed.id, note="The last one broke", actor=STAFF)
+
+    assert sent(harness) == [("items_cancelled", "email", ADA)]  # the refund sends none
+    message = harness.notifier.sent[0]
+    assert message.subject == "Items of order #1001 cancelled"
+    # the unit: 20.00 and its 2.55 share of the VAT (see docs/changes-after-payment.md)
+    assert "- 1 × Product line-1: €20.00" in message.text
+    assert "(out of stock), so we cancelled them:" in message.text
+    assert "The last one broke" in message.text
+    assert "A refund of €22.55 is on its way" in message.text
+
+
+def test_cancelling_what_has_not_shipped_in_french_and_only_authorized_says_no_charge() -> None:
+    harness = store()
+    draft = make_draft(customer=make_customer(locale="fr"))
+    order = harness.flow.place(draft, actor=STAFF)
+    harness.flow.record_payment(
+        order.id, authorization(eur("62.00")), idempotency_key="a", actor=GATEWAY
+    )
+    harness.flow.fulfill(
+        order.id, order.fulfillment_orders[0].id, [LineQuantity("line-1", 1)], actor=STAFF
+    )
+    harness.flow.dispatch()
+    harness.notifier.sent.clear()
+    harness.flow.cancel_unfulfilled(order.id, actor=STAFF)
+
+    message = last(harness)
+    assert (message.template, message.subject) == (
+        "items_cancelled",
+        "Articles de la commande #1001 annulés",
+    )
+    assert "(en rupture de stock), nous les avons donc annulés\u00a0:" in message.text
+    assert "Ils ne vous seront pas facturés." in message.text
+
+
+def test_cancelling_what_has_not_shipped_told_not_to_notify_sends_nothing(
+    harness: Harness, placed: Order
+) -> None:
+    paid = harness.flow.record_payment(
+        placed.id, sale(eur("62.00")), idempotency_key="s", actor=GATEWAY
+    )
+    box = paid.fulfillment_orders[0].id
+    harness.flow.fulfill(
+        placed.id, box, [LineQuantity("line-1", 1)], actor=STAFF, notify_customer=False
+    )
+    harness.flow.cancel_unfulfilled(placed.id, actor=STAFF, notify_customer=False)
 
     assert sent(harness) == []
 

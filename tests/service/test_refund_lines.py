@@ -14,6 +14,7 @@ import pytest
 
 from orderflow import (
     GatewayResult,
+    InvalidTransition,
     Money,
     Order,
     OverRefund,
@@ -221,3 +222,41 @@ def test_the_answer_is_the_same_when_the_settle_comes_by_webhook(
     order = harness.flow.get(paid.id)
     assert order.transactions[-1].status == "succeeded"
     assert balance(order) == eur("0.00")
+
+
+# -- cancelling what has not shipped ------------------------------------------------------------
+
+
+def test_what_has_not_shipped_is_cancelled_restocked_and_refunded_after_the_save(
+    harness: Harness, inventory: RecordingInventory, paid: Order
+) -> None:
+    box = paid.fulfillment_orders[0].id
+    harness.flow.fulfill(paid.id, box, [LineQuantity("line-1", 1)], actor=STAFF)
+
+    after = harness.flow.cancel_unfulfilled(paid.id, actor=STAFF)
+
+    assert [e.message for e in after.timeline[-3:]] == [
+        "1 item not shipped cancelled and restocked (out of stock): 22.55 EUR to return.",
+        "Order fulfilled.",
+        "Refund of 22.55 EUR requested from the gateway.",
+    ]
+    assert harness.gateway.effects == []
+    harness.flow.dispatch()
+    (refund,) = harness.flow.get(paid.id).refunds
+    assert refunds(harness) == [("refund", eur("22.55"))]
+    assert [(r.location_id, r.lines, r.idempotency_key) for r in inventory.requests] == [
+        ("default", (LineQuantity("line-1", 1),), f"restock-{refund.id}-default")
+    ]
+    assert balance(harness.flow.get(paid.id)) == eur("0.00")
+
+
+def test_cancelling_the_rest_of_an_order_that_shipped_nothing_is_refused_and_changes_nothing(
+    harness: Harness, paid: Order
+) -> None:
+    assert_refused(
+        harness,
+        paid.id,
+        InvalidTransition,
+        "nothing has shipped: cancel the order instead",
+        lambda: harness.flow.cancel_unfulfilled(paid.id, actor=STAFF),
+    )

@@ -315,6 +315,20 @@ class RefundCreated(OrderEvent):
 
 
 @attrs.frozen(kw_only=True)
+class LinesCancelled(OrderEvent):
+    """What had not shipped of a partly shipped order was cancelled and goes back to stock
+    (``Order.refunds`` holds it as a refund); ``refund`` is what goes back of what was paid
+    (what was only authorized is released instead)."""
+
+    refund_id: str
+    lines: tuple[LineQuantity, ...]
+    refund: Money
+    reason: str
+    note: str | None = None
+    notify_customer: bool = True
+
+
+@attrs.frozen(kw_only=True)
 class OrderFulfilled(OrderEvent):
     """Every line of the order is fulfilled."""
 
@@ -377,6 +391,7 @@ EVENT_TYPES: tuple[type[OrderEvent], ...] = (
     ShippingAddressChanged,
     MessageRequested,
     RefundCreated,
+    LinesCancelled,
     FulfillmentRequested,
     FulfillmentRequestAccepted,
     FulfillmentRequestRejected,

@@ -31,16 +31,23 @@ import attrs
 from orderflow.domain import ledger
 from orderflow.domain._revise import revised
 from orderflow.domain.actor import Actor
-from orderflow.domain.events import FulfillmentOrderCancelled, RefundCreated
+from orderflow.domain.events import (
+    FulfillmentOrderCancelled,
+    LinesCancelled,
+    OrderEvent,
+    OrderFulfilled,
+    RefundCreated,
+)
 from orderflow.domain.fulfillment import LineQuantity
-from orderflow.domain.fulfillment_status import remaining
+from orderflow.domain.fulfillment_status import progress, remaining
 from orderflow.domain.holds import split
 from orderflow.domain.limits import NOTE, check_optional
 from orderflow.domain.lines import TaxLine
 from orderflow.domain.money import Money
 from orderflow.domain.order import Change, Order, fresh
-from orderflow.domain.payments import NewId, in_currency, request_refund
+from orderflow.domain.payments import NewId, in_currency, request_refund, void_surplus
 from orderflow.domain.refund import Refund, RefundedLine, RefundLine, RefundReason, RestockType
+from orderflow.domain.transaction import TransactionKind
 from orderflow.errors import (
     InvalidAmount,
     InvalidQuantity,
@@ -443,13 +450,7 @@ def refund_lines(
     carries out (``notify_customer``: the customer hears of each once it succeeds). Units
     restocked go back to stock through the inventory port, also by the outbox.
     """
-    if not isinstance(reason, RefundReason):
-        raise TypeError(f"'reason' must be a RefundReason, got {type(reason).__name__}")
-    check_optional(NOTE, note, "'note'")
-    if order.status == "cancelled":
-        raise InvalidTransition(
-            f"{order}: cannot refund lines while cancelled (it was refunded then)"
-        )
+    _check(order, reason, note, "refund lines")
     extra = Money.zero(order.currency) if amount is None else in_currency(order, amount)
     change, suggested = _plan(order, lines, shipping, withdraw=(now, actor))
     if not (suggested.lines or suggested.shipping.is_positive() or extra.is_positive()):
@@ -459,11 +460,103 @@ def refund_lines(
         raise PaymentError(
             f"{order}: cannot refund {asked}; {suggested.refundable} is refundable (net paid "
             f"{ledger.net_paid(order)}, less refunds in progress): money not taken yet is "
-            "released by cancelling the order or capturing less, not refunded"
+            "released by cancelling what has not shipped or capturing less, not refunded"
         )
-    refund_id = fresh(order, new_id(), (r.id for r in order.refunds), "refund")
-    refund = Refund(
-        id=refund_id,
+    refund = _refund(order, suggested, extra, reason, note, new_id, now)
+    event = RefundCreated(
+        order_id=order.id,
+        at=now,
+        actor=actor,
+        refund_id=refund.id,
+        lines=_quantities(refund),
+        shipping=refund.shipping,
+        total=asked,
+        reason=reason.value,
+        restocked=any(line.location_id is not None for line in refund.lines),
+        note=note,
+    )
+    parts = ((suggested.total, False), (extra, True))
+    return _recorded(change, refund, event, parts, notify_customer, new_id, now, actor)
+
+
+def cancel_unfulfilled(
+    order: Order,
+    *,
+    reason: RefundReason = RefundReason.OUT_OF_STOCK,
+    note: str | None = None,
+    notify_customer: bool = True,
+    new_id: NewId,
+    now: datetime,
+    actor: Actor,
+) -> Change:
+    """Cancel every unit of an order that shipped part of itself and is not fulfilled yet:
+    the shipped part stays; the rest leaves its fulfillment orders and goes back to stock
+    where it was (it never left), recorded as a refund that lowers the current total.
+
+    What was paid beyond the new total is refunded (the cancellation's message tells the
+    customer, so the refunds send none of their own); what was only authorized is released:
+    the authorizations the order no longer needs are voided, and one still needed for the
+    shipped part captures less. An order that shipped nothing is cancelled whole
+    (:func:`~orderflow.domain.cancellation.cancel`), not here.
+    """
+    _check(order, reason, note, "cancel what has not shipped")
+    if not any(f.active for f in order.fulfillments):
+        raise InvalidTransition(
+            f"{order}: nothing has shipped: cancel the order instead of what has not shipped"
+        )
+    in_flight = [tx for tx in order.transactions if tx.kind in ledger.TAKEN and tx.pending]
+    if in_flight:
+        raise PaymentError(
+            f"{order}: {in_flight[0].kind.value} {in_flight[0].id} is in flight: cancel what "
+            "has not shipped once the gateway has answered it"
+        )
+    left = [
+        RefundLine(line_id, count.cancellable, RestockType.CANCEL)
+        for line_id, count in line_ledger(order).items()
+        if count.cancellable
+    ]
+    if not left:
+        raise OverRefund(f"{order}: every unit is fulfilled or refunded: nothing to cancel")
+    change, suggested = _plan(order, left, None, withdraw=(now, actor))
+    refund = _refund(order, suggested, Money.zero(order.currency), reason, note, new_id, now)
+    lowered = revised(change.order, refunds=(*change.order.refunds, refund))
+    paid = ledger.net_paid(lowered) - ledger.pending(lowered, (TransactionKind.REFUND,))
+    overpaid = min(max(paid - lowered.current_total, Money.zero(order.currency)), suggested.total)
+    event = LinesCancelled(
+        order_id=order.id,
+        at=now,
+        actor=actor,
+        refund_id=refund.id,
+        lines=_quantities(refund),
+        refund=overpaid,
+        reason=reason.value,
+        note=note,
+        notify_customer=notify_customer,
+    )
+    parts = ((overpaid, False),)
+    cancelled = _recorded(change, refund, event, parts, False, new_id, now, actor)
+    return cancelled.then(void_surplus(cancelled.order, new_id=new_id, now=now, actor=actor))
+
+
+def _check(order: Order, reason: object, note: str | None, what: str) -> None:
+    if not isinstance(reason, RefundReason):
+        raise TypeError(f"'reason' must be a RefundReason, got {type(reason).__name__}")
+    check_optional(NOTE, note, "'note'")
+    if order.status == "cancelled":
+        raise InvalidTransition(f"{order}: cannot {what} while cancelled (it was refunded then)")
+
+
+def _refund(
+    order: Order,
+    suggested: SuggestedRefund,
+    extra: Money,
+    reason: RefundReason,
+    note: str | None,
+    new_id: NewId,
+    now: datetime,
+) -> Refund:
+    return Refund(
+        id=fresh(order, new_id(), (r.id for r in order.refunds), "refund"),
         created_at=now,
         reason=reason,
         note=note,
@@ -472,23 +565,36 @@ def refund_lines(
         shipping_taxes=suggested.shipping_taxes,
         amount=extra,
     )
-    event = RefundCreated(
-        order_id=order.id,
-        at=now,
-        actor=actor,
-        refund_id=refund_id,
-        lines=tuple(LineQuantity(line.line_item_id, line.quantity) for line in refund.lines),
-        shipping=refund.shipping,
-        total=asked,
-        reason=reason.value,
-        restocked=any(line.location_id is not None for line in refund.lines),
-        note=note,
-    )
+
+
+def _quantities(refund: Refund) -> tuple[LineQuantity, ...]:
+    return tuple(LineQuantity(line.line_item_id, line.quantity) for line in refund.lines)
+
+
+def _recorded(
+    change: Change,
+    refund: Refund,
+    event: OrderEvent,
+    money: tuple[tuple[Money, bool], ...],
+    notify_customer: bool,
+    new_id: NewId,
+    now: datetime,
+    actor: Actor,
+) -> Change:
+    """``refund`` added to the order, then its money requested: each ``(amount, adjusts)``
+    of ``money`` that is positive (see :func:`~orderflow.domain.payments.request_refund`);
+    the refund keeps the ids of the transactions requested. When the units it took out of
+    fulfillment were all that remained to fulfil, the order is fulfilled now."""
+    events: tuple[OrderEvent, ...] = (event,)
+    withdrew = any(isinstance(e, FulfillmentOrderCancelled) for e in change.events)
+    needed, done = progress(change.order)
+    if withdrew and 0 < needed <= done:  # it was not, with the units withdrawn
+        events += (OrderFulfilled(order_id=event.order_id, at=now, actor=actor),)
     change = change.then(
-        Change(revised(change.order, refunds=(*change.order.refunds, refund)), (event,))
+        Change(revised(change.order, refunds=(*change.order.refunds, refund)), events)
     )
     before = len(change.order.transactions)
-    for part, adjusts in ((suggested.total, False), (extra, True)):
+    for part, adjusts in money:
         if part.is_positive():
             change = change.then(
                 request_refund(

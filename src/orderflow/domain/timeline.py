@@ -33,6 +33,7 @@ from orderflow.domain.events import (
     LabelPurchased,
     LabelRequested,
     LabelVoided,
+    LinesCancelled,
     MessageRequested,
     NoteUpdated,
     OrderArchived,
@@ -239,6 +240,12 @@ def _(event: RefundCreated) -> str:
     given = " and ".join(parts) or "An amount"
     restock = ", to restock" if event.restocked else ""
     return f"{given} refunded ({event.reason.replace('_', ' ')}{restock}): {event.total} to return."
+
+
+@describe.register
+def _(event: LinesCancelled) -> str:
+    back = f": {event.refund} to return" if event.refund.is_positive() else ""
+    return f"{_items(event.lines)} not shipped cancelled and restocked ({event.reason.replace('_', ' ')}){back}."
 
 
 @describe.register

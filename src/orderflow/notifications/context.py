@@ -18,6 +18,7 @@ from orderflow.domain.customer import Address
 from orderflow.domain.events import (
     FulfillmentHeld,
     FulfillmentOrderEvent,
+    LinesCancelled,
     MessageRequested,
     OrderCancelled,
     OrderEvent,
@@ -51,6 +52,7 @@ SECTIONS = frozenset(
         "hold",
         "payment",
         "cancellation",
+        "cancelled_lines",
         "request",
         "review",
     }
@@ -82,6 +84,7 @@ def sections_of(event_type: type[OrderEvent]) -> frozenset[str]:
         FulfillmentHeld: "hold",
         PaymentEvent: "payment",
         OrderCancelled: "cancellation",
+        LinesCancelled: "cancelled_lines",
         ServiceRequestEvent: "request",
         PaymentReviewRequested: "review",
     }
@@ -127,6 +130,9 @@ def context(
     if "cancellation" in sections:
         assert isinstance(event, OrderCancelled)
         found["cancellation"] = cancellation_part(order, event, locale)
+    if "cancelled_lines" in sections:
+        assert isinstance(event, LinesCancelled)
+        found["cancelled_lines"] = cancelled_lines_part(order, event, locale)
     if "request" in sections:
         assert isinstance(event, ServiceRequestEvent)
         found["request"] = request_part(order, event, locale)
@@ -281,6 +287,16 @@ def cancellation_part(order: Order, event: OrderCancelled, locale: str) -> Conte
         "reason": formats.label(event.reason, locale),
         "note": event.note,
         "refund": formats.money(refund, locale) if refund.is_positive() else None,
+    }
+
+
+def cancelled_lines_part(order: Order, event: LinesCancelled, locale: str) -> Context:
+    """What had not shipped and was cancelled, why, and what goes back of what was paid."""
+    return {
+        "lines": lines(order, event.lines, locale),
+        "reason": formats.label(event.reason, locale),
+        "note": event.note,
+        "refund": formats.money(event.refund, locale) if event.refund.is_positive() else None,
     }
 
 

@@ -29,6 +29,13 @@ LABELS: dict[str, dict[str, str]] = {
         "inventory": "items unavailable",
         "staff": "an error on our side",
         "other": "other reason",
+        # refund reasons, as the customer reads them
+        "customer_request": "at your request",
+        "not_received": "not received",
+        "out_of_stock": "out of stock",
+        "price_adjustment": "a price adjustment",
+        "goodwill": "a gesture of goodwill",
+        "wrong_item": "wrong item",
     },
     "fr": {
         # cancel reasons, as the customer reads them
@@ -38,6 +45,15 @@ LABELS: dict[str, dict[str, str]] = {
         "inventory": "articles indisponibles",
         "staff": "erreur de notre part",
         "other": "autre raison",
+        # refund reasons
+        "customer_request": "à votre demande",
+        "damaged": "article endommagé",
+        "defective": "article défectueux",
+        "wrong_item": "mauvais article",
+        "not_received": "non reçu",
+        "out_of_stock": "en rupture de stock",
+        "price_adjustment": "ajustement de prix",
+        "goodwill": "geste commercial",
         # hold reasons
         "awaiting_payment": "en attente de paiement",
         "awaiting_return_items": "en attente des articles retournés",

@@ -13,7 +13,12 @@ from decimal import Decimal
 
 from orderflow.domain.actor import Actor
 from orderflow.domain.customer import Address, Customer
-from orderflow.domain.events import FulfillmentRequested, OrderCancelled, PaymentReviewRequested
+from orderflow.domain.events import (
+    FulfillmentRequested,
+    LinesCancelled,
+    OrderCancelled,
+    PaymentReviewRequested,
+)
 from orderflow.domain.fulfillment import (
     DeliveryMethod,
     Fulfillment,
@@ -35,6 +40,7 @@ from orderflow.notifications.context import (
     Store,
     base,
     cancellation_part,
+    cancelled_lines_part,
     fulfillment_order_part,
     fulfillment_part,
     hold_part,
@@ -120,6 +126,20 @@ def _sample(store: Store, locale: str, *, full: bool) -> Context:
             ),
             "refund": formatted,
         },
+        cancelled_lines=cancelled_lines_part(
+            order,
+            LinesCancelled(
+                order_id=order.id,
+                at=_AT,
+                actor=_STAFF,
+                refund_id="ref-1",
+                lines=(LineQuantity(first.id, 1),),
+                refund=money if full else Money.zero(order.currency),
+                reason="out_of_stock",
+                note="The last one broke" if full else None,
+            ),
+            locale,
+        ),
         review=review_part(
             PaymentReviewRequested(
                 order_id=order.id,

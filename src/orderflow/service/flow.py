@@ -23,12 +23,14 @@ from orderflow.domain import (
     notes,
     placement,
     policies,
+    refunding,
 )
 from orderflow.domain.actor import SYSTEM, Actor
 from orderflow.domain.events import MessageRequested
 from orderflow.domain.limits import KEY, ORDER_ID, TAG, check_number, check_time, strings
 from orderflow.domain.order import CancelReason, Change, Order
 from orderflow.domain.policies import Policies
+from orderflow.domain.refund import RefundReason
 from orderflow.errors import (
     DocumentError,
     DuplicateOrder,
@@ -223,6 +225,33 @@ class OrderFlow(PaymentCommands, FulfillmentCommands, ServiceRequestCommands, Me
                 now=now,
                 actor=actor,
                 notify_customer=notify_customer,
+            ),
+        )
+
+    def cancel_unfulfilled(
+        self,
+        order_id: str,
+        *,
+        actor: Actor,
+        reason: RefundReason = RefundReason.OUT_OF_STOCK,
+        note: str | None = None,
+        notify_customer: bool = True,
+    ) -> Order:
+        """Cancel what has not shipped of a partly shipped order
+        (:func:`~orderflow.domain.refunding.cancel_unfulfilled`): back to stock, refunded
+        or its authorization released; ``notify_customer=False`` sends no message."""
+        return self._execute(
+            order_id,
+            actor,
+            "cancel_unfulfilled",
+            lambda order, now: refunding.cancel_unfulfilled(
+                order,
+                reason=reason,
+                note=note,
+                notify_customer=notify_customer,
+                new_id=self.ids.new_id,
+                now=now,
+                actor=actor,
             ),
         )
 

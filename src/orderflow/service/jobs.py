@@ -14,6 +14,7 @@ from orderflow.domain.events import (
     FulfillmentCancelled,
     FulfillmentRequested,
     LabelRequested,
+    LinesCancelled,
     OrderEvent,
     PaymentRequested,
     RefundCreated,
@@ -97,16 +98,24 @@ def outbox_items(
                     "lines": [[q.line_item_id, q.quantity] for q in event.lines],
                 },
             )
-        if restock and isinstance(event, RefundCreated) and event.restocked:
-            for location, lines in _restocked(order, event.refund_id).items():
+        refund_id = _restocking(event) if restock else None
+        if refund_id is not None:
+            for location, lines in _restocked(order, refund_id).items():
                 queue(
-                    f"restock-{event.refund_id}-{location}",
+                    f"restock-{refund_id}-{location}",
                     RESTOCK,
                     {"location_id": location, "lines": lines},
                 )
         if publish:
             queue_text(f"event-{order.id}-{order.version}-{index}", EVENT, event_text(event))
     return tuple(items)
+
+
+def _restocking(event: OrderEvent) -> str | None:
+    """The refund whose units ``event`` sends back to stock, if it does."""
+    if isinstance(event, LinesCancelled) or (isinstance(event, RefundCreated) and event.restocked):
+        return event.refund_id
+    return None
 
 
 def _restocked(order: Order, refund_id: str) -> dict[str, list[list[object]]]:
