@@ -94,7 +94,7 @@ def test_diagram_prints_one_mermaid_state_diagram_per_machine() -> None:
     code, output = _run("diagram")
 
     assert code == 0
-    assert output.count("stateDiagram-v2") == 7
+    assert output.count("stateDiagram-v2") == 8
     for name in (
         "PaymentLifecycle",
         "AuthorizationLifecycle",
@@ -103,6 +103,7 @@ def test_diagram_prints_one_mermaid_state_diagram_per_machine() -> None:
         "FulfillmentOrderLifecycle",
         "ServiceRequestLifecycle",
         "LabelLifecycle",
+        "DisputeLifecycle",
     ):
         assert f"%% {name}\nstateDiagram-v2" in output
     assert "open --> cancelled : Cancel" in output

@@ -30,6 +30,7 @@ from orderflow import (
     balance,
     financial_status,
 )
+from orderflow.domain.dispute import DisputeKind, DisputeReport
 from orderflow.domain.fulfillment import (
     HoldReason,
     LineQuantity,
@@ -81,11 +82,34 @@ def oracle_amounts(order: Order) -> tuple[Decimal, Decimal, Decimal]:
         ),
         Decimal(0),
     )
+    # per capture or sale: its succeeded refunds and lost chargebacks, never beyond itself
     returned = sum(
         (
-            t.amount.amount
-            for t in order.transactions
-            if t.kind.value == "refund" and t.status == "succeeded"
+            min(
+                p.amount.amount,
+                sum(
+                    (
+                        t.amount.amount
+                        for t in order.transactions
+                        if t.kind.value == "refund"
+                        and t.status == "succeeded"
+                        and t.parent_id == p.id
+                    ),
+                    Decimal(0),
+                )
+                + sum(
+                    (
+                        d.amount.amount
+                        for d in order.disputes
+                        if d.transaction_id == p.id
+                        and d.kind.value == "chargeback"
+                        and d.status == "lost"
+                    ),
+                    Decimal(0),
+                ),
+            )
+            for p in order.transactions
+            if p.kind.value in ("capture", "sale") and p.status == "succeeded"
         ),
         Decimal(0),
     )
@@ -141,7 +165,11 @@ def oracle_current_total(order: Order) -> Decimal:
         ),
         Decimal(0),
     )
-    return order.total.amount - adjustments - given_back
+    lost = sum(  # chargebacks lost lower it by what they returned beyond refunds
+        (d.adjustment.amount for d in order.disputes if d.status == "lost" and d.adjustment),
+        Decimal(0),
+    )
+    return order.total.amount - adjustments - given_back - lost
 
 
 def oracle_fulfilled(order: Order) -> dict[tuple[str, str], int]:
@@ -183,6 +211,37 @@ def oracle_fulfillment_status(order: Order) -> str:
     if all(fo.status == "scheduled" for fo in waiting):
         return "scheduled"
     return "unfulfilled"
+
+
+def check_refund_requests(before: Order, after: Order) -> None:
+    """Each refund the command requested fits in its payment as the books stood: its amount
+    less refunds not failed and chargebacks not won (the gateway would refuse more)."""
+    known = {t.id for t in before.transactions}
+    asked: dict[str, Decimal] = {}
+    for tx in after.transactions:
+        if tx.kind.value == "refund" and tx.id not in known:
+            asked[tx.parent_id or ""] = asked.get(tx.parent_id or "", Decimal(0)) + tx.amount.amount
+    for parent_id, amount in asked.items():
+        payment = after.transaction(parent_id)  # it may be new: taken by the same command
+        spent = sum(
+            (
+                t.amount.amount
+                for t in before.transactions
+                if t.kind.value == "refund" and t.parent_id == parent_id and t.status != "failed"
+            ),
+            Decimal(0),
+        )
+        held = sum(
+            (
+                d.amount.amount
+                for d in before.disputes
+                if d.transaction_id == parent_id
+                and d.kind.value == "chargeback"
+                and d.status != "won"
+            ),
+            Decimal(0),
+        )
+        assert amount <= payment.amount.amount - spent - held, parent_id
 
 
 WAREHOUSE = Location("wh", "Warehouse", fulfillment_service="shipfast")
@@ -235,7 +294,8 @@ class OrderLives(RuleBasedStateMachine):
             self.sent.append((key, order_id, report))
 
     def _attempt(self, order_id: str, command: object) -> None:
-        """Run a command; if it is refused, the stored order must be exactly as before."""
+        """Run a command; if it is refused, the stored order must be exactly as before; if
+        it asked for refunds, none asks a payment for more than it had left."""
         before = self.flow.get(order_id)
         outbox_before = len(self.harness.repository.deliveries(order_id))
         try:
@@ -243,6 +303,8 @@ class OrderLives(RuleBasedStateMachine):
         except OrderflowError:
             assert self.flow.get(order_id) == before
             assert len(self.harness.repository.deliveries(order_id)) == outbox_before
+        else:
+            check_refund_requests(before, self.flow.get(order_id))
 
     @rule(
         target=orders,
@@ -361,6 +423,45 @@ class OrderLives(RuleBasedStateMachine):
         self._attempt(
             order_id,
             lambda: self.flow.cancel_unfulfilled(order_id, notify_customer=notify, actor=STAFF),
+        )
+
+    @rule(
+        order_id=orders,
+        index=st.integers(0, 9),
+        status=st.sampled_from(["needs_response", "under_review", "won", "lost"]),
+        kind=st.sampled_from(DisputeKind),
+        amount=CENTS,
+        dispute=st.integers(1, 2),
+    )
+    def the_bank_disputes_a_payment(
+        self,
+        order_id: str,
+        index: int,
+        status: str,
+        kind: DisputeKind,
+        amount: Money,
+        dispute: int,
+    ) -> None:
+        """The gateway reports a step of a dispute against one of the order's payments (or
+        a payment it does not have), in any order."""
+        taken = [
+            t.reference
+            for t in self.flow.get(order_id).transactions
+            if t.kind.value in ("capture", "sale") and t.status == "succeeded" and t.reference
+        ]
+        reference = taken[index % len(taken)] if taken else "ch-unknown"
+        report = DisputeReport(
+            id=f"dp-{order_id}-{dispute}",
+            payment_reference=reference,
+            kind=kind,
+            status=status,  # type: ignore[arg-type]
+            amount=amount,
+        )
+        self.keys += 1
+        key = f"dispute-{self.keys}"
+        self._attempt(
+            order_id,
+            lambda: self.flow.record_dispute(order_id, report, idempotency_key=key, actor=GATEWAY),
         )
 
     @rule(order_id=orders)

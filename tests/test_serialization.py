@@ -37,6 +37,8 @@ from orderflow.domain.actor import SYSTEM, Actor
 from orderflow.domain.archive import archive, unarchive
 from orderflow.domain.cancellation import cancel
 from orderflow.domain.customer import Address, Customer
+from orderflow.domain.dispute import DisputeKind, DisputeReport
+from orderflow.domain.disputing import record_dispute
 from orderflow.domain.events import EVENT_TYPES, OrderEvent
 from orderflow.domain.financial import balance, financial_status
 from orderflow.domain.fulfilling import fulfill
@@ -179,6 +181,22 @@ def lives() -> dict[str, Change]:
     steps["rest cancelled"] = shipped.then(  # a branch: the order lives on unshipped
         cancel_unfulfilled(
             shipped.order, note="sold out", new_id=ids.new_id, now=EPOCH, actor=STAFF
+        )
+    )
+    steps["chargeback lost"] = change.then(  # a branch: the bank took 10.00 back
+        record_dispute(
+            change.order,
+            DisputeReport(
+                id="dp_1",
+                payment_reference="cap-ref",
+                kind=DisputeKind.CHARGEBACK,
+                status="lost",
+                amount=eur("10.00"),
+                reason="fraudulent",
+            ),
+            new_id=ids.new_id,
+            now=EPOCH,
+            actor=GATEWAY,
         )
     )
     change = steps["noted and tagged"] = change.then(
@@ -718,8 +736,8 @@ def test_the_stored_version_1_document_loads_to_the_expected_order() -> None:
 def test_the_stored_version_1_document_is_written_back_as_version_5_with_what_came_since() -> None:
     """Version 2 added fulfillment, version 3 the refund's notify choice (on every
     transaction, as the document stores them all alike), version 4 the ledger's facts
-    (multi-capture, review, the cancellation's refund), version 5 refunds of lines and what
-    each tax line is charged on (the whole order, as before)."""
+    (multi-capture, review, the cancellation's refund), version 5 refunds of lines, disputes
+    and what each tax line is charged on (the whole order, as before)."""
     stored = json.loads(FIXTURE.read_text())
 
     written = to_document(from_document(copy.deepcopy(stored)))
@@ -731,6 +749,7 @@ def test_the_stored_version_1_document_is_written_back_as_version_5_with_what_ca
             {**tax, "line_item_id": None, "shipping": False} for tax in stored["tax_lines"]
         ],
         "refunds": [],
+        "disputes": [],
         "transactions": [
             {**tx, "notify_customer": True, "multi_capture": False, "review": None}
             for tx in stored["transactions"]
@@ -1404,4 +1423,34 @@ def test_a_tax_line_on_a_line_the_order_does_not_have_is_refused() -> None:
     stored["tax_lines"][0]["line_item_id"] = "line-9"
 
     with pytest.raises(DocumentError, match="charged on line 'line-9', which the order does not"):
+        from_document(stored)
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        ({"transaction_id": "id-9"}, "names payment 'id-9', which is not a succeeded capture"),
+        (
+            {"adjustment": {"amount": "10.01", "currency": "EUR"}},
+            "lowers the order by 10.01 EUR, more than the 10.00 EUR it disputes",
+        ),
+        ({"amount": {"amount": "10.00", "currency": "USD"}}, "10.00 USD is not in the order's"),
+        ({"status": "reopened"}, "reopened"),
+    ],
+)
+def test_a_hand_edited_dispute_that_does_not_add_up_is_refused(
+    edit: dict[str, Any], match: str
+) -> None:
+    stored = to_document(LIVES["chargeback lost"].order)
+    stored["disputes"] = [{**stored["disputes"][0], **edit}]
+
+    with pytest.raises(DocumentError, match=match):
+        from_document(stored)
+
+
+def test_two_disputes_with_one_id_are_refused() -> None:
+    stored = to_document(LIVES["chargeback lost"].order)
+    stored["disputes"] = stored["disputes"] * 2
+
+    with pytest.raises(DocumentError, match=r"two disputes share an id \(dp_1\)"):
         from_document(stored)

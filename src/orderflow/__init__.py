@@ -7,6 +7,8 @@ an application service with an outbox, and ports a host implements or takes from
 
 from orderflow.domain.actor import SYSTEM, Actor, ActorKind
 from orderflow.domain.customer import Address, Customer
+from orderflow.domain.dispute import Dispute, DisputeKind, DisputeReport
+from orderflow.domain.disputing import dispute_status
 from orderflow.domain.financial import FinancialStatus, balance, financial_status
 from orderflow.domain.fulfillment import (
     DeliveryMethod,
@@ -129,6 +131,9 @@ __all__ = [
     "DeliveryMethod",
     "Discount",
     "DispatchReport",
+    "Dispute",
+    "DisputeKind",
+    "DisputeReport",
     "DocumentError",
     "DueReport",
     "DuplicateHandle",
@@ -214,6 +219,7 @@ __all__ = [
     "UnknownLineItem",
     "balance",
     "display_status",
+    "dispute_status",
     "financial_status",
     "fulfillment_status",
     "line_ledger",

@@ -37,6 +37,7 @@ from orderflow._documents import (
 from orderflow.domain import _revise
 from orderflow.domain.actor import Actor, ActorKind
 from orderflow.domain.customer import Address, Customer
+from orderflow.domain.dispute import DisputeKind
 from orderflow.domain.events import EVENT_TYPES, OrderEvent
 from orderflow.domain.fulfillment import (
     DeliveryMethod,
@@ -101,10 +102,10 @@ def _add_ledger_facts(document: Document) -> Document:
 
 
 def _add_refunds(document: Document) -> Document:
-    """Version 5 records refunds of lines and shipping (none, before), and what each tax
-    line is charged on (the whole order, before)."""
+    """Version 5 records refunds of lines and shipping and disputes (none, before), and
+    what each tax line is charged on (the whole order, before)."""
     taxes = [{**tax, "line_item_id": None, "shipping": False} for tax in document["tax_lines"]]
-    return {**document, "tax_lines": taxes, "refunds": []}
+    return {**document, "tax_lines": taxes, "refunds": [], "disputes": []}
 
 
 UPGRADES: Mapping[int, Upgrade] = {
@@ -120,6 +121,7 @@ CHOICES = (
     ActorKind,
     CancelReason,
     DeliveryMethod,
+    DisputeKind,
     HoldReason,
     RefundReason,
     RejectionReason,

@@ -14,6 +14,7 @@ from orderflow.domain.cancellation import cancel
 from orderflow.domain.machines import (
     ARCHIVE_TABLE,
     AUTHORIZATION_TABLE,
+    DISPUTE_TABLE,
     FULFILLMENT_ORDER_TABLE,
     LABEL_TABLE,
     MACHINES,
@@ -24,6 +25,8 @@ from orderflow.domain.machines import (
     ArchiveStatus,
     AuthorizationLifecycle,
     AuthorizationStatus,
+    DisputeLifecycle,
+    DisputeStatus,
     FulfillmentOrderLifecycle,
     FulfillmentOrderStatus,
     LabelLifecycle,
@@ -51,6 +54,7 @@ TABLES: dict[type[Any], TransitionTable] = {
     FulfillmentOrderLifecycle: FULFILLMENT_ORDER_TABLE,
     ServiceRequestLifecycle: SERVICE_REQUEST_TABLE,
     LabelLifecycle: LABEL_TABLE,
+    DisputeLifecycle: DISPUTE_TABLE,
 }
 
 
@@ -129,6 +133,7 @@ def test_final_states_allow_no_event(machine: type[Any]) -> None:
         (FulfillmentOrderStatus, FulfillmentOrderLifecycle),
         (RequestStatus, ServiceRequestLifecycle),
         (LabelStatus, LabelLifecycle),
+        (DisputeStatus, DisputeLifecycle),
     ],
     ids=[
         "PaymentStatus",
@@ -138,6 +143,7 @@ def test_final_states_allow_no_event(machine: type[Any]) -> None:
         "FulfillmentOrderStatus",
         "RequestStatus",
         "LabelStatus",
+        "DisputeStatus",
     ],
 )
 def test_the_literal_status_aliases_name_exactly_the_machine_states(

@@ -26,6 +26,8 @@ from orderflow import (
     Customer,
     DeliveryMethod,
     Discount,
+    DisputeKind,
+    DisputeReport,
     GatewayResult,
     HoldReason,
     LineItem,
@@ -402,6 +404,48 @@ def payment_report(base: Base) -> Arg:
     )
 
 
+def dispute_report(base: Base) -> Arg:
+    """A gateway's dispute report: valid, a chargeback or inquiry of 10.00 EUR at each step
+    against a payment the base knows (or not); hostile, one field off."""
+    references = base.ids("references") or ["ch-unknown"]
+    report = obj(
+        DisputeReport,
+        {
+            "id": "dp-1",
+            "payment_reference": references[0],
+            "kind": DisputeKind.CHARGEBACK,
+            "status": "needs_response",
+            "amount": eur("10.00"),
+        },
+        {
+            "id": text(KEY),
+            "payment_reference": known_or(references, KEY),
+            "kind": st.sampled_from(DisputeKind),
+            "status": st.sampled_from(["needs_response", "under_review", "won", "lost"])
+            | text(NAME),
+            "amount": money().hostile,
+            "reason": optional_text(NAME),
+            "evidence_due_by": st.none() | DATETIMES,
+        },
+    )
+    steps = [
+        Make(
+            DisputeReport,
+            {
+                "id": "dp-1",
+                "payment_reference": reference,
+                "kind": kind,
+                "status": status,
+                "amount": eur("10.00"),
+            },
+        )
+        for reference in references
+        for kind in DisputeKind
+        for status in ("needs_response", "under_review", "won", "lost")
+    ]
+    return Arg(st.sampled_from(steps), report.hostile)
+
+
 GATEWAY_RESULT = Arg(
     st.sampled_from(
         [
@@ -502,6 +546,12 @@ CASES = [
         "record_payment",
         lambda b: _on(
             b, report=payment_report(b), idempotency_key=key(b, "payment"), actor=APP_ACTOR
+        ),
+    ),
+    Case(
+        "record_dispute",
+        lambda b: _on(
+            b, report=dispute_report(b), idempotency_key=key(b, "dispute"), actor=APP_ACTOR
         ),
     ),
     Case(

@@ -329,6 +329,28 @@ class LinesCancelled(OrderEvent):
 
 
 @attrs.frozen(kw_only=True)
+class DisputeOpened(OrderEvent):
+    """The customer's bank opened a chargeback or inquiry against one of the payments."""
+
+    dispute_id: str
+    transaction_id: str
+    kind: str
+    amount: Money
+    reason: str | None = None
+    evidence_due_by: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DisputeUpdated(OrderEvent):
+    """A dispute moved on: evidence under review, won, or lost (the money went back)."""
+
+    dispute_id: str
+    kind: str
+    status: str
+    amount: Money
+
+
+@attrs.frozen(kw_only=True)
 class OrderFulfilled(OrderEvent):
     """Every line of the order is fulfilled."""
 
@@ -392,6 +414,8 @@ EVENT_TYPES: tuple[type[OrderEvent], ...] = (
     MessageRequested,
     RefundCreated,
     LinesCancelled,
+    DisputeOpened,
+    DisputeUpdated,
     FulfillmentRequested,
     FulfillmentRequestAccepted,
     FulfillmentRequestRejected,

@@ -13,7 +13,9 @@ them, so orderflow never asks a gateway for more than the books allow:
   refunded from it (a pending refund counts as spent);
 - what was returned counts, per capture or sale, no more than that capture or sale: a refund
   whose parent is unknown or failed returns nothing in the figures (it is a discrepancy, on
-  staff review), so no status ever shows more returned than was taken.
+  staff review), so no status ever shows more returned than was taken;
+- a chargeback holds what it disputes (it cannot be refunded as well) until it is won, and
+  once lost counts as money returned.
 """
 
 from __future__ import annotations
@@ -65,9 +67,23 @@ def _refunds_of(order: Order, payment: Transaction, status: str = "succeeded") -
     )
 
 
+def _disputed(order: Order, payment: Transaction, *, lost: bool) -> Decimal:
+    """What chargebacks of ``payment`` returned to the customer (``lost``), or hold."""
+    if not order.disputes:
+        return _ZERO
+    return _total(
+        d.amount
+        for d in order.disputes
+        if d.transaction_id == payment.id and (d.returned if lost else d.holds_funds)
+    )
+
+
 def _returned(order: Order) -> Decimal:
     return sum(
-        (min(_refunds_of(order, tx), tx.amount.amount) for tx in _of(order, TAKEN, "succeeded")),
+        (
+            min(_refunds_of(order, tx) + _disputed(order, tx, lost=True), tx.amount.amount)
+            for tx in _of(order, TAKEN, "succeeded")
+        ),
         _ZERO,
     )
 
@@ -87,8 +103,9 @@ def refunds_of(order: Order, payment: Transaction, status: str = "succeeded") ->
 
 
 def refunded(order: Order) -> Money:
-    """Money returned: succeeded refunds, each capture or sale counting no more than itself
-    (a refund beyond it, or of an unknown or failed one, is a discrepancy: see above)."""
+    """Money returned: succeeded refunds and lost chargebacks, each capture or sale counting
+    no more than itself (a refund beyond it, or of an unknown or failed one, is a
+    discrepancy: see above)."""
     return _money(order, _returned(order))
 
 
@@ -162,12 +179,12 @@ def _refundable(order: Order, payment: Transaction) -> Decimal:
     if payment.kind not in TAKEN or payment.status != "succeeded":
         return _ZERO
     spent = _refunds_of(order, payment) + _refunds_of(order, payment, "pending")
-    return max(payment.amount.amount - spent, _ZERO)
+    return max(payment.amount.amount - spent - _disputed(order, payment, lost=False), _ZERO)
 
 
 def refundable(order: Order, payment: Transaction) -> Money:
     """What may still be refunded from a capture or sale: its amount less refunds succeeded
-    or in flight (nothing from one that did not succeed)."""
+    or in flight and chargebacks not won (nothing from one that did not succeed)."""
     return _money(order, _refundable(order, payment))
 
 
@@ -200,7 +217,8 @@ def still_allowed(order: Order, request: Transaction) -> str | None:
             ),
             order.currency,
         )
-        left = max(parent.amount - spent, Money.zero(order.currency))
+        held = Money(_disputed(order, parent, lost=False), order.currency)
+        left = max(parent.amount - spent - held, Money.zero(order.currency))
         return None if request.amount <= left else f"only {left} of {parent.id} is refundable"
     owed = still_to_capture(order, but=request.id)
     if request.amount > owed:

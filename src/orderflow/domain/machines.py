@@ -134,12 +134,27 @@ class LabelLifecycle(StateMachine):
     """The provider refused to void: the label stands."""
 
 
+class DisputeLifecycle(StateMachine):
+    """A chargeback or inquiry the customer's bank opened against a payment; the gateway
+    reports each step, the evidence stays with the host."""
+
+    needs_response = State(initial=True)
+    under_review = State()
+    won = State(final=True)
+    lost = State(final=True)
+
+    submit_evidence = needs_response.to(under_review)
+    win = needs_response.to(won) | under_review.to(won)
+    lose = needs_response.to(lost) | under_review.to(lost)
+
+
 PaymentStatus = Literal["pending", "succeeded", "failed"]
 AuthorizationStatus = Literal["pending", "authorized", "captured", "voided", "expired", "failed"]
 OrderStatus = Literal["open", "cancelled"]
 ArchiveStatus = Literal["active", "archived"]
 FulfillmentOrderStatus = Literal["open", "scheduled", "incomplete", "closed", "cancelled"]
 LabelStatus = Literal["pending", "purchased", "failed", "void_requested", "voided"]
+DisputeStatus = Literal["needs_response", "under_review", "won", "lost"]
 RequestStatus = Literal[
     "unsubmitted",
     "submitted",
@@ -158,6 +173,7 @@ ARCHIVE_TABLE = compile_machine(ArchiveLifecycle)
 FULFILLMENT_ORDER_TABLE = compile_machine(FulfillmentOrderLifecycle)
 SERVICE_REQUEST_TABLE = compile_machine(ServiceRequestLifecycle)
 LABEL_TABLE = compile_machine(LabelLifecycle)
+DISPUTE_TABLE = compile_machine(DisputeLifecycle)
 
 MACHINES = (
     PaymentLifecycle,
@@ -167,4 +183,5 @@ MACHINES = (
     FulfillmentOrderLifecycle,
     ServiceRequestLifecycle,
     LabelLifecycle,
+    DisputeLifecycle,
 )

@@ -30,6 +30,7 @@ from orderflow.domain._fields import (
 )
 from orderflow.domain._revise import revised
 from orderflow.domain.customer import Address, Customer
+from orderflow.domain.dispute import Dispute
 from orderflow.domain.events import OrderEvent
 from orderflow.domain.fulfillment import Fulfillment, FulfillmentOrder
 from orderflow.domain.limits import (
@@ -135,6 +136,10 @@ class Order:
     )
     refunds: tuple[Refund, ...] = attrs.field(default=(), validator=tuple_of(Refund, MAX_REFUNDS))
     """Lines and shipping given back (refunds of amounts alone are transactions only)."""
+    disputes: tuple[Dispute, ...] = attrs.field(
+        default=(), validator=tuple_of(Dispute, MAX_TRANSACTIONS)
+    )
+    """Chargebacks and inquiries against its payments, as the gateway reported them."""
     fulfillment_orders: tuple[FulfillmentOrder, ...] = attrs.field(
         default=(), validator=tuple_of(FulfillmentOrder, MAX_FULFILLMENT_ORDERS)
     )
@@ -223,11 +228,12 @@ class Order:
     def current_total(self) -> Money:
         """What the order is worth now: the total less what refunds gave back (the lines and
         shipping of :attr:`refunds` at once, the adjustments of refund transactions once
-        they succeed); 0 once cancelled."""
+        they succeed, and of chargebacks once lost); 0 once cancelled."""
         if self.status == "cancelled":
             return Money.zero(self.currency)
         adjusted = [tx.adjustment for tx in self.transactions if tx.adjustment and tx.succeeded]
         adjusted += [refund.value(self.taxes_included) for refund in self.refunds]
+        adjusted += [d.adjustment for d in self.disputes if d.adjustment and d.returned]
         if not adjusted:
             return self.total
         return self.total - Money.total(adjusted, self.currency)
@@ -368,6 +374,10 @@ def check_consistency(order: Order) -> Order:
         for amount in _amounts_of(refund):
             if amount.currency != currency:
                 _mismatch(order, amount)
+    for dispute in order.disputes:
+        for amount in (dispute.amount, dispute.adjustment or dispute.amount):
+            if amount.currency != currency:
+                _mismatch(order, amount)
     if not order.line_items:
         raise InvalidQuantity(f"{order}: an order needs at least one line item")
     _check_ids(order)
@@ -382,7 +392,31 @@ def check_consistency(order: Order) -> Order:
     _check_payments(order)
     if order.refunds or any(t.line_item_id is not None for t in order.tax_lines):
         _check_refunds(order)
+    if order.disputes:
+        _check_disputes(order)
     return order
+
+
+def _check_disputes(order: Order) -> None:
+    """Each dispute names one of the order's captures or sales, its own id once, and no
+    more than it disputes lowers what the order is worth."""
+    _unique(order, "disputes", [d.id for d in order.disputes])
+    payments = {
+        tx.id: tx
+        for tx in order.transactions
+        if tx.kind in (TransactionKind.CAPTURE, TransactionKind.SALE) and tx.succeeded
+    }
+    for dispute in order.disputes:
+        if dispute.transaction_id not in payments:
+            raise TransactionNotFound(
+                f"{order}: dispute {dispute.id} names payment {dispute.transaction_id!r}, which "
+                "is not a succeeded capture or sale of the order"
+            )
+        if dispute.adjustment is not None and dispute.adjustment > dispute.amount:
+            raise InvalidAmount(
+                f"{order}: dispute {dispute.id} lowers the order by {dispute.adjustment}, more "
+                f"than the {dispute.amount} it disputes"
+            )
 
 
 def _amounts_of(refund: Refund) -> Iterator[Money]:

@@ -15,6 +15,8 @@ from orderflow.domain.events import (
     CancellationAccepted,
     CancellationRejected,
     CancellationRequested,
+    DisputeOpened,
+    DisputeUpdated,
     FulfillmentCancelled,
     FulfillmentCreated,
     FulfillmentHeld,
@@ -246,6 +248,28 @@ def _(event: RefundCreated) -> str:
 def _(event: LinesCancelled) -> str:
     back = f": {event.refund} to return" if event.refund.is_positive() else ""
     return f"{_items(event.lines)} not shipped cancelled and restocked ({event.reason.replace('_', ' ')}){back}."
+
+
+@describe.register
+def _(event: DisputeOpened) -> str:
+    why = f" ({event.reason.replace('_', ' ')})" if event.reason else ""
+    due = f": respond by {event.evidence_due_by:%Y-%m-%d}" if event.evidence_due_by else ""
+    return (
+        f"{event.kind.capitalize()} of {event.amount} opened on payment "
+        f"{event.transaction_id}{why}{due}."
+    )
+
+
+_DISPUTE_NEWS = {
+    "under_review": "under review",
+    "won": "won: the funds come back",
+    "lost": "lost: the funds went back to the customer",
+}
+
+
+@describe.register
+def _(event: DisputeUpdated) -> str:
+    return f"{event.kind.capitalize()} {event.dispute_id} of {event.amount} {_DISPUTE_NEWS[event.status]}."
 
 
 @describe.register

@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from orderflow.domain import ledger, payments, refunding, settlement
+from orderflow.domain import disputing, ledger, payments, refunding, settlement
 from orderflow.domain.actor import SYSTEM, Actor
+from orderflow.domain.dispute import DisputeReport
 from orderflow.domain.limits import shown
 from orderflow.domain.money import Money
 from orderflow.domain.order import Change, Order
@@ -41,6 +42,22 @@ class PaymentCommands(Commands):
                 order, report, key=idempotency_key, new_id=self.ids.new_id, now=now, actor=actor
             ),
             request=("payment", idempotency_key, report),
+        )
+
+    def record_dispute(
+        self, order_id: str, report: DisputeReport, *, idempotency_key: str, actor: Actor
+    ) -> Order:
+        """Record what the gateway reports of a chargeback or inquiry, once per key
+        (:func:`~orderflow.domain.disputing.record_dispute`): opening one puts the order on
+        staff review; a chargeback lost counts as money returned."""
+        return self._execute(
+            order_id,
+            actor,
+            "record_dispute",
+            lambda order, now: disputing.record_dispute(
+                order, report, new_id=self.ids.new_id, now=now, actor=actor
+            ),
+            request=("dispute", idempotency_key, report),
         )
 
     def settle_payment(

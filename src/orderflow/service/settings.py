@@ -48,11 +48,13 @@ class StaffAndSystem:
     what they did; customers place orders and read their own (``"get"``: an order placed
     again with the same checkout id is returned to them).
 
-    ``payment_apps`` restricts payment reports (``record_payment``, ``settle_payment``) to
-    the apps with those ids: ``StaffAndSystem(payment_apps={"stripe"})``. Hosts with roles
+    ``payment_apps`` restricts payment reports (``record_payment``, ``settle_payment``,
+    ``record_dispute``) to the apps with those ids: ``StaffAndSystem(payment_apps={"stripe"})``. Hosts with roles
     implement :class:`~orderflow.ports.Authorizer`."""
 
-    PAYMENTS: ClassVar[frozenset[str]] = frozenset({"record_payment", "settle_payment"})
+    PAYMENTS: ClassVar[frozenset[str]] = frozenset(
+        {"record_payment", "settle_payment", "record_dispute"}
+    )
     LIMITED: ClassVar[dict[ActorKind, frozenset[str]]] = {
         ActorKind.APP: frozenset(
             {
@@ -60,6 +62,7 @@ class StaffAndSystem:
                 "get",
                 "record_payment",
                 "settle_payment",
+                "record_dispute",
                 "record_shipment_event",
                 "update_tracking",
                 "accept_fulfillment_request",
