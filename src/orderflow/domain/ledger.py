@@ -68,9 +68,8 @@ def _refunds_of(order: Order, payment: Transaction, status: str = "succeeded") -
 
 
 def _disputed(order: Order, payment: Transaction, *, lost: bool) -> Decimal:
-    """What chargebacks of ``payment`` returned to the customer (``lost``), or hold."""
-    if not order.disputes:
-        return _ZERO
+    """What chargebacks of ``payment`` returned to the customer (``lost``), or hold (callers
+    skip the call when the order has no disputes: most have none)."""
     return _total(
         d.amount
         for d in order.disputes
@@ -79,9 +78,13 @@ def _disputed(order: Order, payment: Transaction, *, lost: bool) -> Decimal:
 
 
 def _returned(order: Order) -> Decimal:
+    disputes = order.disputes
     return sum(
         (
-            min(_refunds_of(order, tx) + _disputed(order, tx, lost=True), tx.amount.amount)
+            min(
+                _refunds_of(order, tx) + (_disputed(order, tx, lost=True) if disputes else _ZERO),
+                tx.amount.amount,
+            )
             for tx in _of(order, TAKEN, "succeeded")
         ),
         _ZERO,
@@ -179,7 +182,9 @@ def _refundable(order: Order, payment: Transaction) -> Decimal:
     if payment.kind not in TAKEN or payment.status != "succeeded":
         return _ZERO
     spent = _refunds_of(order, payment) + _refunds_of(order, payment, "pending")
-    return max(payment.amount.amount - spent - _disputed(order, payment, lost=False), _ZERO)
+    if order.disputes:
+        spent += _disputed(order, payment, lost=False)
+    return max(payment.amount.amount - spent, _ZERO)
 
 
 def refundable(order: Order, payment: Transaction) -> Money:
@@ -217,8 +222,9 @@ def still_allowed(order: Order, request: Transaction) -> str | None:
             ),
             order.currency,
         )
-        held = Money(_disputed(order, parent, lost=False), order.currency)
-        left = max(parent.amount - spent - held, Money.zero(order.currency))
+        if order.disputes:
+            spent += Money(_disputed(order, parent, lost=False), order.currency)
+        left = max(parent.amount - spent, Money.zero(order.currency))
         return None if request.amount <= left else f"only {left} of {parent.id} is refundable"
     owed = still_to_capture(order, but=request.id)
     if request.amount > owed:

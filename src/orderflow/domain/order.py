@@ -232,8 +232,10 @@ class Order:
         if self.status == "cancelled":
             return Money.zero(self.currency)
         adjusted = [tx.adjustment for tx in self.transactions if tx.adjustment and tx.succeeded]
-        adjusted += [refund.value(self.taxes_included) for refund in self.refunds]
-        adjusted += [d.adjustment for d in self.disputes if d.adjustment and d.returned]
+        if self.refunds:
+            adjusted += [refund.value(self.taxes_included) for refund in self.refunds]
+        if self.disputes:
+            adjusted += [d.adjustment for d in self.disputes if d.adjustment and d.returned]
         if not adjusted:
             return self.total
         return self.total - Money.total(adjusted, self.currency)
