@@ -488,7 +488,13 @@ def order_query(base: Base) -> Arg:
     ).optional()
 
 
-REFERENCE_KINDS = ["fulfillment_order", "service_request", "tracking_number", "gateway_reference"]
+REFERENCE_KINDS = [
+    "fulfillment_order",
+    "service_request",
+    "tracking_number",
+    "gateway_reference",
+    "dispute",
+]
 
 
 # -- the commands ------------------------------------------------------------------------------

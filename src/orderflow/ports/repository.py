@@ -127,13 +127,14 @@ def check_outbox_keys(items: Sequence[OutboxItem]) -> None:
 
 
 ReferenceKind = Literal[
-    "fulfillment_order", "service_request", "tracking_number", "gateway_reference"
+    "fulfillment_order", "service_request", "tracking_number", "gateway_reference", "dispute"
 ]
 
 
 def references(order: Order) -> frozenset[tuple[ReferenceKind, str]]:
     """The outside references a callback may quote to find ``order``: fulfillment order
-    ids, current service request ids, tracking numbers, gateway references."""
+    ids, current service request ids, tracking numbers, gateway references, the gateway's
+    ids of disputes against its payments."""
     found: set[tuple[ReferenceKind, str]] = set()
     for fo in order.fulfillment_orders:
         found.add(("fulfillment_order", fo.id))
@@ -143,6 +144,7 @@ def references(order: Order) -> frozenset[tuple[ReferenceKind, str]]:
         if fulfillment.tracking is not None:
             found.update(("tracking_number", number) for number in fulfillment.tracking.numbers)
     found.update(("gateway_reference", tx.reference) for tx in order.transactions if tx.reference)
+    found.update(("dispute", dispute.id) for dispute in order.disputes)
     return frozenset(found)
 
 

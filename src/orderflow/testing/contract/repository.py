@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import attrs
 import pytest
 
+from orderflow.domain.dispute import Dispute, DisputeKind
 from orderflow.domain.fulfillment import Fulfillment, ServiceRequest, Tracking
 from orderflow.domain.limits import EARLIEST, LATEST
 from orderflow.domain.order import Order
@@ -439,6 +440,7 @@ class RepositoryContract(ReloadingContract, ContractBase):
     ) -> None:
         placed = new_order("ord-1", 1001)
         (fo,) = placed.fulfillment_orders
+        sold = attrs.evolve(transaction(TransactionKind.SALE, "succeeded"), reference="gw-9")
         shipped = attrs.evolve(
             placed,
             fulfillment_orders=(
@@ -458,8 +460,16 @@ class RepositoryContract(ReloadingContract, ContractBase):
                     tracking=Tracking(numbers=("1Z1", "1Z2")),
                 ),
             ),
-            transactions=(
-                attrs.evolve(transaction(TransactionKind.SALE, "succeeded"), reference="gw-9"),
+            transactions=(sold,),
+            disputes=(
+                Dispute(
+                    id="dp-1",
+                    transaction_id=sold.id,
+                    kind=DisputeKind.CHARGEBACK,
+                    status="needs_response",
+                    amount=sold.amount,
+                    opened_at=T0,
+                ),
             ),
         )
         store.add(shipped)
@@ -470,8 +480,9 @@ class RepositoryContract(ReloadingContract, ContractBase):
             store.by_reference("tracking_number", "1Z1"),
             store.by_reference("tracking_number", "1Z2"),
             store.by_reference("gateway_reference", "gw-9"),
+            store.by_reference("dispute", "dp-1"),
         ]
-        assert [order.id if order else None for order in found] == ["ord-1"] * 5
+        assert [order.id if order else None for order in found] == ["ord-1"] * 6
         assert store.by_reference("tracking_number", "nope") is None
 
     def test_a_reference_the_order_no_longer_carries_finds_nothing(self, store: OrderStore) -> None:
@@ -589,12 +600,13 @@ class RepositoryContract(ReloadingContract, ContractBase):
             "service_request",
             "tracking_number",
             "gateway_reference",
+            "dispute",
         )
 
         with pytest.raises(OrderNotFound):
             store.get(value)
         assert store.by_checkout_id(value) is None
-        assert [store.by_reference(kind, value) for kind in kinds] == [None] * 4
+        assert [store.by_reference(kind, value) for kind in kinds] == [None] * 5
         assert store.idempotency_record("payment", value) is None
         assert store.idempotency_record(value, "evt-1") is None
         # the input rules refuse such a query before any store sees it
